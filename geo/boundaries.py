@@ -462,7 +462,7 @@ def _line_1967(
 
 
 def _basemap(ne: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    countries = ne[ne["ADM0_A3"] != "PSX"].sort_values("ADM0_A3")
+    countries = ne.sort_values("ADM0_A3")
     land = shapely.union_all(ne.geometry.values)
     xmin, ymin, xmax, ymax = np.round(ne.total_bounds, 1)
     sea = _polygonal(box(xmin, ymin, xmax, ymax).difference(land))

@@ -66,12 +66,12 @@ def replace_all(folder: Path | str, files: Mapping[str, bytes]) -> None:
     try:
         for name, data in files.items():
             fd, tmpname = tempfile.mkstemp(prefix=".landplan-", suffix=".tmp", dir=dest)
+            staged.append((Path(tmpname), dest / name))
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.chmod(tmpname, 0o644)
-            staged.append((Path(tmpname), dest / name))
         for tmp, final in staged:
             os.replace(tmp, final)
     finally:

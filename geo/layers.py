@@ -182,12 +182,13 @@ def validate(gdf: gpd.GeoDataFrame, name: str) -> list[str]:
 def _coverage_problems(zones: gpd.GeoDataFrame, territories: gpd.GeoDataFrame) -> list[str]:
     problems = []
     geoms = zones.geometry.values
-    if not shapely.coverage_is_valid(geoms):
+    valid = bool(shapely.coverage_is_valid(geoms))
+    if not valid:
         edges = shapely.coverage_invalid_edges(geoms)
         for zid, e in zip(zones["zone_id"], edges, strict=True):
             if e is not None and not e.is_empty:
                 problems.append(f"zones[zone_id={zid}]: overlaps or misaligned edges with a neighbour{_where(e)}.")
-    union = shapely.coverage_union_all(geoms)
+    union = shapely.coverage_union_all(geoms) if valid else shapely.union_all(geoms)
     terr = shapely.union_all(territories.geometry.values)
     gap = gpd.GeoSeries([terr.difference(union)], crs=STORE_CRS)
     extra = gpd.GeoSeries([union.difference(terr)], crs=STORE_CRS)

@@ -88,6 +88,20 @@ def _fields(gdf: gpd.GeoDataFrame, names: list[str]) -> list[str]:
     return [n for n in names if n in gdf.columns]
 
 
+def _inline_leaflet(m: folium.Map) -> None:
+    """Replace folium's CDN links with Leaflet inlined from the pinned xstatic-leaflet package."""
+    import xstatic.pkg.leaflet as xleaflet  # noqa: PLC0415 - optional at import time of the module
+
+    base = Path(xleaflet.BASE_DIR)
+    js = (base / "leaflet.js").read_text(encoding="utf-8")
+    css = (base / "leaflet.css").read_text(encoding="utf-8")
+    m.default_js = []
+    m.default_css = []
+    header = m.get_root().header  # type: ignore[attr-defined]
+    header.add_child(folium.Element(f"<style>{css}</style>"), name="leaflet_css_inline", index=0)
+    header.add_child(folium.Element(f"<script>{js}</script>"), name="leaflet_js_inline", index=1)
+
+
 def overview_map(layers: dict[str, gpd.GeoDataFrame]) -> folium.Map:
     """A plain overview map of the shipped layers, drawn with no tile server.
 
@@ -102,6 +116,7 @@ def overview_map(layers: dict[str, gpd.GeoDataFrame]) -> folium.Map:
     """
     safe = {name: escape_frame(gdf) for name, gdf in layers.items()}
     m = folium.Map(location=[31.9, 35.0], zoom_start=8, tiles=None, prefer_canvas=True)
+    _inline_leaflet(m)
     base = safe["basemap"]
     folium.GeoJson(
         base,

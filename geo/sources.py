@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -131,11 +132,19 @@ def _fail(path: Path, msg: str) -> SourceError:
 
 
 def _feature_label(spec: SourceSpec, gdf: gpd.GeoDataFrame, pos: int) -> str:
-    ident = gdf[spec.id_column].iloc[pos] if spec.id_column in gdf.columns else None
+    ident: Any = gdf[spec.id_column].iloc[pos] if spec.id_column in gdf.columns else None
+    if isinstance(ident, np.generic):
+        ident = ident.item()  # numpy scalar -> plain Python value for a readable message
     return f"feature #{pos} ({spec.id_column}={ident!r})"
 
 
-def _read_frame(spec: SourceSpec, path: Path) -> gpd.GeoDataFrame:
+def _read_frame(spec: SourceSpec, path: Path) -> tuple[gpd.GeoDataFrame, Path]:
+    if not path.is_file() and spec.point_columns is None:
+        # the same dataset in another vector format (e.g. a shapefile) is accepted too
+        for alt in (path.with_suffix(".gpkg"), path.with_suffix(".shp")):
+            if alt.is_file():
+                path = alt
+                break
     if not path.is_file():
         raise _fail(
             path,
@@ -144,8 +153,8 @@ def _read_frame(spec: SourceSpec, path: Path) -> gpd.GeoDataFrame:
         )
     if spec.point_columns is None:
         try:
-            return gpd.read_file(path)
-        except Exception as exc:  # pyogrio raises several unrelated types for unreadable files
+            return gpd.read_file(path), path
+        except (OSError, RuntimeError, ValueError) as exc:  # pyogrio errors derive from RuntimeError
             raise _fail(path, f"cannot be read as vector data ({exc}). Check the file is complete GeoJSON.") from exc
     try:
         df = pd.read_csv(path, encoding="utf-8-sig")
@@ -164,7 +173,7 @@ def _read_frame(spec: SourceSpec, path: Path) -> gpd.GeoDataFrame:
     geom = gpd.points_from_xy(x, y)
     geom[(x.isna() | y.isna()).to_numpy()] = None
     # The columns are documented as WGS84 lon/lat: the CRS is stated by the source, not guessed.
-    return gpd.GeoDataFrame(df, geometry=geom, crs=STORE_CRS)
+    return gpd.GeoDataFrame(df, geometry=geom, crs=STORE_CRS), path
 
 
 def _check_coordinates(spec: SourceSpec, path: Path, gdf: gpd.GeoDataFrame) -> None:
@@ -289,7 +298,7 @@ def read(key: str, source_dir: Path | str) -> gpd.GeoDataFrame:
     """
     spec = SOURCES[key]
     path = Path(source_dir) / spec.path
-    gdf = _read_frame(spec, path)
+    gdf, path = _read_frame(spec, path)
     missing = [c for c in spec.columns if c not in gdf.columns]
     if missing:
         raise _fail(
