@@ -88,6 +88,24 @@ def _fields(gdf: gpd.GeoDataFrame, names: list[str]) -> list[str]:
     return [n for n in names if n in gdf.columns]
 
 
+#: Attribution owed for the shipped layers (see layers/SOURCES.md).
+ATTRIBUTION = (
+    "Sources: UN OCHA oPt / HDX cod-ab-pse (CC BY 3.0 IGO); Natural Earth (public domain); "
+    "Israel CBS, Localities file 2021; Peace Now, Settlement Watch 2017; PCBS population projections 2016."
+)
+
+
+def _footer(m: folium.Map, text: str) -> None:
+    """Add a fixed footer line to the page; ``text`` is escaped."""
+    style = (
+        "position:fixed;bottom:0;left:0;right:0;z-index:1000;background:rgba(255,255,255,.85);"
+        "font:11px sans-serif;padding:2px 6px"
+    )
+    m.get_root().html.add_child(
+        folium.Element(f'<div class="landplan-footer" style="{style}">{escape_text(text)}</div>')
+    )
+
+
 def _inline_leaflet(m: folium.Map) -> None:
     """Replace folium's CDN links with Leaflet inlined from the pinned xstatic-leaflet package."""
     import xstatic.pkg.leaflet as xleaflet  # noqa: PLC0415 - optional at import time of the module
@@ -173,6 +191,7 @@ def overview_map(layers: dict[str, gpd.GeoDataFrame]) -> folium.Map:
             tooltip=folium.GeoJsonTooltip(fields=_fields(gdf, fields)),
         ).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
+    _footer(m, ATTRIBUTION)
     xmin, ymin, xmax, ymax = layers["zones"].total_bounds
     m.fit_bounds([[ymin, xmin], [ymax, xmax]])
     return m

@@ -48,3 +48,9 @@ def test_overview_is_self_contained_and_inert(shipped, tmp_path):
     assert not re.search(r"<script[^>]+src=", html)
     assert not re.search(r"<link[^>]+href=\"https?:", html)
     assert "L.map(" in html or "L.map (" in html
+
+
+def test_overview_carries_the_attribution(shipped):
+    html = render.overview_map(shipped).get_root().render()
+    assert "UN OCHA oPt" in html
+    assert "Natural Earth" in html

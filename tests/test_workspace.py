@@ -33,3 +33,26 @@ def test_init_copies_the_shipped_layers_and_refuses_to_overwrite(tmp_path: Path)
     assert (ws.layers / "zones.geojson").read_bytes() == shipped.read_bytes()
     with pytest.raises(WorkspaceError, match="never overwrites"):
         workspace.init(tmp_path / "new")
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_layers_and_plans(tmp_path: Path):
+    """`landplan init` must work from a wheel: the wheel carries the layers as package data."""
+    import subprocess
+    import sys
+    import zipfile
+
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(root)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("landplan-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for layer in ("zones", "crossings", "line_1967", "basemap"):
+        assert f"geo/_workspace/layers/{layer}.geojson" in names
+    assert "geo/_workspace/layers/SOURCES.md" in names
+    assert "geo/_workspace/plans/README.md" in names
+    assert "geo/data/crossings.csv" in names
+    assert "geo/py.typed" in names
