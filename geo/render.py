@@ -115,7 +115,8 @@ def _inline_leaflet(m: folium.Map) -> None:
     css = (base / "leaflet.css").read_text(encoding="utf-8")
     m.default_js = []
     m.default_css = []
-    header = m.get_root().header  # type: ignore[attr-defined]
+    root: Any = m.get_root()
+    header = root.header
     header.add_child(folium.Element(f"<style>{css}</style>"), name="leaflet_css_inline", index=0)
     header.add_child(folium.Element(f"<script>{js}</script>"), name="leaflet_js_inline", index=1)
 
