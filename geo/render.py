@@ -101,9 +101,8 @@ def _footer(m: folium.Map, text: str) -> None:
         "position:fixed;bottom:0;left:0;right:0;z-index:1000;background:rgba(255,255,255,.85);"
         "font:11px sans-serif;padding:2px 6px"
     )
-    m.get_root().html.add_child(
-        folium.Element(f'<div class="landplan-footer" style="{style}">{escape_text(text)}</div>')
-    )
+    root: Any = m.get_root()
+    root.html.add_child(folium.Element(f'<div class="landplan-footer" style="{style}">{escape_text(text)}</div>'))
 
 
 def _inline_leaflet(m: folium.Map) -> None:
