@@ -1,21 +1,24 @@
 """The ``landplan`` command line.  The only module that prints.
 
 Exit codes: 0 success, 1 validation problems found, 2 usage error,
-65 bad input data (source or layer), 66 no workspace.
+65 bad input data (source, layer or plan), 66 no workspace.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from . import __version__, build, layers, sources, workspace
-from .errors import LandplanError, WorkspaceError
+from .errors import LandplanError, PlanError, WorkspaceError
+from .files import atomic_write
 
 __all__ = ["main", "main_entry"]
 
@@ -35,6 +38,31 @@ def _parser() -> argparse.ArgumentParser:
     bp = lsub.add_parser("build", help="rebuild every layer from the source datasets")
     bp.add_argument("--source", metavar="DIR", help="folder of source datasets (default: ../shared/data)")
     lsub.add_parser("check", help="validate the layers and print their summary")
+    pp = sub.add_parser("plan", help="validate, schedule and explain a phase plan")
+    psub = pp.add_subparsers(dest="plan_command", required=True)
+    for name, text in (
+        ("validate", "check a plan (syntax, references, cycles, windows, troops)"),
+        ("schedule", "schedule a plan with CP-SAT and print the schedule"),
+        ("explain", "critical path, slack, binding resources; --delay for a what-if"),
+        ("metrics", "metrics per month of the scheduled plan"),
+    ):
+        c = psub.add_parser(name, help=text)
+        c.add_argument("plan", help="plan file, or a name in plans/ (e.g. reference)")
+        if name != "validate":
+            c.add_argument("--json", action="store_true", help="print JSON instead of a table")
+            c.add_argument(
+                "--time",
+                type=float,
+                default=None,
+                metavar="UNITS",
+                help="solver work budget per phase (CP-SAT deterministic time units)",
+            )
+        if name in ("schedule", "metrics"):
+            c.add_argument("-o", "--output", metavar="PATH", help="also write CSV (and JSON) files")
+        if name == "explain":
+            c.add_argument("--delay", metavar="TASK=MONTHS", help="what-if: delay a task or gate")
+    sc = psub.add_parser("schema", help="write the plan format's JSON Schema")
+    sc.add_argument("-o", "--output", metavar="PATH", help="default: plans/plan.schema.json")
     mp = sub.add_parser("map", help="write the overview map of the layers")
     mp.add_argument("-o", "--output", metavar="PATH", help="HTML file (default: maps/overview.html)")
     return p
@@ -93,6 +121,136 @@ def _cmd_map(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _plan_path(ws: workspace.Workspace, name: str) -> Path:
+    p = Path(name)
+    if p.is_file():
+        return p
+    for cand in (ws.plans / name, ws.plans / f"{name}.yaml"):
+        if cand.is_file():
+            return cand
+    return p  # the loader reports it as not found, with its position
+
+
+def _progress() -> Callable[[str], None] | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(line: str) -> None:
+        if line.startswith("#"):
+            print(f"\rsolving: {line[:70]:70s}", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from . import explain as ex  # noqa: PLC0415 - OR-Tools loads only for plan commands
+    from . import metrics, plan, schedule, tasks  # noqa: PLC0415
+
+    ws = workspace.find(args.workspace)
+    if args.plan_command == "schema":
+        out = Path(args.output) if args.output else ws.plans / plan.SCHEMA_FILE
+        atomic_write(out, plan.schema_text().encode("utf-8"))
+        print(f"wrote {out}")
+        return EXIT_OK
+    path = _plan_path(ws, args.plan)
+    lp = plan.load(path)
+    zones = layers.load("zones", ws.root)
+    crossing_ids = set(layers.load("crossings", ws.root)["crossing_id"])
+    problem = tasks.compile_plan(lp, zones, crossing_ids)
+    if args.plan_command == "validate":
+        print(
+            f"{path}: valid - {len(problem.zones)} zones, {len(problem.tasks)} tasks, horizon {problem.horizon} months"
+        )
+        return EXIT_OK
+    budget = args.time if args.time is not None else schedule.DEFAULT_DETERMINISTIC_TIME
+    sched = schedule.solve(problem, budget, progress=_progress())
+    if sys.stderr.isatty():
+        print("", file=sys.stderr)
+    head = {
+        "plan": lp.plan.meta.name,
+        "status": sched.status,
+        "objective": problem.objective,
+        "objective_value": sched.objective,
+        "bound": sched.bound,
+        "makespan": sched.makespan,
+    }
+    if args.plan_command == "schedule":
+        table = metrics.schedule_table(problem, sched)
+        if args.output:
+            _write_tables(Path(args.output), table, metrics.state_table(problem, sched), head)
+        if args.json:
+            print(json.dumps({**head, "tasks": table.to_dict(orient="records")}, indent=1))
+        else:
+            print(
+                f"{head['plan']}: {sched.status} ({problem.objective} = {sched.objective}, bound {sched.bound}), "
+                f"last task ends month {sched.makespan}"
+            )
+            _print_table(table.drop(columns=["zone"]))
+        return EXIT_OK
+    if args.plan_command == "metrics":
+        obstacles = layers.load("obstacles", ws.root)
+        table = metrics.monthly_metrics(problem, sched, zones, obstacles)
+        if args.output:
+            atomic_write(Path(args.output), table.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+        if args.json:
+            print(json.dumps({**head, "months": table.to_dict(orient="records")}, indent=1))
+        else:
+            _print_table(table)
+        return EXIT_OK
+    return _explain(args, problem, sched, head, ex)
+
+
+def _write_tables(prefix: Path, table: pd.DataFrame, states: pd.DataFrame, head: dict[str, object]) -> None:
+    base = prefix.with_suffix("") if prefix.suffix in (".csv", ".json") else prefix
+    atomic_write(base.with_name(base.name + ".schedule.csv"), table.to_csv(index=False, lineterminator="\n").encode())
+    doc = {**head, "tasks": table.to_dict(orient="records")}
+    atomic_write(base.with_name(base.name + ".schedule.json"), (json.dumps(doc, indent=1) + "\n").encode())
+    atomic_write(base.with_name(base.name + ".states.csv"), states.to_csv(index=False, lineterminator="\n").encode())
+
+
+def _explain(args: argparse.Namespace, problem: Any, sched: Any, head: dict[str, object], ex: Any) -> int:
+    exp = ex.explain(problem, sched)
+    doc: dict[str, Any] = {
+        **head,
+        "critical_path": [{"task": t, "start": sched.start[t], "end": sched.end[t]} for t in exp.critical_path],
+        "binding": [{"resource": b.resource, "from": b.first, "to": b.last} for b in exp.binding],
+        "slack": exp.slack,
+    }
+    if args.delay:
+        name, _, k = args.delay.rpartition("=")
+        if not name or not k.lstrip("-").isdigit():
+            print("landplan: error: --delay takes TASK=MONTHS, e.g. gate/security-review=3", file=sys.stderr)
+            return EXIT_USAGE
+        _, moved = ex.what_if(problem, sched, name, int(k))
+        doc["what_if"] = {
+            "delay": name,
+            "months": int(k),
+            "moved": [{"task": t, "from": a, "to": b} for t, a, b in moved],
+        }
+    if args.json:
+        print(json.dumps(doc, indent=1))
+        return EXIT_OK
+    print(f"{head['plan']}: {sched.status}, last task ends month {exp.makespan}")
+    print("\ncritical path (what fixes the end date):")
+    for t in exp.critical_path:
+        print(f"  {sched.start[t]:>4} -> {sched.end[t]:<4} {t}")
+    print("\nbinding resource periods:")
+    for b in exp.binding or []:
+        print(f"  {b.resource}: months {b.first}-{b.last}")
+    if not exp.binding:
+        print("  none")
+    tight = sorted((v, t) for t, v in exp.slack.items())[:10]
+    print("\nleast slack (months a task can slip without moving the end):")
+    for v, t in tight:
+        print(f"  {v:>4}  {t}")
+    if "what_if" in doc:
+        w = doc["what_if"]
+        print(f"\nwhat if {w['delay']} slips {w['months']} months: {len(w['moved'])} tasks move")
+        for r in w["moved"]:
+            print(f"  {r['task']}: month {r['from']} -> {r['to']}")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = _parser()
@@ -102,12 +260,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    handlers = {"init": _cmd_init, "layers": _cmd_layers, "map": _cmd_map}
+    handlers = {"init": _cmd_init, "layers": _cmd_layers, "map": _cmd_map, "plan": _cmd_plan}
     try:
         return handlers[args.command](args)
     except WorkspaceError as exc:
         print(f"landplan: error: {exc}", file=sys.stderr)
         return EXIT_NOINPUT
+    except PlanError as exc:
+        for issue in exc.issues:
+            print(str(issue), file=sys.stderr)
+        return EXIT_DATA
     except LandplanError as exc:
         print(f"landplan: error: {exc}", file=sys.stderr)
         return EXIT_DATA

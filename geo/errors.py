@@ -7,6 +7,8 @@ how to fix it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 __all__ = [
     "CRSError",
     "LandplanError",
@@ -34,3 +36,26 @@ class LayerError(LandplanError, ValueError):
 
 class WorkspaceError(LandplanError, FileNotFoundError):
     """No usable workspace (folder with ``layers/``, ``plans/`` and ``maps/``)."""
+
+
+@dataclass(frozen=True)
+class PlanIssue:
+    """One problem in a plan file, at a position."""
+
+    file: str
+    line: int
+    col: int
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        fix = self.fix if self.fix.endswith((".", "?", ":")) else self.fix + "."
+        return f"{self.file}:{self.line}:{self.col}: {self.message}. Fix: {fix}"
+
+
+class PlanError(LandplanError, ValueError):
+    """A plan file is invalid; carries every issue found, each with ``file:line:col``."""
+
+    def __init__(self, issues: list[PlanIssue]) -> None:
+        self.issues = list(issues)
+        super().__init__("\n".join(str(i) for i in self.issues))

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from shapely.geometry import Point, Polygon, box
 
@@ -92,3 +93,73 @@ def points4326() -> gpd.GeoDataFrame:
 def bowtie() -> Polygon:
     """A self-intersecting ring (invalid polygon) in lon/lat."""
     return Polygon([(35.20, 31.90), (35.21, 31.91), (35.21, 31.90), (35.20, 31.91)])
+
+
+TINY_ZONES = pd.DataFrame(
+    {
+        "zone_id": ["north", "centre", "south"],
+        "territory": ["west_bank", "west_bank", "gaza"],
+        "area_km2": [100.0, 50.0, 25.0],
+        "population": [10_000, 40_000, 20_000],
+        "settlers": [1_000, 0, 0],
+    }
+)
+
+TINY_PLAN = """\
+# a tiny plan: three zones, one crossing
+meta:
+  name: tiny
+  start: "2030-01"
+horizon: 60
+security:
+  steps:
+    international:
+      duration: 2
+      troops: 100          # each handover needs 100 troops
+      hold_troops: 10
+    palestinian:
+      duration: 1
+      after:
+        - security: international
+          lag: 3
+movement:
+  steps:
+    internal: {duration: 1, requires_security: international}
+    permits: {duration: 1, min_months_at_previous: 2, requires_crossing: true}
+    free_movement: {duration: 1, requires_security: palestinian}
+    residence: {duration: 2, min_months_at_previous: 6}
+crossings:
+  - {id: gate-x, serves: [all], duration: 4}
+resources:
+  troops:
+    - {from: 0, available: 120}
+objective:
+  minimize: completion
+"""
+
+
+@pytest.fixture
+def tiny_zones() -> pd.DataFrame:
+    """Three zones' attributes (no geometry needed by the planner)."""
+    return TINY_ZONES.copy()
+
+
+@pytest.fixture
+def write_plan(tmp_path: Path) -> Callable[[str, str], Path]:
+    """Write a plan text into a temporary plans folder; returns its path."""
+
+    def write(text: str, name: str = "plan.yaml") -> Path:
+        p = tmp_path / "plans" / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+        return p
+
+    return write
+
+
+@pytest.fixture
+def tiny_problem(write_plan, tiny_zones):  # type: ignore[no-untyped-def]
+    """The tiny plan compiled."""
+    from geo import plan, tasks
+
+    return tasks.compile_plan(plan.load(write_plan(TINY_PLAN)), tiny_zones, {"gate-x"})

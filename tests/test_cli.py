@@ -71,3 +71,53 @@ def test_build_with_bad_source_exits_65_and_leaves_layers_untouched(tmp_path, so
 def test_python_dash_m_geo():
     out = subprocess.run([sys.executable, "-m", "geo", "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.startswith("landplan ")
+
+
+def _tiny_workspace(tmp_path, text, capsys):
+    ws = tmp_path / "ws"
+    cli.main(["init", str(ws)])
+    capsys.readouterr()
+    (ws / "plans" / "mine.yaml").write_text(text, encoding="utf-8")
+    return ws
+
+
+def test_plan_validate_ok_and_bad(tmp_path, capsys):
+    assert cli.main(["--workspace", str(ROOT), "plan", "validate", "reference"]) == 0
+    assert "valid - 41 zones" in capsys.readouterr().out
+    ws = _tiny_workspace(tmp_path, 'extends: defaults.yaml\nmeta: {name: x, start: "2027-01"}\nhorizn: 3\n', capsys)
+    assert cli.main(["--workspace", str(ws), "plan", "validate", "mine"]) == 65
+    err = capsys.readouterr().err
+    assert "mine.yaml:3:1: unknown key 'horizn'" in err
+    assert "did you mean 'horizon'?" in err
+
+
+def test_plan_schedule_json_and_files(tmp_path, capsys):
+    text = (ROOT / "plans" / "clinton-timeline.yaml").read_text(encoding="utf-8")
+    ws = _tiny_workspace(tmp_path, text, capsys)
+    out = tmp_path / "out" / "clinton"
+    out.parent.mkdir()
+    code = cli.main(["--workspace", str(ws), "plan", "schedule", "mine", "--json", "--time", "0.5", "-o", str(out)])
+    assert code == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["status"] in ("optimal", "feasible")
+    assert len(doc["tasks"]) == 249
+    assert (tmp_path / "out" / "clinton.schedule.csv").is_file()
+    assert (tmp_path / "out" / "clinton.states.csv").read_text().startswith("zone,month,date,security,movement")
+    again = json.loads((tmp_path / "out" / "clinton.schedule.json").read_text())
+    assert again["tasks"] == doc["tasks"]
+
+
+def test_plan_metrics_and_explain(tmp_path, capsys):
+    text = (ROOT / "plans" / "geneva-timeline.yaml").read_text(encoding="utf-8")
+    ws = _tiny_workspace(tmp_path, text, capsys)
+    assert cli.main(["--workspace", str(ws), "plan", "metrics", "mine", "--json", "--time", "0.5"]) == 0
+    months = json.loads(capsys.readouterr().out)["months"]
+    assert months[0]["obstacles_total"] == 811
+    assert months[-1]["obstacles_removed"] == 811
+    code = cli.main(
+        ["--workspace", str(ws), "plan", "explain", "mine", "--time", "0.5", "--delay", "crossing/allenby=2"]
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "critical path" in out and "what if crossing/allenby slips 2 months" in out
+    assert cli.main(["--workspace", str(ws), "plan", "explain", "mine", "--delay", "nonsense"]) == 2

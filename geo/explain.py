@@ -1,0 +1,184 @@
+"""Explaining a schedule: critical path, slack, binding resource periods, and what-if delays."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from .errors import PlanError, PlanIssue
+from .metrics import troops_by_month
+from .schedule import Schedule, _build, _solver
+from .tasks import Problem
+
+__all__ = ["Explanation", "Period", "explain", "resolve_task", "what_if"]
+
+
+@dataclass(frozen=True)
+class Period:
+    """A run of months in which a resource is fully used."""
+
+    resource: str
+    first: int
+    last: int
+
+
+@dataclass
+class Explanation:
+    """Why the schedule ends when it does."""
+
+    critical_path: list[str]
+    slack: dict[str, int]
+    binding: list[Period]
+    makespan: int
+
+
+def _successors(problem: Problem) -> dict[str, list[tuple[str, int, bool]]]:
+    succ: dict[str, list[tuple[str, int, bool]]] = defaultdict(list)
+    for tid, t in problem.tasks.items():
+        for pr in t.preds:
+            for src in pr.tasks:
+                if src in problem.tasks:
+                    succ[src].append((tid, pr.lag, pr.any_of))
+    return succ
+
+
+def explain(problem: Problem, sched: Schedule) -> Explanation:
+    """Critical path, slack per task and binding resource periods of a schedule.
+
+    The critical path walks back from a task ending last, through whatever fixed each
+    task's start: a precondition that ends exactly then (plus its lag), or else the
+    task's earliest month, or else the resources (then the walk stops there and the
+    binding periods say which).  Slack is the precedence slack: how many months a task
+    could start later without delaying the end of the schedule, its successors and
+    windows allowing (resources not counted).
+
+    Returns
+    -------
+    Explanation
+    """
+    mk = sched.makespan
+    # backward pass: latest start with the schedule's end as deadline
+    order = sorted(problem.tasks, key=lambda t: sched.start[t])
+    succ = _successors(problem)
+    ls: dict[str, int] = {}
+    for tid in reversed(order):
+        t = problem.tasks[tid]
+        deadline = mk if t.latest is None else min(mk, t.latest)
+        limit = deadline - t.duration
+        for s, lag, any_of in succ.get(tid, []):
+            if s in ls and not any_of:
+                limit = min(limit, ls[s] - lag - t.duration)
+        ls[tid] = max(limit, sched.start[tid])
+    slack = {tid: ls[tid] - sched.start[tid] for tid in problem.tasks}
+    # critical path
+    last = max(problem.tasks, key=lambda t: (sched.end[t], t))
+    path = [last]
+    seen = {last}
+    while True:
+        t = problem.tasks[path[-1]]
+        t_start = sched.start[t.id]
+        nxt: str | None = None
+        for pr in t.preds:
+            for src in pr.tasks:
+                if src in sched.end and sched.end[src] + pr.lag == t_start and src not in seen:
+                    nxt = src
+                    break
+            if nxt:
+                break
+        if nxt is None:
+            break
+        path.append(nxt)
+        seen.add(nxt)
+    # binding resource periods
+    troops = troops_by_month(problem, sched)
+    deployed = [int(v) for v in troops["troops_deployed"]]
+    available = [int(v) for v in troops["troops_available"]]
+    full = [mo for mo, (d, a) in enumerate(zip(deployed, available, strict=True)) if 0 < a <= d]
+    binding = _runs("troops", full)
+    if problem.max_concurrent is not None:
+        conc = [0] * (problem.horizon + 1)
+        for tid, t in problem.tasks.items():
+            if t.kind == "security" and t.duration > 0:
+                for mo in range(sched.start[tid], sched.end[tid]):
+                    conc[mo] += 1
+        binding += _runs("concurrent handovers", [mo for mo, c in enumerate(conc) if c >= problem.max_concurrent])
+    return Explanation(path[::-1], slack, binding, mk)
+
+
+def _runs(resource: str, months: list[int]) -> list[Period]:
+    out: list[Period] = []
+    for mo in months:
+        if out and out[-1].last == mo - 1:
+            out[-1] = Period(resource, out[-1].first, mo)
+        else:
+            out.append(Period(resource, mo, mo))
+    return out
+
+
+def resolve_task(problem: Problem, name: str) -> str:
+    """Task id for a user's name: a task id, ``gate NAME``/``gate/NAME``, or ``crossing ID``."""
+    cand = name.strip().replace(" ", "/", 1) if name.startswith(("gate ", "crossing ")) else name.strip()
+    if cand in problem.tasks:
+        return cand
+    raise PlanError(
+        [
+            PlanIssue(
+                "",
+                1,
+                1,
+                f"no task or gate named '{name}'",
+                "use an id from the schedule table, e.g. 'gate/security-review' or 'jenin-a/security/international'",
+            )
+        ]
+    )
+
+
+def what_if(
+    problem: Problem, sched: Schedule, name: str, months: int, deterministic_time: float = 2.0
+) -> tuple[Schedule, list[tuple[str, int, int]]]:
+    """Delay one task or gate by ``months`` and list what moves.
+
+    The schedule is repaired with as little change as possible: every other task
+    keeps its start unless the delay forces it to move (the solver minimises the
+    total shift).
+
+    Returns
+    -------
+    Schedule, list of (task, old start, new start)
+        The repaired schedule and every task whose start changed.
+    """
+    tid = resolve_task(problem, name)
+    b = _build(problem, with_lits=False)
+    m = b.model
+    m.add(b.start[tid] >= sched.start[tid] + months)
+    shifts = []
+    for k, v in b.start.items():
+        d = m.new_int_var(0, problem.horizon, f"d[{k}]")
+        m.add(d >= v - sched.start[k])
+        m.add(d >= sched.start[k] - v)
+        shifts.append(d)
+        m.add_hint(v, sched.start[k])
+    m.minimize(sum(shifts))
+    solver = _solver(deterministic_time, None)
+    status = solver.solve(m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        t = problem.tasks[tid]
+        raise PlanError(
+            [
+                PlanIssue(
+                    t.origin[0],
+                    t.origin[1],
+                    t.origin[2],
+                    f"delaying {tid} by {months} months leaves no feasible schedule",
+                    "try a shorter delay or relax the windows it pushes against",
+                )
+            ]
+        )
+    start = {k: int(solver.value(v)) for k, v in b.start.items()}
+    end = {k: int(solver.value(v)) for k, v in b.end.items()}
+    new = Schedule("optimal" if status == cp_model.OPTIMAL else "feasible", 0, 0, start, end)
+    moved = [(k, sched.start[k], start[k]) for k in problem.tasks if start[k] != sched.start[k]]
+    moved.sort(key=lambda r: (r[2], r[0]))
+    return new, moved

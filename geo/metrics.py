@@ -1,0 +1,170 @@
+"""Tables from a schedule: the schedule itself, the zone x month state table, and metrics per month."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from .schedule import Schedule
+from .tasks import Problem
+
+__all__ = ["month_label", "monthly_metrics", "schedule_table", "state_table", "troops_by_month"]
+
+
+def month_label(start: str, month: int) -> str:
+    """``YYYY-MM`` of month ``month`` counted from ``start`` (``"2027-01"``, 13 -> ``"2028-02"``)."""
+    y, m = (int(x) for x in start.split("-"))
+    k = y * 12 + (m - 1) + month
+    return f"{k // 12:04d}-{k % 12 + 1:02d}"
+
+
+def schedule_table(problem: Problem, sched: Schedule) -> pd.DataFrame:
+    """One row per task: zone, track, from, to, start, end (months and dates).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Sorted by start, then zone and track, so the table reads as a timeline.
+    """
+    rows = []
+    for tid, t in problem.tasks.items():
+        if t.kind == "security":
+            ladder = problem.security_states
+        elif t.kind == "movement":
+            ladder = problem.movement_levels
+        else:
+            ladder = []
+        frm = ladder[ladder.index(t.to_state) - 1] if t.to_state in ladder else None
+        rows.append(
+            {
+                "task": tid,
+                "zone": t.zone,
+                "track": t.kind,
+                "from": frm,
+                "to": t.to_state,
+                "start": sched.start[tid],
+                "end": sched.end[tid],
+                "start_date": month_label(problem.start, sched.start[tid]),
+                "end_date": month_label(problem.start, sched.end[tid]),
+            }
+        )
+    df = pd.DataFrame(rows)
+    return df.sort_values(["start", "end", "task"], kind="stable").reset_index(drop=True)
+
+
+def _reached(sched: Schedule, zone: str, track: str, ladder: list[str], month: int) -> str:
+    state = ladder[0]
+    for s in ladder[1:]:
+        tid = f"{zone}/{track}/{s}"
+        if tid in sched.end and sched.end[tid] <= month:
+            state = s
+        else:
+            break
+    return state
+
+
+def state_table(problem: Problem, sched: Schedule) -> pd.DataFrame:
+    """Zone x month -> security state and movement level (long format).
+
+    A state holds from the month its step ends.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``zone``, ``month``, ``date``, ``security``, ``movement``.
+    """
+    rows = []
+    for z in problem.zones:
+        for mo in range(problem.horizon + 1):
+            rows.append(
+                {
+                    "zone": z,
+                    "month": mo,
+                    "date": month_label(problem.start, mo),
+                    "security": _reached(sched, z, "security", problem.security_states, mo),
+                    "movement": _reached(sched, z, "movement", problem.movement_levels, mo),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def troops_by_month(problem: Problem, sched: Schedule) -> pd.DataFrame:
+    """Troops deployed (handovers running plus states held) and available, per month."""
+    h = problem.horizon
+    used = [0] * (h + 1)
+    for tid, t in problem.tasks.items():
+        s, e = sched.start[tid], sched.end[tid]
+        for mo in range(s, e):
+            used[mo] += t.run_troops
+        if t.hold_troops:
+            stop = sched.end[t.hold_until] if t.hold_until in sched.end else h + 1
+            for mo in range(e, min(stop, h + 1)):
+                used[mo] += t.hold_troops
+    return pd.DataFrame(
+        {
+            "month": range(h + 1),
+            "troops_deployed": used,
+            "troops_available": [problem.available(mo) for mo in range(h + 1)],
+        }
+    )
+
+
+def monthly_metrics(
+    problem: Problem, sched: Schedule, zones: pd.DataFrame, obstacles: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Metrics per month.
+
+    Parameters
+    ----------
+    problem, sched
+        The compiled plan and its schedule.
+    zones : DataFrame
+        The zones layer (``zone_id``, ``area_km2``, ``population``, ``settlers``).
+    obstacles : DataFrame, optional
+        The obstacles layer (``zone_id``); an obstacle counts as removed once its zone reaches the
+        second movement level (``internal`` by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month: km² and % of the territory in each security state, Palestinian population at
+        each movement level, settlers in zones by security state, crossings open, obstacles removed, troops
+        deployed and available.  Parts sum to the totals.
+    """
+    rec: dict[Any, dict[Any, Any]] = zones.set_index("zone_id")[["area_km2", "population", "settlers"]].to_dict("index")
+    area = {zid: float(rec[zid]["area_km2"]) for zid in problem.zones}
+    pop = {zid: int(rec[zid]["population"]) for zid in problem.zones}
+    settlers = {zid: int(rec[zid]["settlers"]) for zid in problem.zones}
+    area_total = sum(area.values())
+    counts: dict[str, int] = {}
+    if obstacles is not None:
+        for zid in obstacles["zone_id"]:
+            counts[str(zid)] = counts.get(str(zid), 0) + 1
+    obst = {zid: counts.get(zid, 0) for zid in problem.zones}
+    cleared = problem.movement_levels.index(problem.movement_levels[1])
+    troops = troops_by_month(problem, sched)
+    deployed = [int(v) for v in troops["troops_deployed"]]
+    available = [int(v) for v in troops["troops_available"]]
+    crossing_ends = [sched.end[t] for t in problem.tasks if t.startswith("crossing/")]
+    rows = []
+    for mo in range(problem.horizon + 1):
+        sec = {zid: _reached(sched, zid, "security", problem.security_states, mo) for zid in problem.zones}
+        mov = {zid: _reached(sched, zid, "movement", problem.movement_levels, mo) for zid in problem.zones}
+        row: dict[str, object] = {"month": mo, "date": month_label(problem.start, mo)}
+        for st in problem.security_states:
+            a = sum(area[zid] for zid in problem.zones if sec[zid] == st)
+            row[f"area_km2_{st}"] = round(a, 3)
+            row[f"area_pct_{st}"] = round(100 * a / area_total, 2) if area_total else 0.0
+            row[f"settlers_{st}"] = sum(settlers[zid] for zid in problem.zones if sec[zid] == st)
+        for lv in problem.movement_levels:
+            row[f"population_{lv}"] = sum(pop[zid] for zid in problem.zones if mov[zid] == lv)
+        row["obstacles_removed"] = sum(
+            obst[zid] for zid in problem.zones if problem.movement_levels.index(mov[zid]) >= cleared
+        )
+        row["obstacles_total"] = sum(obst.values())
+        row["crossings_open"] = sum(e <= mo for e in crossing_ends)
+        row["troops_deployed"] = deployed[mo]
+        row["troops_available"] = available[mo]
+        rows.append(row)
+    return pd.DataFrame(rows)
