@@ -54,3 +54,33 @@ def test_metric_invariants(solved):
     assert m["obstacles_removed"].iloc[-1] == 6
     assert (m["troops_deployed"] <= m["troops_available"]).all()
     assert m.loc[m["month"] == 0, "troops_deployed"].item() == 100  # the first handover
+
+
+@pytest.mark.slow
+def test_reference_plan_metrics_sum_to_the_layers():
+    from pathlib import Path
+
+    from geo import layers, plan, tasks
+
+    root = Path(__file__).resolve().parent.parent
+    zones = layers.load("zones", root)
+    problem = tasks.compile_plan(
+        plan.load(root / "plans" / "reference.yaml"), zones, set(layers.load("crossings", root)["crossing_id"])
+    )
+    s = schedule.solve(problem, 1.0)
+    m = metrics.monthly_metrics(problem, s, zones, layers.load("obstacles", root))
+    total_area = float(zones["area_km2"].sum())
+    area = sum(m[f"area_km2_{st}"] for st in problem.security_states)
+    assert ((area - total_area).abs() < 0.01).all()
+    pop = sum(m[f"population_{lv}"] for lv in problem.movement_levels)
+    assert (pop == int(zones["population"].sum())).all()
+    assert (sum(m[f"settlers_{st}"] for st in problem.security_states) == int(zones["settlers"].sum())).all()
+    assert m["obstacles_total"].iloc[0] == 811
+    m["free_or_more"] = m["population_free_movement"] + m["population_residence"]
+    for col in ("area_km2_palestinian", "free_or_more", "obstacles_removed", "crossings_open"):
+        assert m[col].is_monotonic_increasing, col
+    assert (m["troops_deployed"] <= m["troops_available"]).all()
+    # everything the plan schedules is done by the horizon
+    last = m.iloc[-1]
+    assert last["population_residence"] == int(zones["population"].sum())
+    assert last["area_pct_palestinian"] == pytest.approx(100, abs=0.05)
