@@ -63,8 +63,12 @@ def _parser() -> argparse.ArgumentParser:
             c.add_argument("--delay", metavar="TASK=MONTHS", help="what-if: delay a task or gate")
     sc = psub.add_parser("schema", help="write the plan format's JSON Schema")
     sc.add_argument("-o", "--output", metavar="PATH", help="default: plans/plan.schema.json")
-    mp = sub.add_parser("map", help="write the overview map of the layers")
-    mp.add_argument("-o", "--output", metavar="PATH", help="HTML file (default: maps/overview.html)")
+    mp = sub.add_parser("map", help="write the interactive phase map of a plan")
+    mp.add_argument("plan", nargs="?", default="reference", help="plan file or name in plans/ (default: reference)")
+    mp.add_argument("-o", "--output", metavar="PATH", help="HTML file (default: maps/PLAN.html)")
+    mp.add_argument("--cdn", action="store_true", help="link Leaflet from a CDN (with SRI) instead of inlining it")
+    mp.add_argument("--no-tiles", action="store_true", help="do not offer online tiles as an optional layer")
+    mp.add_argument("--time", type=float, default=None, metavar="UNITS", help="solver budget per phase")
     return p
 
 
@@ -110,15 +114,30 @@ def _cmd_layers(args: argparse.Namespace) -> int:
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
-    from . import render  # noqa: PLC0415 - folium is imported only when a map is drawn
+    from . import metrics, plan, render, schedule, tasks  # noqa: PLC0415 - folium and OR-Tools load only here
 
     ws = workspace.find(args.workspace)
-    out = Path(args.output) if args.output else ws.maps / "overview.html"
+    path = _plan_path(ws, args.plan)
+    lp = plan.load(path)
     loaded = layers.load_all(ws.root)
-    render.write_overview(loaded, out)
+    problem = tasks.compile_plan(lp, loaded["zones"], set(loaded["crossings"]["crossing_id"]))
+    budget = args.time if args.time is not None else schedule.DEFAULT_DETERMINISTIC_TIME
+    sched = schedule.solve(problem, budget, progress=_progress())
+    table = metrics.monthly_metrics(problem, sched, loaded["zones"], loaded["obstacles"])
+    inputs = sorted({path.resolve(), *(p.resolve() for p in _plan_files(lp))}) + [
+        ws.layers / f"{name}.geojson" for name in loaded
+    ]
+    out = Path(args.output) if args.output else ws.maps / f"{path.stem}.html"
+    inp = render.MapInputs(loaded, problem, sched, table, lp.plan.meta.name, render.digest(inputs), render.build_date())
+    render.write_phase_map(inp, out, cdn=args.cdn, tiles=not args.no_tiles)
     _print_table(layers.summary(loaded))
-    print(f"\nwrote {out}")
+    print(f"\n{lp.plan.meta.name}: {sched.status}, last task ends month {sched.makespan}")
+    print(f"wrote {out}")
     return EXIT_OK
+
+
+def _plan_files(lp: Any) -> list[Path]:
+    return sorted({Path(f) for f, _, _ in lp.origins.values()})
 
 
 def _plan_path(ws: workspace.Workspace, name: str) -> Path:

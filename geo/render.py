@@ -1,55 +1,89 @@
-"""HTML maps with folium.  The only module that imports folium.
+"""The interactive phase map: one self-contained, safe HTML file per plan.  The only module importing folium.
 
-Folium does not escape text: tooltip and popup values and layer-control names
-are inserted into the page as HTML.  Every string that comes from layers or
-plans therefore goes through :func:`escape_text` (via :func:`escape_frame`)
-before it reaches folium, and non-finite coordinates are rejected.
+Safety.  Folium escapes almost nothing.  Here, no string from layers or plans
+is handed to folium: all of them travel in one JSON payload
+(:func:`payload_json`, which also escapes ``<``, ``>`` and ``&`` so the
+payload cannot end its ``<script>`` element), and ``geo/static/landplan.js``
+puts them on the page with ``textContent`` only.  The few fixed names given to
+folium (layer-control labels) go through :func:`escape_text`.  Non-finite
+coordinates are rejected while encoding.
+
+Size and speed.  Geometry is encoded once (:mod:`geo.encode`); the state of
+each zone over time travels as the months its steps end, not as a copy of the
+features per month.
 """
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import hashlib
 import html
+import json
 import logging
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import folium
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import shapely
+from branca.element import Element, MacroElement
+from jinja2 import Template
 
-from .errors import LayerError
+from .encode import encode_geometries
 from .files import atomic_write
-from .layers import summary
+from .metrics import month_label
+from .schedule import Schedule
+from .tasks import Problem
 
-__all__ = ["escape_frame", "escape_text", "overview_map", "write_overview"]
+__all__ = [
+    "ATTRIBUTION",
+    "LEVEL_COLORS",
+    "STATE_COLORS",
+    "MapInputs",
+    "build_date",
+    "build_payload",
+    "digest",
+    "escape_text",
+    "payload_json",
+    "phase_map",
+    "write_phase_map",
+]
 
 log = logging.getLogger(__name__)
 
-_STYLE: dict[str, dict[Any, str]] = {
-    "basemap": {"country": "#e8e4da", "sea": "#c6dbef"},
-    "oslo": {"A": "#2b8cbe", "B": "#7bccc4", "C": "#f0f0c0", "H2": "#b2182b", "EJ": "#fdae61", None: "#d9d9d9"},
-    "crossing": {"border_terminal": "#08306b", "greenline_checkpoint": "#6a51a3", "internal_checkpoint": "#e6550d"},
-}
+#: Attribution owed for the shipped layers (see layers/SOURCES.md).
+ATTRIBUTION = (
+    "Sources: UN OCHA oPt / HDX cod-ab-pse (CC BY 3.0 IGO); Natural Earth (public domain); "
+    "Israel CBS, Localities file 2021; Peace Now, Settlement Watch 2017; PCBS population projections 2016."
+)
+#: Fill of each security state, in ladder order (red: Israeli military, amber: international, green: Palestinian).
+STATE_COLORS = ["#d7301f", "#fdae61", "#1a9850", "#2b8cbe", "#756bb1"]
+#: Fill of each movement level, in ladder order.
+LEVEL_COLORS = ["#5e3c99", "#b2abd2", "#f7f7f7", "#fdb863", "#e66101", "#7f3b08"]
+
+_LAYERS = (  # key in the payload, label in the layer control, shown at start
+    ("basemap", "Basemap (Natural Earth)", True),
+    ("territories", "Territories", True),
+    ("zones", "Planning zones", True),
+    ("line", "1967 line and no-man's land", True),
+    ("jerusalem", "Jerusalem arrangements", True),
+    ("settlements", "Settlements", True),
+    ("crossings", "Crossings", True),
+    ("obstacles", "OCHA obstacles 2025", False),
+)
 
 
 def escape_text(value: object) -> str:
-    """Escape ``value`` for safe insertion into HTML or a folium template.
+    """Escape ``value`` for HTML and for the JavaScript strings folium writes.
 
-    ``<``, ``>``, ``&`` and both quotes become entities, and so do the characters
-    that break the JavaScript strings and template literals folium writes
-    (backslash, backtick, ``$``), so a name such as ``</script>`` or ``${x}`` is
-    shown as text and never runs.
-
-    Parameters
-    ----------
-    value : object
-        Any value; ``None`` becomes the empty string.
-
-    Returns
-    -------
-    str
+    ``<``, ``>``, ``&`` and both quotes become entities, and so do backslash,
+    backtick and ``$``, so neither ``</script>`` nor ``${x}`` can run.
     """
     if value is None:
         return ""
@@ -57,163 +91,255 @@ def escape_text(value: object) -> str:
     return text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
 
 
-def escape_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """A copy of ``gdf`` whose text columns are escaped and whose geometry is checked.
-
-    Raises
-    ------
-    LayerError
-        If any coordinate is NaN or infinite (it would blank the whole map).
-    """
-    coords = shapely.get_coordinates(gdf.geometry.values)
-    if not np.isfinite(coords).all():
-        raise LayerError("a geometry has NaN or infinite coordinates; fix the layer before rendering a map.")
-    out = gdf.copy()
-    for col in out.columns:
-        if col == out.geometry.name:
-            continue
-        if out[col].dtype == object or str(out[col].dtype).startswith("string"):
-            out[col] = ["" if pd.isna(v) else escape_text(v) for v in out[col]]
-        elif str(out[col].dtype) in ("Int64", "boolean"):
-            out[col] = out[col].astype(object).where(out[col].notna(), None)
-    return out
+def payload_json(payload: Any) -> str:
+    """The payload as JSON that is safe inside ``<script type="application/json">``."""
+    text = json.dumps(payload, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _prop(feature: Any, key: str) -> Any:
-    """A property of a GeoJSON feature (``None`` when absent)."""
-    return feature["properties"].get(key)
+def _value(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return None
+    if v is pd.NA or (not isinstance(v, str | bytes) and pd.isna(v)):
+        return None
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int | float):
+        return v if isinstance(v, int) else round(float(v), 3)
+    if hasattr(v, "item"):
+        return _value(v.item())
+    return str(v)
 
 
-def _fields(gdf: gpd.GeoDataFrame, names: list[str]) -> list[str]:
-    return [n for n in names if n in gdf.columns]
+def _props(gdf: gpd.GeoDataFrame, fields: Sequence[str]) -> list[list[Any]]:
+    return [[_value(row[f]) for f in fields] for row in gdf[list(fields)].to_dict("records")]
 
 
-#: Attribution owed for the shipped layers (see layers/SOURCES.md).
-ATTRIBUTION = (
-    "Sources: UN OCHA oPt / HDX cod-ab-pse (CC BY 3.0 IGO); Natural Earth (public domain); "
-    "Israel CBS, Localities file 2021; Peace Now, Settlement Watch 2017; PCBS population projections 2016."
-)
+def _points(gdf: gpd.GeoDataFrame, fields: Sequence[str]) -> dict[str, Any]:
+    return {
+        "geom": encode_geometries(gdf.geometry.values).to_json(),
+        "fields": list(fields),
+        "props": _props(gdf, fields),
+    }
 
 
-def _footer(m: folium.Map, text: str) -> None:
-    """Add a fixed footer line to the page; ``text`` is escaped."""
-    style = (
-        "position:fixed;bottom:0;left:0;right:0;z-index:1000;background:rgba(255,255,255,.85);"
-        "font:11px sans-serif;padding:2px 6px"
-    )
-    root: Any = m.get_root()
-    root.html.add_child(folium.Element(f'<div class="landplan-footer" style="{style}">{escape_text(text)}</div>'))
+@dataclass
+class MapInputs:
+    """Everything a phase map shows."""
+
+    layers: dict[str, gpd.GeoDataFrame]
+    problem: Problem
+    schedule: Schedule
+    metrics: pd.DataFrame
+    plan_name: str
+    digest: str
+    built: str
 
 
-def _inline_leaflet(m: folium.Map) -> None:
-    """Replace folium's CDN links with Leaflet inlined from the pinned xstatic-leaflet package."""
-    import xstatic.pkg.leaflet as xleaflet  # noqa: PLC0415 - optional at import time of the module
+def build_payload(inp: MapInputs) -> dict[str, Any]:
+    """The JSON payload of the page: encoded geometry, facts, per-zone step months, metrics."""
+    p, s, ly = inp.problem, inp.schedule, inp.layers
+    zones = ly["zones"].set_index("zone_id").loc[p.zones].reset_index()
+    zfields = ["name", "governorate", "oslo", "area_km2", "population", "settlers"]
+    index = {z: k for k, z in enumerate(p.zones)}
+
+    def ends(z: str, track: str, ladder: list[str]) -> list[int | None]:
+        return [s.end.get(f"{z}/{track}/{st}") for st in ladder[1:]]
+
+    cr = ly["crossings"]
+    cfields = ["name", "name_ar", "name_he", "kind", "sides", "status", "status_as_of"]
+    opening = [s.end.get(f"crossing/{c}") for c in cr["crossing_id"]]
+    obst = ly["obstacles"][ly["obstacles"]["zone_id"].isin(index)]
+    setl = ly["settlements"]
+    line = ly["line_1967"]
+    jer = ly["jerusalem"]
+    terr = ly["territories"]
+    return {
+        "meta": {
+            "plan": inp.plan_name,
+            "hash": inp.digest,
+            "built": inp.built,
+            "start": p.start,
+            "horizon": p.horizon,
+            "attribution": ATTRIBUTION,
+            "states": p.security_states,
+            "levels": p.movement_levels,
+            "state_colors": STATE_COLORS[: len(p.security_states)],
+            "level_colors": LEVEL_COLORS[: len(p.movement_levels)],
+            "status": s.status,
+        },
+        "months": [month_label(p.start, m) for m in range(p.horizon + 1)],
+        "zones": {
+            "id": list(p.zones),
+            "geom": encode_geometries(zones.geometry.values).to_json(),
+            "fields": zfields,
+            "props": _props(zones, zfields),
+            "sec": [ends(z, "security", p.security_states) for z in p.zones],
+            "mov": [ends(z, "movement", p.movement_levels) for z in p.zones],
+        },
+        "crossings": {**_points(cr, cfields), "open": opening},
+        "obstacles": {**_points(obst, ["name", "type", "survey"]), "zone": [index[z] for z in obst["zone_id"]]},
+        "settlements": {
+            **_points(setl, ["name", "name_he", "kind", "population", "founded", "bloc"]),
+            "pop": [_value(v) for v in setl["population"]],
+        },
+        "line": {
+            **_points(line, ["name", "kind", "segment", "length_km", "area_km2"]),
+            "lines": [g.geom_type in ("LineString", "MultiLineString") for g in line.geometry],
+        },
+        "jerusalem": {
+            **_points(jer, ["name", "kind", "clinton_rule", "area_km2"]),
+            "schematic": [bool(v) for v in jer["schematic"]],
+        },
+        "territories": _points(terr, ["name", "area_km2"]),
+        "basemap": {
+            "geom": encode_geometries(ly["basemap"].geometry.values).to_json(),
+            "kind": [str(k) for k in ly["basemap"]["kind"]],
+        },
+        "metrics": {
+            "columns": list(inp.metrics.columns),
+            "rows": [[_value(v) for v in r] for r in inp.metrics.itertuples(index=False)],
+        },
+    }
+
+
+class _Snippet(MacroElement):
+    """A fixed piece of script in folium's script section."""
+
+    def __init__(self, js: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._template = Template("{% macro script(this, kwargs) %}" + js + "{% endmacro %}")
+
+
+class _JsLayer(folium.map.Layer):
+    """A layer built by landplan.js, registered with folium so the layer control lists it."""
+
+    def __init__(self, key: str, name: str, show: bool) -> None:
+        super().__init__(name=escape_text(name), overlay=True, control=True, show=show)
+        self._name = "LandplanLayer"
+        self.key = key
+        self._template = Template(
+            "{% macro script(this, kwargs) %}"
+            "var {{ this.get_name() }} = landplan.layers[{{ this.key|tojson }}];"
+            "{% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}"
+            "{% endmacro %}"
+        )
+
+
+def _static(name: str) -> str:
+    return (resources.files("geo") / "static" / name).read_text(encoding="utf-8")
+
+
+def _leaflet(m: folium.Map, cdn: bool) -> None:
+    """Inline Leaflet from the pinned xstatic-leaflet package, or link it with Subresource Integrity."""
+    import xstatic.pkg.leaflet as xleaflet  # noqa: PLC0415 - package data, read when a map is drawn
 
     base = Path(xleaflet.BASE_DIR)
-    js = (base / "leaflet.js").read_text(encoding="utf-8")
-    css = (base / "leaflet.css").read_text(encoding="utf-8")
+    js = (base / "leaflet.js").read_bytes()
+    css = (base / "leaflet.css").read_bytes()
     m.default_js = []
     m.default_css = []
     root: Any = m.get_root()
-    header = root.header
-    header.add_child(folium.Element(f"<style>{css}</style>"), name="leaflet_css_inline", index=0)
-    header.add_child(folium.Element(f"<script>{js}</script>"), name="leaflet_js_inline", index=1)
+    if cdn:
+        url = f"https://cdn.jsdelivr.net/npm/leaflet@{xleaflet.VERSION}/dist/leaflet"
+        sri_js = "sha384-" + base64.b64encode(hashlib.sha384(js).digest()).decode()
+        sri_css = "sha384-" + base64.b64encode(hashlib.sha384(css).digest()).decode()
+        root.header.add_child(
+            Element(f'<link rel="stylesheet" href="{url}.css" integrity="{sri_css}" crossorigin="anonymous"/>'),
+            name="leaflet_css",
+            index=0,
+        )
+        root.header.add_child(
+            Element(f'<script src="{url}.js" integrity="{sri_js}" crossorigin="anonymous"></script>'),
+            name="leaflet_js",
+            index=1,
+        )
+        return
+    root.header.add_child(Element(f"<style>{css.decode()}</style>"), name="leaflet_css", index=0)
+    root.header.add_child(Element(f"<script>{js.decode()}</script>"), name="leaflet_js", index=1)
 
 
-def overview_map(layers: dict[str, gpd.GeoDataFrame]) -> folium.Map:
-    """A plain overview map of the shipped layers, drawn with no tile server.
+def phase_map(inp: MapInputs, cdn: bool = False, tiles: bool = True) -> folium.Map:
+    """The interactive phase map as a folium Map.
 
     Parameters
     ----------
-    layers : dict of GeoDataFrame
-        As returned by :func:`geo.layers.load_all`.
+    inp : MapInputs
+        Layers, compiled plan, schedule and metrics.
+    cdn : bool, optional
+        Link Leaflet from a CDN (with Subresource Integrity) instead of inlining it.
+    tiles : bool, optional
+        Offer OpenStreetMap tiles as an optional, initially hidden layer (needs a network when switched on).
 
     Returns
     -------
     folium.Map
     """
-    safe = {name: escape_frame(gdf) for name, gdf in layers.items()}
-    m = folium.Map(location=[31.9, 35.0], zoom_start=8, tiles=None, prefer_canvas=True)
-    _inline_leaflet(m)
-    base = safe["basemap"]
-    folium.GeoJson(
-        base,
-        name=escape_text("Basemap (Natural Earth)"),
-        style_function=lambda f: {
-            "fillColor": _STYLE["basemap"].get(_prop(f, "kind"), "#eeeeee"),
-            "color": "#999999",
-            "weight": 0.5,
-            "fillOpacity": 1.0,
-        },
-    ).add_to(m)
-    zones = safe["zones"]
-    folium.GeoJson(
-        zones,
-        name=escape_text("Planning zones"),
-        style_function=lambda f: {
-            "fillColor": _STYLE["oslo"].get(_prop(f, "oslo"), "#d9d9d9"),
-            "color": "#555555",
-            "weight": 0.6,
-            "fillOpacity": 0.7,
-        },
-        tooltip=folium.GeoJsonTooltip(fields=_fields(zones, ["name", "oslo", "area_km2", "population", "settlers"])),
-    ).add_to(m)
-    line = safe["line_1967"]
-    folium.GeoJson(
-        line,
-        name=escape_text("1967 line and no-man's land"),
-        style_function=lambda f: {"color": "#00441b", "weight": 3, "fillColor": "#999999", "fillOpacity": 0.5},
-        tooltip=folium.GeoJsonTooltip(fields=_fields(line, ["name", "kind"])),
-    ).add_to(m)
-    jer = safe["jerusalem"]
-    jpoly = jer[jer.geom_type != "Point"]
-    folium.GeoJson(
-        jpoly,
-        name=escape_text("Jerusalem arrangements"),
-        style_function=lambda f: {
-            "color": "#7f0000",
-            "weight": 1.5,
-            "fillOpacity": 0.15,
-            "dashArray": "4" if _prop(f, "schematic") else None,
-        },
-        tooltip=folium.GeoJsonTooltip(fields=_fields(jpoly, ["name", "kind"])),
-    ).add_to(m)
-    for name, gdf, color, fields in (
-        ("Settlements", safe["settlements"], "#4d004b", ["name", "kind", "population", "founded", "bloc"]),
-        ("Crossings", safe["crossings"], "#08306b", ["name", "kind", "sides", "status"]),
-        ("OCHA obstacles 2025", safe["obstacles"], "#999999", ["name", "type", "survey"]),
-    ):
-        folium.GeoJson(
-            gdf,
-            name=escape_text(name),
-            show=name != "OCHA obstacles 2025",
-            marker=folium.CircleMarker(radius=3, color=color, fill=True, fill_opacity=0.8, weight=1),
-            tooltip=folium.GeoJsonTooltip(fields=_fields(gdf, fields)),
-        ).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    _footer(m, ATTRIBUTION)
-    xmin, ymin, xmax, ymax = layers["zones"].total_bounds
-    m.fit_bounds([[ymin, xmin], [ymax, xmax]])
+    payload = build_payload(inp)
+    zb = inp.layers["zones"].total_bounds
+    m = folium.Map(
+        location=[31.85, 35.05],
+        zoom_start=8,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+        zoom_control=True,
+        attribution_control=False,
+    )
+    m._id = "landplan"  # fixed element ids keep two builds of the same plan byte-identical
+    _leaflet(m, cdn)
+    root: Any = m.get_root()
+    root.header.add_child(Element(f"<style>{_static('landplan.css')}</style>"), name="landplan_css")
+    root.header.add_child(Element(f"<script>{_static('landplan.js')}</script>"), name="landplan_js")
+    root.header.add_child(Element(f"<title>{escape_text(inp.plan_name)} - landplan</title>"), name="title")
+    root.html.add_child(
+        Element(f'<script type="application/json" id="landplan-data">{payload_json(payload)}</script>'),
+        name="landplan_data",
+    )
+    m.add_child(_Snippet("var landplan = landplanInit({{ this._parent.get_name() }});"), name="landplan_init")
+    for key, name, show in _LAYERS:
+        layer = _JsLayer(key, name, show)
+        layer._id = key
+        m.add_child(layer, name=f"layer_{key}")
+    if tiles:
+        osm = folium.TileLayer(
+            "OpenStreetMap", name=escape_text("OpenStreetMap tiles (online)"), overlay=True, show=False, control=True
+        )
+        osm._id = "osm"
+        m.add_child(osm, name="osm")
+    control = folium.LayerControl(collapsed=False, position="topleft")
+    control._id = "control"
+    m.add_child(control, name="control")
+    m.add_child(
+        _Snippet(
+            f"{{{{ this._parent.get_name() }}}}.fitBounds([[{zb[1]:.4f}, {zb[0]:.4f}], "
+            f"[{zb[3]:.4f}, {zb[2]:.4f}]]); landplan.start();"
+        ),
+        name="landplan_start",
+    )
     return m
 
 
-def write_overview(layers: dict[str, gpd.GeoDataFrame], path: Path | str) -> Path:
-    """Render :func:`overview_map` to ``path`` atomically.
+def build_date() -> str:
+    """Build date (YYYY-MM-DD): ``SOURCE_DATE_EPOCH`` when set (reproducible builds), else today (UTC)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC)
+    return when.strftime("%Y-%m-%d")
 
-    Parameters
-    ----------
-    layers : dict of GeoDataFrame
-        The shipped layers.
-    path : path
-        The HTML file to write.
 
-    Returns
-    -------
-    pathlib.Path
-        The written file.
-    """
+def digest(paths: Sequence[Path]) -> str:
+    """First 12 hex digits of a SHA-256 over the given files (plan, its defaults, the layers)."""
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(p.name.encode())
+        h.update(Path(p).read_bytes())
+    return h.hexdigest()[:12]
+
+
+def write_phase_map(inp: MapInputs, path: Path | str, cdn: bool = False, tiles: bool = True) -> Path:
+    """Render :func:`phase_map` to ``path`` atomically; returns the path."""
     dest = Path(path)
-    html_text = overview_map(layers).get_root().render()
-    atomic_write(dest, html_text.encode("utf-8"))
-    log.info("wrote %s (%d features)", dest, int(summary(layers)["features"].sum()))
+    text = phase_map(inp, cdn=cdn, tiles=tiles).get_root().render()
+    atomic_write(dest, text.encode("utf-8"))
+    log.info("wrote %s (%d bytes)", dest, dest.stat().st_size)
     return dest

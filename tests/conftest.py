@@ -163,3 +163,71 @@ def tiny_problem(write_plan, tiny_zones):  # type: ignore[no-untyped-def]
     from geo import plan, tasks
 
     return tasks.compile_plan(plan.load(write_plan(TINY_PLAN)), tiny_zones, {"gate-x"})
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def chromium():  # type: ignore[no-untyped-def]
+    """Debian's Chromium driven by Playwright; skips when absent, except in CI where absence fails."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("playwright is not installed; CI must run the browser tests")
+        pytest.skip("playwright is not installed")
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("/usr/bin/chromium is missing; .ci/run installs Debian's chromium")
+        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class PageLog:
+    """What a page did: console errors, page errors, dialogs, and network requests (all blocked)."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.requests: list[str] = []
+
+
+@pytest.fixture
+def open_map(chromium):  # type: ignore[no-untyped-def]
+    """Open an HTML file with every network request blocked; returns (page, log)."""
+    pages = []
+
+    def opener(path: Path):  # type: ignore[no-untyped-def]
+        page = chromium.new_page(viewport={"width": 1300, "height": 900})
+        log = PageLog()
+        page.on("console", lambda m: log.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: log.errors.append(str(e)))
+
+        def dialog(d):  # type: ignore[no-untyped-def]
+            log.dialogs.append(d.message)
+            d.dismiss()
+
+        page.on("dialog", dialog)
+
+        def route(r):  # type: ignore[no-untyped-def]
+            url = r.request.url
+            if url == path.resolve().as_uri():
+                r.continue_()
+            else:
+                log.requests.append(url)
+                r.abort()
+
+        page.route("**/*", route)
+        page.goto(path.resolve().as_uri())
+        page.wait_for_function("window.landplan && window.landplan.ready !== null", timeout=30_000)
+        pages.append(page)
+        return page, log
+
+    yield opener
+    for p in pages:
+        p.close()

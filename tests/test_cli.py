@@ -36,8 +36,8 @@ def test_no_workspace_exits_66(tmp_path, monkeypatch, capsys):
 def test_init_then_map_in_the_new_workspace(tmp_path, capsys):
     ws = tmp_path / "ws"
     assert cli.main(["init", str(ws)]) == 0
-    assert cli.main(["--workspace", str(ws), "map"]) == 0
-    assert (ws / "maps" / "overview.html").stat().st_size > 100_000
+    assert cli.main(["--workspace", str(ws), "map", "--time", "0.5"]) == 0
+    assert (ws / "maps" / "reference.html").stat().st_size > 100_000
     assert cli.main(["init", str(ws)]) == 66  # refuses to overwrite
     assert "never overwrites" in capsys.readouterr().err
 

@@ -1,0 +1,118 @@
+"""The phase map in headless Chromium: offline, correct, safe."""
+
+import io
+from pathlib import Path
+
+import pytest
+from test_render import PAYLOADS, small_inputs
+
+from geo import layers, metrics, plan, render, schedule, tasks
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def reference_map(tmp_path_factory):
+    ly = layers.load_all(ROOT)
+    lp = plan.load(ROOT / "plans" / "reference.yaml")
+    problem = tasks.compile_plan(lp, ly["zones"], set(ly["crossings"]["crossing_id"]))
+    sched = schedule.solve(problem, 1.0)
+    table = metrics.monthly_metrics(problem, sched, ly["zones"], ly["obstacles"])
+    inp = render.MapInputs(ly, problem, sched, table, lp.plan.meta.name, "test", "2027-01-01")
+    path = tmp_path_factory.mktemp("map") / "reference.html"
+    render.write_phase_map(inp, path)
+    return path, inp
+
+
+def _pixel(page, lat, lon):
+    """RGBA of the zones canvas at a map position."""
+    return page.evaluate(
+        """([lat, lon]) => {
+            const p = landplan.zones._map.latLngToContainerPoint([lat, lon]);
+            const c = landplan.zones._canvas, d = landplan.zones._dpr;
+            return Array.from(c.getContext('2d').getImageData(Math.round(p.x * d), Math.round(p.y * d), 1, 1).data);
+        }""",
+        [lat, lon],
+    )
+
+
+def test_loads_offline_without_errors_and_draws_every_zone(reference_map, open_map):
+    path, inp = reference_map
+    page, log = open_map(path)
+    assert log.errors == []
+    assert log.requests == []
+    assert page.evaluate("landplan.zones.painted") == len(inp.problem.zones) == 41
+    assert page.locator(".leaflet-control-layers-overlays label").count() == 9
+    assert page.locator(".lp-footer").inner_text().startswith("A Land for All - reference plan")
+
+
+def test_slider_changes_a_zone_fill_and_the_panel_matches_the_metrics(reference_map, open_map):
+    path, inp = reference_map
+    page, _ = open_map(path)
+    zone = "jenin-a"
+    end = inp.schedule.end[f"{zone}/security/international"]
+    pt = inp.layers["zones"].set_index("zone_id").loc[zone].geometry.representative_point()
+    page.evaluate(f"landplan.setMonth({end - 1})")
+    before = _pixel(page, pt.y, pt.x)
+    page.locator(".lp-slider").fill(str(end))  # the user's way: move the slider
+    after = _pixel(page, pt.y, pt.x)
+    assert before != after
+    assert page.evaluate("landplan.month") == end
+    row = inp.metrics.set_index("month").loc[end]
+    for col in ("population_permits", "troops_deployed", "obstacles_removed"):
+        shown = page.locator(f'td[data-metric="{col}"]').inner_text().replace(",", "")
+        assert int(shown) == int(row[col]), col
+    assert page.locator(".lp-month").inner_text().startswith(inp.metrics.set_index("month").loc[end, "date"])
+
+
+def test_clicking_a_zone_shows_its_timeline(reference_map, open_map):
+    path, inp = reference_map
+    page, _ = open_map(path)
+    pt = inp.layers["zones"].set_index("zone_id").loc["hebron-a"].geometry.representative_point()
+    xy = page.evaluate(
+        f"(() => {{ const p = landplan.zones._map.latLngToContainerPoint([{pt.y}, {pt.x}]); return [p.x, p.y]; }})()"
+    )
+    page.mouse.click(xy[0], xy[1])
+    text = page.locator(".lp-zone").inner_text()
+    assert text.startswith("Hebron A: timeline")
+    assert "security: international" in text and "movement: residence" in text
+
+
+def test_injection_payloads_are_inert_and_shown_as_text(tmp_path, open_map):
+    inp = small_inputs(tmp_path, name=PAYLOADS[1], zone_names=PAYLOADS)
+    path = render.write_phase_map(inp, tmp_path / "evil.html")
+    page, log = open_map(path)
+    page.wait_for_timeout(300)
+    assert log.dialogs == []
+    assert log.errors == []
+    assert page.locator(".lp-title").inner_text() == PAYLOADS[1]
+    assert page.evaluate("document.querySelectorAll('img').length") == 0
+    pt = inp.layers["zones"].set_index("zone_id").loc["jenin-a"].geometry.representative_point()
+    xy = page.evaluate(
+        f"(() => {{ const p = landplan.zones._map.latLngToContainerPoint([{pt.y}, {pt.x}]); return [p.x, p.y]; }})()"
+    )
+    page.mouse.click(xy[0], xy[1])
+    assert page.locator(".leaflet-popup .lp-facts-title").inner_text() == PAYLOADS[0]
+    assert page.locator(".lp-zone").inner_text().startswith(PAYLOADS[0])
+    page.evaluate("landplan.setMonth(30)")
+    assert log.dialogs == []
+
+
+def test_screenshot_is_not_blank(reference_map, open_map):
+    from PIL import Image
+
+    path, _ = reference_map
+    page, _ = open_map(path)
+    page.evaluate("landplan.setMonth(24)")
+    png = page.screenshot()
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "reference-month-24.png").write_bytes(png)
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    colours = img.getcolors(maxcolors=1 << 20)
+    assert colours is not None and len(colours) > 200
+    # the zone colours of month 24 are on screen
+    rgb = {c for _, c in colours}
+    assert (253, 174, 97) in rgb or any(abs(r - 253) + abs(g - 174) + abs(b - 97) < 40 for r, g, b in rgb)
