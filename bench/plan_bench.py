@@ -32,13 +32,15 @@ from geo import plan, schedule, tasks  # noqa: E402
 def synthetic(n: int, seed: int = 0) -> tuple[pd.DataFrame, str, set[str]]:
     """N zones in 10 regions, a plan with both tracks, gates, crossings and a piecewise troop capacity."""
     rng = np.random.default_rng(seed)
-    zones = pd.DataFrame({
-        "zone_id": [f"z{k:05d}" for k in range(n)],
-        "territory": ["west_bank"] * n,
-        "area_km2": rng.uniform(5, 300, n).round(1),
-        "population": rng.integers(1_000, 200_000, n),
-        "settlers": np.where(rng.random(n) < 0.3, rng.integers(100, 20_000, n), 0),
-    })
+    zones = pd.DataFrame(
+        {
+            "zone_id": [f"z{k:05d}" for k in range(n)],
+            "territory": ["west_bank"] * n,
+            "area_km2": rng.uniform(5, 300, n).round(1),
+            "population": rng.integers(1_000, 200_000, n),
+            "settlers": np.where(rng.random(n) < 0.3, rng.integers(100, 20_000, n), 0),
+        }
+    )
     regions = {f"r{r}": [z for k, z in enumerate(zones["zone_id"]) if k % 10 == r] for r in range(10)}
     groups = "\n".join(f"    {g}: [{', '.join(m)}]" for g, m in regions.items())
     crossings = "\n".join(f"  - {{id: c{r}, serves: [r{r}], duration: {2 + r % 3}}}" for r in range(10))
@@ -108,11 +110,19 @@ def run_case(n: int, budget: float) -> dict[str, object]:
     s = schedule.solve(problem, budget)
     ok = schedule.check_schedule(problem, s) == [] and schedule.check_schedule(problem, g) == []
     return {
-        "zones": n, "tasks": len(problem.tasks), "compile_s": round(t_compile, 2),
-        "cpsat_s": round(s.wall_seconds, 1), "status": s.status, "objective": s.objective, "bound": s.bound,
-        "greedy_objective": g.objective, "greedy_s": round(t_greedy, 2),
-        "ratio_vs_greedy": round(s.objective / g.objective, 4), "gap_to_bound": round(1 - s.bound / s.objective, 4),
-        "both_valid": ok, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "zones": n,
+        "tasks": len(problem.tasks),
+        "compile_s": round(t_compile, 2),
+        "cpsat_s": round(s.wall_seconds, 1),
+        "status": s.status,
+        "objective": s.objective,
+        "bound": s.bound,
+        "greedy_objective": g.objective,
+        "greedy_s": round(t_greedy, 2),
+        "ratio_vs_greedy": round(s.objective / g.objective, 4),
+        "gap_to_bound": round(1 - s.bound / s.objective, 4),
+        "both_valid": ok,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
 
 
@@ -127,8 +137,12 @@ def main() -> None:
         return
     rows = []
     for n in args.zones:
-        out = subprocess.run([sys.executable, __file__, "--case", str(n), "--budget", str(args.budget)],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--case", str(n), "--budget", str(args.budget)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
         print(f"done {n} zones", file=sys.stderr)
     cols = list(rows[0])

@@ -116,3 +116,20 @@ def test_screenshot_is_not_blank(reference_map, open_map):
     # the zone colours of month 24 are on screen
     rgb = {c for _, c in colours}
     assert (253, 174, 97) in rgb or any(abs(r - 253) + abs(g - 174) + abs(b - 97) < 40 for r, g, b in rgb)
+
+
+def test_legend_entries_hide_with_their_layer_and_play_advances(reference_map, open_map):
+    path, _ = reference_map
+    page, log = open_map(path)
+    legend = page.locator(".lp-legend")
+    assert "settlement" in legend.inner_text()
+    page.get_by_label("Settlements").uncheck()
+    assert "settlement" not in legend.inner_text()
+    page.get_by_label("Settlements").check()
+    assert "settlement" in legend.inner_text()
+    page.get_by_label("colour by movement").check()
+    assert "zones: movement" in legend.inner_text() and "free_movement" in legend.inner_text()
+    page.locator(".lp-play").click()
+    page.wait_for_function("landplan.month >= 2", timeout=5_000)
+    page.locator(".lp-play").click()
+    assert log.errors == [] and log.requests == []
