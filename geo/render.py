@@ -313,7 +313,7 @@ def phase_map(inp: MapInputs, cdn: bool = False, tiles: bool = True) -> folium.M
     m.add_child(
         _Snippet(
             f"{{{{ this._parent.get_name() }}}}.fitBounds([[{zb[1]:.4f}, {zb[0]:.4f}], "
-            f"[{zb[3]:.4f}, {zb[2]:.4f}]]); landplan.start();"
+            f"[{zb[3]:.4f}, {zb[2]:.4f}]], {{animate: false}}); landplan.start();"
         ),
         name="landplan_start",
     )

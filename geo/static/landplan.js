@@ -388,6 +388,7 @@
       }, 400);
     });
     app.start = function () {
+      if (map.hasLayer(app.zones)) app.zones._reset();  /* draw for the settled view before reporting ready */
       setMonth(0);
       drawLegend();
       app.ready = performance.now();
