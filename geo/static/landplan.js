@@ -306,21 +306,35 @@
     }
     map.on('overlayadd overlayremove layeradd layerremove', drawLegend);
 
+    var ganttBars = null;  /* the plan's bars never change: drawn once, then only the cursor moves */
     function drawGantt(m) {
-      var ctx = gantt.getContext('2d'), w = gantt.width, h = gantt.height, n = Z.sec.length, H = M.horizon + 1;
-      ctx.clearRect(0, 0, w, h);
-      for (var mo = 0; mo < H; mo++) {
-        var x = Math.floor(mo * w / H), xw = Math.ceil(w / H);
+      var w = gantt.width, h = gantt.height, n = Z.sec.length, H = M.horizon + 1;
+      if (!ganttBars) {
+        ganttBars = document.createElement('canvas');
+        ganttBars.width = w; ganttBars.height = h;
+        var g = ganttBars.getContext('2d');
         [[Z.sec, stateColors, 0], [Z.mov, levelColors, h / 2]].forEach(function (spec) {
-          var counts = spec[1].map(function () { return 0; });
-          for (var i = 0; i < n; i++) counts[level(spec[0][i], mo)]++;
-          var y = spec[2];
-          counts.forEach(function (c, k) {
-            var hh = (h / 2 - 2) * c / n;
-            ctx.fillStyle = spec[1][k]; ctx.fillRect(x, y, xw, hh); y += hh;
-          });
+          var counts = [];  /* counts[month][level]: zones at that level */
+          for (var mo = 0; mo < H; mo++) counts.push(spec[1].map(function () { return 0; }));
+          for (var i = 0; i < n; i++) {
+            var steps = spec[0][i], k = 0;
+            for (var mo2 = 0; mo2 < H; mo2++) {
+              while (k < steps.length && steps[k] !== null && steps[k] <= mo2) k++;
+              counts[mo2][k]++;
+            }
+          }
+          for (var mo3 = 0; mo3 < H; mo3++) {
+            var x = Math.floor(mo3 * w / H), xw = Math.ceil(w / H), y = spec[2];
+            counts[mo3].forEach(function (c, k2) {
+              var hh = (h / 2 - 2) * c / n;
+              g.fillStyle = spec[1][k2]; g.fillRect(x, y, xw, hh); y += hh;
+            });
+          }
         });
       }
+      var ctx = gantt.getContext('2d');
+      ctx.clearRect(0, 0, w, h);
+      ctx.drawImage(ganttBars, 0, 0);
       ctx.fillStyle = '#000'; ctx.fillRect(Math.floor(m * w / H), 0, 2, h);
     }
     gantt.addEventListener('click', function (e) {
@@ -363,13 +377,16 @@
       label.textContent = D.months[m] + ' (month ' + m + ')';
       var arr = app.mode === 'security' ? Z.sec : Z.mov, cols = app.mode === 'security' ? stateColors : levelColors;
       app.zones.setFills(arr.map(function (a) { return cols[level(a, m)]; }));
-      app.layers.crossings.markers.forEach(function (mk, i) {
+      app.layers.crossings.markers.forEach(function (mk, i) {  /* restyle only what changes */
         var open = C.open[i] !== null && C.open[i] <= m;
-        mk.setStyle({fillColor: open ? '#08306b' : '#ffffff'});
+        if (mk._lpOpen !== open) { mk._lpOpen = open; mk.setStyle({fillColor: open ? '#08306b' : '#ffffff'}); }
       });
       app.layers.obstacles.markers.forEach(function (mk, i) {
         var removed = level(Z.mov[O.zone[i]], m) >= 1;
-        mk.setStyle({opacity: removed ? 0 : 1, fillOpacity: removed ? 0 : 0.9});
+        if (mk._lpRemoved !== removed) {
+          mk._lpRemoved = removed;
+          mk.setStyle({opacity: removed ? 0 : 1, fillOpacity: removed ? 0 : 0.9});
+        }
       });
       drawMetrics(m);
       drawGantt(m);
