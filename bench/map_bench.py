@@ -216,7 +216,7 @@ def measure(browser, path: Path, n: int, kind: str, files: dict[str, Path]) -> d
             return out; }""")
         step = statistics.median(steps)
     elif kind == "timestamped":
-        steps = page.evaluate("""async () => { const map = Object.values(window).find(v => v && v.timeDimension);
+        steps = page.evaluate("""async () => { const map = Object.values(window).find(v => v instanceof L.Map);
             const td = map.timeDimension, out = [];
             for (let i = 1; i <= 3; i++) { const t0 = performance.now();
               await new Promise(r => { td.once('timeload', r); td.setCurrentTimeIndex(i); });
