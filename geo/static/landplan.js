@@ -98,27 +98,32 @@
       this._map = map;
       this._canvas = L.DomUtil.create('canvas', 'lp-zones');
       map.getPane('lpZones').appendChild(this._canvas);
-      map.on('moveend zoomend resize viewreset', this._reset, this);
+      map.on('moveend resize viewreset', this._reset, this);
       map.on('zoomstart', this._hide, this);
       map.on('click', this._click, this);
       this._reset();
     },
     onRemove: function (map) {
       L.DomUtil.remove(this._canvas);
-      map.off('moveend zoomend resize viewreset', this._reset, this);
+      map.off('moveend resize viewreset', this._reset, this);
       map.off('zoomstart', this._hide, this);
       map.off('click', this._click, this);
     },
     _hide: function () { this._canvas.style.visibility = 'hidden'; },
     _reset: function () {
+      if (!this._live) return;  /* nothing is drawn before the app starts on its final view */
       var map = this._map, size = map.getSize(), dpr = window.devicePixelRatio || 1;
       var tl = map.containerPointToLayerPoint([0, 0]), origin = map.getPixelOrigin();
+      var view = [map.getZoom(), origin.x, origin.y, tl.x, tl.y, size.x, size.y, dpr].join(',');
+      if (view === this._view) { this._canvas.style.visibility = 'visible'; return; }
+      this._view = view;
       var scale = Math.pow(2, map.getZoom()), ox = origin.x + tl.x, oy = origin.y + tl.y;
       var c = this._canvas;
       L.DomUtil.setPosition(c, tl);
       c.width = size.x * dpr; c.height = size.y * dpr;
       c.style.width = size.x + 'px'; c.style.height = size.y + 'px';
       this._dpr = dpr;
+      this._edges = null;
       this._paths = []; this._boxes = [];
       for (var i = 0; i < this._feats.length; i++) {
         var path = new Path2D(), x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
@@ -140,13 +145,22 @@
       this._draw();
     },
     _draw: function () {
-      var ctx = this._canvas.getContext('2d'), n = this._paths.length;
-      ctx.setTransform(this._dpr, 0, 0, this._dpr, 0, 0);
-      ctx.clearRect(0, 0, this._canvas.width, this._canvas.height);
-      ctx.lineWidth = 0.6; ctx.strokeStyle = 'rgba(60,60,60,0.8)'; ctx.globalAlpha = 0.78;
+      var c = this._canvas, ctx = c.getContext('2d'), n = this._paths.length, dpr = this._dpr;
+      if (!this._edges) {  /* outlines do not change with the month: stroke them once per view */
+        this._edges = document.createElement('canvas');
+        this._edges.width = c.width; this._edges.height = c.height;
+        var e = this._edges.getContext('2d');
+        e.setTransform(dpr, 0, 0, dpr, 0, 0);
+        e.lineWidth = 0.6; e.strokeStyle = 'rgba(60,60,60,0.8)';
+        for (var j = 0; j < n; j++) e.stroke(this._paths[j]);
+      }
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      ctx.clearRect(0, 0, c.width, c.height);
+      ctx.globalAlpha = 0.78;
       for (var i = 0; i < n; i++) { ctx.fillStyle = this._fills[i]; ctx.fill(this._paths[i], 'evenodd'); }
       ctx.globalAlpha = 1;
-      for (var j = 0; j < n; j++) ctx.stroke(this._paths[j]);
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.drawImage(this._edges, 0, 0);
       this.painted = n;
     },
     setFills: function (fills) { this._fills = fills; if (this._paths) this._draw(); },
@@ -405,6 +419,7 @@
       }, 400);
     });
     app.start = function () {
+      app.zones._live = true;
       if (map.hasLayer(app.zones)) app.zones._reset();  /* draw for the settled view before reporting ready */
       setMonth(0);
       drawLegend();
