@@ -248,6 +248,7 @@ def run(n: int, browser, files: dict[str, Path], workdir: Path) -> list[dict[str
             {
                 "map": kind,
                 "zones": n,
+                "steps": ts_months if kind == "timestamped" else (MONTHS if kind == "ours" else 1),
                 "vertices": vertices,
                 "build_s": round(build, 2),
                 "html_mb": round(size / 1e6, 1),
