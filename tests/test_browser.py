@@ -133,3 +133,17 @@ def test_legend_entries_hide_with_their_layer_and_play_advances(reference_map, o
     page.wait_for_function("landplan.month >= 2", timeout=5_000)
     page.locator(".lp-play").click()
     assert log.errors == [] and log.requests == []
+
+
+def test_obstacles_appear_when_switched_on_and_disappear_once_removed(reference_map, open_map):
+    path, inp = reference_map
+    page, log = open_map(path)
+    assert page.evaluate("landplan.layers.obstacles.markers.length") == 0  # built on first use
+    page.get_by_label("OCHA obstacles 2025").check()
+    assert page.evaluate("landplan.layers.obstacles.markers.length") == 811
+    assert "OCHA obstacle" in page.locator(".lp-legend").inner_text()
+    visible = "landplan.layers.obstacles.markers.filter(m => m.options.opacity > 0).length"
+    assert page.evaluate(visible) == 811
+    page.evaluate(f"landplan.setMonth({inp.problem.horizon})")
+    assert page.evaluate(visible) == 0
+    assert log.errors == []

@@ -246,9 +246,17 @@
       return {radius: 5, color: '#08306b', weight: 2, fillColor: '#ffffff', fillOpacity: 1};
     }, function (i) { return C.props[i][0]; });
     var O = D.obstacles;
-    app.layers.obstacles = pointLayer(O, function () {
-      return {radius: 2.5, color: '#636363', weight: 1, fillColor: '#bdbdbd', fillOpacity: 0.9};
-    }, function (i) { return O.props[i][0]; });
+    /* 811 obstacle markers start hidden: build them the first time the layer is switched on */
+    app.layers.obstacles = L.featureGroup();
+    app.layers.obstacles.markers = [];
+    app.layers.obstacles.once('add', function () {
+      var built = pointLayer(O, function () {
+        return {radius: 2.5, color: '#636363', weight: 1, fillColor: '#bdbdbd', fillOpacity: 0.9};
+      }, function (i) { return O.props[i][0]; });
+      built.markers.forEach(function (mk) { mk.addTo(app.layers.obstacles); });
+      app.layers.obstacles.markers = built.markers;
+      setMonth(app.month);
+    });
 
     /* panel */
     var panel = el('div', 'lp-panel');
@@ -295,6 +303,7 @@
       return s;
     }
     var LEGENDS = {
+      territories: [['#444444', 'territory outline (West Bank, Gaza Strip)']],
       line: [['#00441b', '1967 line'], ['#999999', "no-man's land"]],
       jerusalem: [['#7f0000', 'Jerusalem (dashed: schematic Holy Basin)']],
       settlements: [['#88419d', 'settlement (area ~ population)']],
