@@ -296,7 +296,15 @@ def phase_map(inp: MapInputs, cdn: bool = False, tiles: bool = True) -> folium.M
         Element(f'<script type="application/json" id="landplan-data">{payload_json(payload)}</script>'),
         name="landplan_data",
     )
-    m.add_child(_Snippet("var landplan = landplanInit({{ this._parent.get_name() }});"), name="landplan_init")
+    # fit the view before any layer is added, so nothing is projected twice
+    m.add_child(
+        _Snippet(
+            f"{{{{ this._parent.get_name() }}}}.fitBounds([[{zb[1]:.4f}, {zb[0]:.4f}], "
+            f"[{zb[3]:.4f}, {zb[2]:.4f}]], {{animate: false}});"
+            "var landplan = landplanInit({{ this._parent.get_name() }});"
+        ),
+        name="landplan_init",
+    )
     for key, name, show in _LAYERS:
         layer = _JsLayer(key, name, show)
         layer._id = key
@@ -310,13 +318,7 @@ def phase_map(inp: MapInputs, cdn: bool = False, tiles: bool = True) -> folium.M
     control = folium.LayerControl(collapsed=False, position="topleft")
     control._id = "control"
     m.add_child(control, name="control")
-    m.add_child(
-        _Snippet(
-            f"{{{{ this._parent.get_name() }}}}.fitBounds([[{zb[1]:.4f}, {zb[0]:.4f}], "
-            f"[{zb[3]:.4f}, {zb[2]:.4f}]], {{animate: false}}); landplan.start();"
-        ),
-        name="landplan_start",
-    )
+    m.add_child(_Snippet("landplan.start();"), name="landplan_start")
     return m
 
 

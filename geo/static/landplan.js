@@ -80,6 +80,10 @@
     return box;
   }
 
+  function lazyFacts(title, spec, i) {  /* tooltip content is built when it first opens */
+    return function () { return facts(title(i), spec.fields, spec.props[i]); };
+  }
+
   function level(arr, m) {  /* how many steps of a ladder are done by month m */
     var k = 0;
     while (k < arr.length && arr[k] !== null && arr[k] <= m) k++;
@@ -193,7 +197,7 @@
       for (var i = 0; i < feats.length; i++) {
         var c = feats[i][0][0];
         var m = L.circleMarker([c[1], c[0]], L.extend({renderer: renderer}, style(i)));
-        m.bindTooltip(facts(title(i), spec.fields, spec.props[i]), {sticky: true});
+        m.bindTooltip(lazyFacts(title, spec, i), {sticky: true});
         m.addTo(group);
         markers.push(m);
       }
@@ -208,7 +212,7 @@
         var opts = L.extend({renderer: rend || renderer}, style(i));
         var shape = spec.lines && spec.lines[i] ? L.polyline(parts.map(function (r) { return r[0]; }), opts)
           : L.polygon(parts, opts);
-        if (title) shape.bindTooltip(facts(title(i), spec.fields, spec.props[i]), {sticky: true});
+        if (title) shape.bindTooltip(lazyFacts(title, spec, i), {sticky: true});
         shape.addTo(group);
       }
       return group;
