@@ -231,3 +231,11 @@ def open_map(chromium):  # type: ignore[no-untyped-def]
     yield opener
     for p in pages:
         p.close()
+
+
+@pytest.fixture
+def solved(tiny_problem):  # type: ignore[no-untyped-def]
+    """The tiny plan and its CP-SAT schedule."""
+    from geo import schedule
+
+    return tiny_problem, schedule.solve(tiny_problem, 1.0)

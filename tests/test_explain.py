@@ -4,11 +4,6 @@ from geo import explain, schedule
 from geo.errors import PlanError
 
 
-@pytest.fixture
-def solved(tiny_problem):
-    return tiny_problem, schedule.solve(tiny_problem, 1.0)
-
-
 def test_critical_path_slack_and_binding_periods(solved):
     p, s = solved
     exp = explain.explain(p, s)

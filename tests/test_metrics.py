@@ -12,11 +12,6 @@ def test_month_label():
     assert metrics.month_label("2027-11", 2) == "2028-01"
 
 
-@pytest.fixture
-def solved(tiny_problem):
-    return tiny_problem, schedule.solve(tiny_problem, 1.0)
-
-
 def test_schedule_and_state_tables(solved):
     p, s = solved
     table = metrics.schedule_table(p, s)
