@@ -19,6 +19,7 @@ import pandas as pd
 from . import __version__, build, layers, sources, workspace
 from .errors import LandplanError, PlanError, WorkspaceError
 from .files import atomic_write
+from .run import plan_path
 
 __all__ = ["main", "main_entry"]
 
@@ -63,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
             c.add_argument("--delay", metavar="TASK=MONTHS", help="what-if: delay a task or gate")
     sc = psub.add_parser("schema", help="write the plan format's JSON Schema")
     sc.add_argument("-o", "--output", metavar="PATH", help="default: plans/plan.schema.json")
+    ep = sub.add_parser("export", help="export a scheduled plan for GIS and spreadsheets")
+    ep.add_argument("plan", help="plan file or name in plans/")
+    ep.add_argument("--format", default="gpkg", choices=["gpkg", "geojson", "parquet", "csv", "kml"])
+    ep.add_argument("-o", "--output", metavar="PATH", required=True, help="file (gpkg, kml) or folder")
+    ep.add_argument("--wkt", action="store_true", help="csv: also write the layers with WKT geometry")
+    ep.add_argument("--time", type=float, default=None, metavar="UNITS", help="solver budget per phase")
     mp = sub.add_parser("map", help="write the interactive phase map of a plan")
     mp.add_argument("plan", nargs="?", default="reference", help="plan file or name in plans/ (default: reference)")
     mp.add_argument("-o", "--output", metavar="PATH", help="HTML file (default: maps/PLAN.html)")
@@ -114,40 +121,37 @@ def _cmd_layers(args: argparse.Namespace) -> int:
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
-    from . import metrics, plan, render, schedule, tasks  # noqa: PLC0415 - folium and OR-Tools load only here
+    from . import render  # noqa: PLC0415 - folium and OR-Tools load only here
+    from .run import run_plan  # noqa: PLC0415
 
     ws = workspace.find(args.workspace)
-    path = _plan_path(ws, args.plan)
-    lp = plan.load(path)
-    loaded = layers.load_all(ws.root)
-    problem = tasks.compile_plan(lp, loaded["zones"], set(loaded["crossings"]["crossing_id"]))
-    budget = args.time if args.time is not None else schedule.DEFAULT_DETERMINISTIC_TIME
-    sched = schedule.solve(problem, budget, progress=_progress())
-    table = metrics.monthly_metrics(problem, sched, loaded["zones"], loaded["obstacles"])
-    inputs = sorted({path.resolve(), *(p.resolve() for p in _plan_files(lp))}) + [
-        ws.layers / f"{name}.geojson" for name in loaded
-    ]
-    out = Path(args.output) if args.output else ws.maps / f"{path.stem}.html"
-    inp = render.MapInputs(loaded, problem, sched, table, lp.plan.meta.name, render.digest(inputs), render.build_date())
+    run = run_plan(ws, args.plan, args.time, progress=_progress())
+    out = Path(args.output) if args.output else ws.maps / f"{run.path.stem}.html"
+    inp = render.MapInputs(
+        run.layers,
+        run.problem,
+        run.schedule,
+        run.metrics,
+        run.name,
+        render.digest(run.input_files(ws)),
+        render.build_date(),
+    )
     render.write_phase_map(inp, out, cdn=args.cdn, tiles=not args.no_tiles)
-    _print_table(layers.summary(loaded))
-    print(f"\n{lp.plan.meta.name}: {sched.status}, last task ends month {sched.makespan}")
+    _print_table(layers.summary(run.layers))
+    print(f"\n{run.name}: {run.schedule.status}, last task ends month {run.schedule.makespan}")
     print(f"wrote {out}")
     return EXIT_OK
 
 
-def _plan_files(lp: Any) -> list[Path]:
-    return sorted({Path(f) for f, _, _ in lp.origins.values()})
+def _cmd_export(args: argparse.Namespace) -> int:
+    from . import export, render  # noqa: PLC0415
+    from .run import run_plan  # noqa: PLC0415
 
-
-def _plan_path(ws: workspace.Workspace, name: str) -> Path:
-    p = Path(name)
-    if p.is_file():
-        return p
-    for cand in (ws.plans / name, ws.plans / f"{name}.yaml"):
-        if cand.is_file():
-            return cand
-    return p  # the loader reports it as not found, with its position
+    ws = workspace.find(args.workspace)
+    run = run_plan(ws, args.plan, args.time, progress=_progress())
+    out = export.export(run, args.format, Path(args.output), render.digest(run.input_files(ws)), wkt=args.wkt)
+    print(f"{run.name}: {run.schedule.status}; wrote {args.format} to {out}")
+    return EXIT_OK
 
 
 def _progress() -> Callable[[str], None] | None:
@@ -171,7 +175,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         atomic_write(out, plan.schema_text().encode("utf-8"))
         print(f"wrote {out}")
         return EXIT_OK
-    path = _plan_path(ws, args.plan)
+    path = plan_path(ws, args.plan)
     lp = plan.load(path)
     zones = layers.load("zones", ws.root)
     crossing_ids = set(layers.load("crossings", ws.root)["crossing_id"])
@@ -279,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    handlers = {"init": _cmd_init, "layers": _cmd_layers, "map": _cmd_map, "plan": _cmd_plan}
+    handlers = {"init": _cmd_init, "layers": _cmd_layers, "map": _cmd_map, "plan": _cmd_plan, "export": _cmd_export}
     try:
         return handlers[args.command](args)
     except WorkspaceError as exc:
