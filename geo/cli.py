@@ -70,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     ep.add_argument("-o", "--output", metavar="PATH", required=True, help="file (gpkg, kml) or folder")
     ep.add_argument("--wkt", action="store_true", help="csv: also write the layers with WKT geometry")
     ep.add_argument("--time", type=float, default=None, metavar="UNITS", help="solver budget per phase")
+    dp = sub.add_parser("diff", help="compare two plans: date shifts per zone and metrics side by side")
+    dp.add_argument("plan_a")
+    dp.add_argument("plan_b")
+    dp.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    dp.add_argument("--every", type=int, default=12, metavar="MONTHS", help="metrics every N months (default 12)")
+    dp.add_argument("--time", type=float, default=None, metavar="UNITS", help="solver budget per phase")
     mp = sub.add_parser("map", help="write the interactive phase map of a plan")
     mp.add_argument("plan", nargs="?", default="reference", help="plan file or name in plans/ (default: reference)")
     mp.add_argument("-o", "--output", metavar="PATH", help="HTML file (default: maps/PLAN.html)")
@@ -151,6 +157,48 @@ def _cmd_export(args: argparse.Namespace) -> int:
     run = run_plan(ws, args.plan, args.time, progress=_progress())
     out = export.export(run, args.format, Path(args.output), render.digest(run.input_files(ws)), wkt=args.wkt)
     print(f"{run.name}: {run.schedule.status}; wrote {args.format} to {out}")
+    return EXIT_OK
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from .compare import compare  # noqa: PLC0415
+    from .run import run_plan  # noqa: PLC0415
+
+    ws = workspace.find(args.workspace)
+    a = run_plan(ws, args.plan_a, args.time, progress=_progress())
+    b = run_plan(ws, args.plan_b, args.time, progress=_progress())
+    cmp = compare(a, b)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "a": cmp.a,
+                    "b": cmp.b,
+                    "shifts": json.loads(cmp.shifts.to_json(orient="records")),
+                    "metrics": json.loads(cmp.metrics.to_json(orient="records")),
+                },
+                indent=1,
+            )
+        )
+        return EXIT_OK
+    print(f"A: {cmp.a} ({a.schedule.status})\nB: {cmp.b} ({b.schedule.status})\n")
+    moved = cmp.shifts[cmp.shifts["shift"].fillna(1) != 0]
+    print(f"steps reached at a different month (B - A), {len(moved)} of {len(cmp.shifts)}:")
+    _print_table(moved[["zone", "track", "state", "date_a", "date_b", "shift"]])
+    print(f"\nmetrics every {args.every} months:")
+    rows = []
+    for _, r in cmp.metrics[cmp.metrics["month"] % max(1, args.every) == 0].iterrows():
+        for col in [c[:-2] for c in cmp.metrics.columns if c.endswith("_a")]:
+            rows.append(
+                {
+                    "month": int(r["month"]),
+                    "metric": col,
+                    "A": r[f"{col}_a"],
+                    "B": r[f"{col}_b"],
+                    "B - A": r[f"{col}_delta"],
+                }
+            )
+    _print_table(pd.DataFrame(rows))
     return EXIT_OK
 
 
@@ -283,7 +331,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    handlers = {"init": _cmd_init, "layers": _cmd_layers, "map": _cmd_map, "plan": _cmd_plan, "export": _cmd_export}
+    handlers = {
+        "init": _cmd_init,
+        "layers": _cmd_layers,
+        "map": _cmd_map,
+        "plan": _cmd_plan,
+        "export": _cmd_export,
+        "diff": _cmd_diff,
+    }
     try:
         return handlers[args.command](args)
     except WorkspaceError as exc:
