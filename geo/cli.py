@@ -70,6 +70,11 @@ def _parser() -> argparse.ArgumentParser:
     ep.add_argument("-o", "--output", metavar="PATH", required=True, help="file (gpkg, kml) or folder")
     ep.add_argument("--wkt", action="store_true", help="csv: also write the layers with WKT geometry")
     ep.add_argument("--time", type=float, default=None, metavar="UNITS", help="solver budget per phase")
+    ap = sub.add_parser("atlas", help="write a printable PDF atlas of a plan")
+    ap.add_argument("plan", help="plan file or name in plans/")
+    ap.add_argument("-o", "--output", metavar="PATH", help="PDF file (default: maps/PLAN.pdf)")
+    ap.add_argument("--png", action="store_true", help="also write one PNG per page")
+    ap.add_argument("--time", type=float, default=None, metavar="UNITS", help="solver budget per phase")
     dp = sub.add_parser("diff", help="compare two plans: date shifts per zone and metrics side by side")
     dp.add_argument("plan_a")
     dp.add_argument("plan_b")
@@ -157,6 +162,21 @@ def _cmd_export(args: argparse.Namespace) -> int:
     run = run_plan(ws, args.plan, args.time, progress=_progress())
     out = export.export(run, args.format, Path(args.output), render.digest(run.input_files(ws)), wkt=args.wkt)
     print(f"{run.name}: {run.schedule.status}; wrote {args.format} to {out}")
+    return EXIT_OK
+
+
+def _cmd_atlas(args: argparse.Namespace) -> int:
+    from . import atlas, render  # noqa: PLC0415 - matplotlib loads only here
+    from .run import run_plan  # noqa: PLC0415
+
+    ws = workspace.find(args.workspace)
+    run = run_plan(ws, args.plan, args.time, progress=_progress())
+    out = Path(args.output) if args.output else ws.maps / f"{run.path.stem}.pdf"
+    written = atlas.write_atlas(run, out, render.digest(run.input_files(ws)), render.build_date(), png=args.png)
+    print(
+        f"{run.name}: {run.schedule.status}; wrote {out} ({len(atlas.milestones(run)) + 1} pages)"
+        + (f" and {len(written) - 1} PNG pages" if args.png else "")
+    )
     return EXIT_OK
 
 
@@ -335,6 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "init": _cmd_init,
         "layers": _cmd_layers,
         "map": _cmd_map,
+        "atlas": _cmd_atlas,
         "plan": _cmd_plan,
         "export": _cmd_export,
         "diff": _cmd_diff,
