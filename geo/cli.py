@@ -80,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     dp.add_argument("plan_b")
     dp.add_argument("--json", action="store_true", help="print JSON instead of tables")
     dp.add_argument("--every", type=int, default=12, metavar="MONTHS", help="metrics every N months (default 12)")
+    dp.add_argument("--html", metavar="PATH", help="also write a side-by-side comparison map")
     dp.add_argument("--time", type=float, default=None, metavar="UNITS", help="solver budget per phase")
     mp = sub.add_parser("map", help="write the interactive phase map of a plan")
     mp.add_argument("plan", nargs="?", default="reference", help="plan file or name in plans/ (default: reference)")
@@ -188,6 +189,22 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     a = run_plan(ws, args.plan_a, args.time, progress=_progress())
     b = run_plan(ws, args.plan_b, args.time, progress=_progress())
     cmp = compare(a, b)
+    if args.html:
+        from . import render  # noqa: PLC0415
+
+        def inputs(run: Any) -> Any:
+            return render.MapInputs(
+                run.layers,
+                run.problem,
+                run.schedule,
+                run.metrics,
+                run.name,
+                render.digest(run.input_files(ws)),
+                render.build_date(),
+            )
+
+        render.write_comparison_map(inputs(a), inputs(b), Path(args.html))
+        print(f"wrote {args.html}", file=sys.stderr)
     if args.json:
         print(
             json.dumps(

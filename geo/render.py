@@ -345,3 +345,81 @@ def write_phase_map(inp: MapInputs, path: Path | str, cdn: bool = False, tiles: 
     atomic_write(dest, text.encode("utf-8"))
     log.info("wrote %s (%d bytes)", dest, dest.stat().st_size)
     return dest
+
+
+_COMPARE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{title}</title>
+<style>
+html, body {{ margin: 0; height: 100%; font: 13px sans-serif; }}
+.lp-bar {{ display: flex; align-items: center; gap: 10px; padding: 6px 10px; background: #f4f4f4;
+  border-bottom: 1px solid #ccc; height: 30px; box-sizing: content-box; }}
+.lp-bar input {{ flex: 1; }}
+.lp-pair {{ display: flex; height: calc(100% - 43px); }}
+.lp-pair iframe {{ flex: 1; border: 0; border-right: 2px solid #888; height: 100%; }}
+</style></head>
+<body>
+<div class="lp-bar"><b>A:</b> <span>{name_a}</span> <b>B:</b> <span>{name_b}</span>
+<input id="lp-month" type="range" min="0" max="{horizon}" value="0"><span id="lp-label"></span></div>
+<div class="lp-pair">
+<iframe id="lp-a" title="plan A" srcdoc="{doc_a}"></iframe>
+<iframe id="lp-b" title="plan B" srcdoc="{doc_b}"></iframe>
+</div>
+<script>
+(function () {{
+  var frames = [document.getElementById('lp-a'), document.getElementById('lp-b')];
+  var slider = document.getElementById('lp-month'), label = document.getElementById('lp-label');
+  var syncing = false;
+  function apps() {{ return frames.map(function (f) {{ return f.contentWindow && f.contentWindow.landplan; }}); }}
+  function setMonth(m) {{
+    apps().forEach(function (a) {{ if (a && a.ready !== null) a.setMonth(m); }});
+    label.textContent = 'month ' + m;
+    slider.value = String(m);
+    window.lpCompareMonth = m;
+  }}
+  slider.addEventListener('input', function () {{ setMonth(+slider.value); }});
+  function hook() {{
+    var a = apps();
+    if (!a[0] || !a[1] || a[0].ready === null || a[1].ready === null) {{ setTimeout(hook, 50); return; }}
+    [0, 1].forEach(function (k) {{
+      var me = a[k].zones._map, other = a[1 - k].zones._map;
+      me.on('moveend', function () {{
+        if (syncing) return;
+        syncing = true; other.setView(me.getCenter(), me.getZoom(), {{animate: false}}); syncing = false;
+      }});
+      frames[k].contentDocument.querySelector('.lp-slider').addEventListener('input', function (e) {{
+        setMonth(+e.target.value);
+      }});
+    }});
+    setMonth(0);
+    window.lpCompareReady = true;
+  }}
+  hook();
+}})();
+</script>
+</body></html>
+"""
+
+
+def comparison_html(a: MapInputs, b: MapInputs) -> str:
+    """Two phase maps side by side with one month slider driving both (and their views kept together).
+
+    Each map is the full, self-contained phase map in an ``<iframe srcdoc>`` (escaped as an attribute), so the
+    comparison keeps the same safety and works offline.
+    """
+    doc_a = phase_map(a, tiles=False).get_root().render()
+    doc_b = phase_map(b, tiles=False).get_root().render()
+    return _COMPARE.format(
+        title=escape_text(f"{a.plan_name} vs {b.plan_name}"),
+        name_a=escape_text(a.plan_name),
+        name_b=escape_text(b.plan_name),
+        horizon=max(a.problem.horizon, b.problem.horizon),
+        doc_a=html.escape(doc_a, quote=True),
+        doc_b=html.escape(doc_b, quote=True),
+    )
+
+
+def write_comparison_map(a: MapInputs, b: MapInputs, path: Path | str) -> Path:
+    """Write :func:`comparison_html` to ``path`` atomically; returns the path."""
+    dest = Path(path)
+    atomic_write(dest, comparison_html(a, b).encode("utf-8"))
+    return dest

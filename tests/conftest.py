@@ -202,7 +202,7 @@ def open_map(chromium):  # type: ignore[no-untyped-def]
     """Open an HTML file with every network request blocked; returns (page, log)."""
     pages = []
 
-    def opener(path: Path):  # type: ignore[no-untyped-def]
+    def opener(path: Path, ready: str = "window.landplan && window.landplan.ready !== null"):  # type: ignore[no-untyped-def]
         page = chromium.new_page(viewport={"width": 1300, "height": 900})
         log = PageLog()
         page.on("console", lambda m: log.errors.append(m.text) if m.type == "error" else None)
@@ -216,7 +216,7 @@ def open_map(chromium):  # type: ignore[no-untyped-def]
 
         def route(r):  # type: ignore[no-untyped-def]
             url = r.request.url
-            if url == path.resolve().as_uri():
+            if url in (path.resolve().as_uri(), "about:srcdoc"):
                 r.continue_()
             else:
                 log.requests.append(url)
@@ -224,7 +224,7 @@ def open_map(chromium):  # type: ignore[no-untyped-def]
 
         page.route("**/*", route)
         page.goto(path.resolve().as_uri())
-        page.wait_for_function("window.landplan && window.landplan.ready !== null", timeout=30_000)
+        page.wait_for_function(ready, timeout=30_000)
         pages.append(page)
         return page, log
 

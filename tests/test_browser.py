@@ -147,3 +147,20 @@ def test_obstacles_appear_when_switched_on_and_disappear_once_removed(reference_
     page.evaluate(f"landplan.setMonth({inp.problem.horizon})")
     assert page.evaluate(visible) == 0
     assert log.errors == []
+
+
+def test_comparison_map_drives_both_plans_offline(tmp_path, open_map):
+    a = small_inputs(tmp_path / "a", name="plan A")
+    b = small_inputs(tmp_path / "b", name=PAYLOADS[0], zone_names=PAYLOADS)
+    path = render.write_comparison_map(a, b, tmp_path / "cmp.html")
+    page, log = open_map(path, ready="window.lpCompareReady === true")
+    assert log.requests == [] and log.errors == [] and log.dialogs == []
+    page.locator("#lp-month").fill("20")
+    months = page.evaluate("[0, 1].map(k => document.querySelectorAll('iframe')[k].contentWindow.landplan.month)")
+    assert months == [20, 20]
+    assert page.locator(".lp-bar span").nth(1).inner_text() == PAYLOADS[0]
+    frame_b = page.frame_locator("#lp-b")
+    assert frame_b.locator(".lp-title").inner_text() == PAYLOADS[0]
+    frame_b.locator(".lp-slider").fill("7")
+    assert page.evaluate("window.lpCompareMonth") == 7
+    assert log.dialogs == []

@@ -31,6 +31,7 @@ crossings:
 
 
 def small_inputs(tmp_path: Path, name: str = "small plan", zone_names: list[str] | None = None):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "defaults.yaml").write_text((ROOT / "plans" / "defaults.yaml").read_text(), encoding="utf-8")
     p = tmp_path / "small.yaml"
     p.write_text(SMALL_PLAN.format(name=name.replace("\\", "\\\\").replace('"', '\\"')), encoding="utf-8")
