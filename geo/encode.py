@@ -98,9 +98,8 @@ def encode_geometries(geoms: Any) -> Encoded:
     return Encoded(shape, base64.b64encode(_varints(deltas)).decode("ascii"), len(flat))
 
 
-def decode(enc: Encoded) -> list[Any]:
-    """Decode back to shapely geometries (the browser's algorithm, for tests)."""
-    raw = base64.b64decode(enc.coords)
+def _read_varints(raw: bytes) -> list[int]:
+    """Inverse of :func:`_varints` (the browser's algorithm, for tests)."""
     vals: list[int] = []
     v = shift = 0
     for byte in raw:
@@ -109,6 +108,12 @@ def decode(enc: Encoded) -> list[Any]:
         if not byte & 0x80:
             vals.append((v >> 1) ^ -(v & 1))
             v = shift = 0
+    return vals
+
+
+def decode(enc: Encoded) -> list[Any]:
+    """Decode back to shapely geometries (the browser's algorithm, for tests)."""
+    vals = _read_varints(base64.b64decode(enc.coords))
     xy = np.cumsum(np.asarray(vals, dtype=np.int64).reshape(-1, 2), axis=0) / SCALE
     out: list[Any] = []
     i = pos = 0
