@@ -13,7 +13,11 @@ __all__ = [
     "CRSError",
     "LandplanError",
     "LayerError",
+    "OutputError",
+    "PlanError",
+    "PlanIssue",
     "SourceError",
+    "UsageError",
     "WorkspaceError",
 ]
 
@@ -36,6 +40,18 @@ class LayerError(LandplanError, ValueError):
 
 class WorkspaceError(LandplanError, FileNotFoundError):
     """No usable workspace (folder with ``layers/``, ``plans/`` and ``maps/``)."""
+
+
+class OutputError(LandplanError, OSError):
+    """An output cannot be written (missing or read-only folder, a folder in the way, disk full, ...).
+
+    The message reads ``could not write PATH: reason`` and says how to fix it; the previous
+    output, if any, is left as it was.  The command line exits 74 (``EX_IOERR``).
+    """
+
+
+class UsageError(LandplanError, ValueError):
+    """A command-line argument is out of range or malformed (the command line exits 2)."""
 
 
 @dataclass(frozen=True)
