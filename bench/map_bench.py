@@ -33,7 +33,7 @@ from shapely.geometry import Polygon
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo import layers, metrics, render  # noqa: E402
+from geo import layers, metrics, render, style  # noqa: E402
 from geo.schedule import Schedule  # noqa: E402
 from geo.tasks import Problem, Task  # noqa: E402
 
@@ -151,7 +151,7 @@ def build_explore(zones: gpd.GeoDataFrame, out: Path) -> float:
 
 def build_timestamped(zones: gpd.GeoDataFrame, problem: Problem, sched: Schedule, out: Path, months: int) -> float:
     t0 = time.perf_counter()
-    colors = render.STATE_COLORS
+    colors = list(style.STATE_COLORS)
     feats = []
     geo = json.loads(zones[["geometry"]].to_json())["features"]
     for m in range(months):

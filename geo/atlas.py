@@ -24,8 +24,8 @@ from matplotlib.patches import Patch
 from .crs import METRIC_CRS
 from .files import atomic_write
 from .metrics import month_label
-from .render import ATTRIBUTION, STATE_COLORS
 from .run import PlanRun
+from .style import ATTRIBUTION, STATE_COLORS
 
 __all__ = ["MAX_PAGES", "milestones", "write_atlas"]
 

@@ -24,8 +24,8 @@ import pyogrio
 from .errors import LandplanError
 from .files import atomic_write, replace_all
 from .metrics import month_label, schedule_table, state_table
-from .render import ATTRIBUTION
 from .run import PlanRun
+from .style import ATTRIBUTION
 
 __all__ = ["FORMATS", "ExportError", "export", "guard_csv", "spatial_layers", "tables"]
 

@@ -39,12 +39,10 @@ from .encode import encode_geometries
 from .files import atomic_write
 from .metrics import month_label
 from .schedule import Schedule
+from .style import ATTRIBUTION, level_colors, state_colors
 from .tasks import Problem
 
 __all__ = [
-    "ATTRIBUTION",
-    "LEVEL_COLORS",
-    "STATE_COLORS",
     "MapInputs",
     "build_date",
     "build_payload",
@@ -56,16 +54,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-#: Attribution owed for the shipped layers (see layers/SOURCES.md).
-ATTRIBUTION = (
-    "Sources: UN OCHA oPt / HDX cod-ab-pse (CC BY 3.0 IGO); Natural Earth (public domain); "
-    "Israel CBS, Localities file 2021; Peace Now, Settlement Watch 2017; PCBS population projections 2016."
-)
-#: Fill of each security state, in ladder order (red: Israeli military, amber: international, green: Palestinian).
-STATE_COLORS = ["#d7301f", "#fdae61", "#1a9850", "#2b8cbe", "#756bb1"]
-#: Fill of each movement level, in ladder order.
-LEVEL_COLORS = ["#5e3c99", "#b2abd2", "#f7f7f7", "#fdb863", "#e66101", "#7f3b08"]
 
 _LAYERS = (  # key in the payload, label in the layer control, shown at start
     ("basemap", "Basemap (Natural Earth)", True),
@@ -164,8 +152,8 @@ def build_payload(inp: MapInputs) -> dict[str, Any]:
             "attribution": ATTRIBUTION,
             "states": p.security_states,
             "levels": p.movement_levels,
-            "state_colors": STATE_COLORS[: len(p.security_states)],
-            "level_colors": LEVEL_COLORS[: len(p.movement_levels)],
+            "state_colors": state_colors(len(p.security_states)),
+            "level_colors": level_colors(len(p.movement_levels)),
             "status": s.status,
         },
         "months": [month_label(p.start, m) for m in range(p.horizon + 1)],
