@@ -1,7 +1,12 @@
 """The ``landplan`` command line.  The only module that prints.
 
-Exit codes: 0 success, 1 validation problems found, 2 usage error,
-65 bad input data (source, layer or plan), 66 no workspace.
+Exit codes (see the README): 0 success, 1 validation problems found, 2 usage error, 65 bad input data (source, layer
+or plan), 66 no workspace, 70 internal error (a bug), 74 an output could not be written, 130 interrupted (Ctrl-C),
+141 the reader of the output went away (e.g. ``| head``).
+
+Every failure ends here as one clear message and an exit code; no traceback reaches a user (``-vv`` logs it).
+Output paths are checked before any long work, so a bad ``-o`` fails in a second, not after the solve.
+Heavy libraries load inside the commands, so Ctrl-C at any point is answered with "interrupted".
 """
 
 from __future__ import annotations
@@ -9,38 +14,100 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
+import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from . import __version__
+from .errors import LandplanError, OutputError, PlanError, UsageError, WorkspaceError
 
-from . import __version__, build, layers, sources, workspace
-from .errors import LandplanError, PlanError, WorkspaceError
-from .files import atomic_write
-from .run import plan_path
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .run import PlanRun
+    from .workspace import Workspace
 
 __all__ = ["main", "main_entry"]
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_DATA, EXIT_NOINPUT = 0, 1, 2, 65, 66
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_DATA, EXIT_NOINPUT, EXIT_SOFTWARE, EXIT_IOERR = 65, 66, 70, 74
+EXIT_INTERRUPTED, EXIT_PIPE = 130, 141
+
+#: Most plan problems printed; the rest are counted in one line.
+MAX_ISSUES_SHOWN = 50
+#: Longest delay or metrics interval accepted on the command line, in months (a plan's horizon is at most 600).
+MAX_MONTHS = 1200
+
+# C0 and C1 controls (but tab and newline), DEL, and the bidi embedding/override/isolate controls: shown escaped so
+# that text from plans and layers cannot move the cursor, recolour the terminal or reverse what follows it.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="landplan", description="Geospatial mapping and phasing planner.")
-    p.add_argument("--version", action="version", version=f"landplan {__version__}")
-    p.add_argument("--workspace", metavar="DIR", help="workspace folder (default: nearest above the current one)")
-    p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
-    sub = p.add_subparsers(dest="command", required=True)
-    sp = sub.add_parser("init", help="create a new workspace with the shipped layers and plans")
-    sp.add_argument("dir", help="folder to create")
-    lp = sub.add_parser("layers", help="build or check the layers")
-    lsub = lp.add_subparsers(dest="layers_command", required=True)
-    bp = lsub.add_parser("build", help="rebuild every layer from the source datasets")
-    bp.add_argument("--source", metavar="DIR", help="folder of source datasets (default: ../shared/data)")
-    lsub.add_parser("check", help="validate the layers and print their summary")
+def _safe(text: object) -> str:
+    """``text`` with terminal control and bidi characters shown as escapes (ESC as backslash-x-1b)."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
+
+
+def _say(text: object = "", *, err: bool = False, end: str = "\n") -> None:
+    """Print one message; every line the command line writes passes here, escaped."""
+    print(_safe(text), file=sys.stderr if err else sys.stdout, end=end, flush=err)
+
+
+# -- argument types: each rejects what would crash or hang later, with exit 2 -----------------------------------------
+def _budget(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    from .schedule import MAX_DETERMINISTIC_TIME  # noqa: PLC0415 - OR-Tools loads only for commands that solve
+
+    if not math.isfinite(value) or not 0 < value <= MAX_DETERMINISTIC_TIME:
+        raise argparse.ArgumentTypeError(f"{text} is not a budget between 0 (exclusive) and {MAX_DETERMINISTIC_TIME:g}")
+    return value
+
+
+def _months(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of months") from None
+    if not 1 <= value <= MAX_MONTHS:
+        raise argparse.ArgumentTypeError(f"{text} is not between 1 and {MAX_MONTHS}")
+    return value
+
+
+def _delay(text: str) -> tuple[str, int]:
+    name, sep, k = text.rpartition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError("takes TASK=MONTHS, e.g. gate/security-review=3")
+    try:
+        months = int(k)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{k!r} is not a whole number of months (TASK=MONTHS)") from None
+    if not 0 <= months <= MAX_MONTHS:
+        raise argparse.ArgumentTypeError(f"a delay of {months} months is outside 0..{MAX_MONTHS}")
+    return name.strip(), months
+
+
+def _add_budget(c: argparse.ArgumentParser) -> None:
+    c.add_argument(
+        "--time",
+        type=_budget,
+        default=None,
+        metavar="UNITS",
+        help="solver work budget per phase (CP-SAT deterministic time units, default 5)",
+    )
+
+
+def _plan_parsers(sub: Any) -> None:
     pp = sub.add_parser("plan", help="validate, schedule and explain a phase plan")
-    psub = pp.add_subparsers(dest="plan_command", required=True)
+    psub = pp.add_subparsers(dest="plan_command", metavar="{validate,schedule,explain,metrics,schema}")
     for name, text in (
         ("validate", "check a plan (syntax, references, cycles, windows, troops)"),
         ("schedule", "schedule a plan with CP-SAT and print the schedule"),
@@ -51,66 +118,152 @@ def _parser() -> argparse.ArgumentParser:
         c.add_argument("plan", help="plan file, or a name in plans/ (e.g. reference)")
         if name != "validate":
             c.add_argument("--json", action="store_true", help="print JSON instead of a table")
-            c.add_argument(
-                "--time",
-                type=float,
-                default=None,
-                metavar="UNITS",
-                help="solver work budget per phase (CP-SAT deterministic time units)",
-            )
+            _add_budget(c)
         if name in ("schedule", "metrics"):
             c.add_argument("-o", "--output", metavar="PATH", help="also write CSV (and JSON) files")
         if name == "explain":
-            c.add_argument("--delay", metavar="TASK=MONTHS", help="what-if: delay a task or gate")
+            c.add_argument("--delay", type=_delay, metavar="TASK=MONTHS", help="what-if: delay a task or gate")
     sc = psub.add_parser("schema", help="write the plan format's JSON Schema")
     sc.add_argument("-o", "--output", metavar="PATH", help="default: plans/plan.schema.json")
+
+
+def _output_parsers(sub: Any) -> None:
     ep = sub.add_parser("export", help="export a scheduled plan for GIS and spreadsheets")
     ep.add_argument("plan", help="plan file or name in plans/")
     ep.add_argument("--format", default="gpkg", choices=["gpkg", "geojson", "parquet", "csv", "kml"])
     ep.add_argument("-o", "--output", metavar="PATH", required=True, help="file (gpkg, kml) or folder")
     ep.add_argument("--wkt", action="store_true", help="csv: also write the layers with WKT geometry")
-    ep.add_argument("--time", type=float, default=None, metavar="UNITS", help="solver budget per phase")
+    _add_budget(ep)
     ap = sub.add_parser("atlas", help="write a printable PDF atlas of a plan")
     ap.add_argument("plan", help="plan file or name in plans/")
     ap.add_argument("-o", "--output", metavar="PATH", help="PDF file (default: maps/PLAN.pdf)")
     ap.add_argument("--png", action="store_true", help="also write one PNG per page")
-    ap.add_argument("--time", type=float, default=None, metavar="UNITS", help="solver budget per phase")
+    _add_budget(ap)
     dp = sub.add_parser("diff", help="compare two plans: date shifts per zone and metrics side by side")
     dp.add_argument("plan_a")
     dp.add_argument("plan_b")
     dp.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    dp.add_argument("--every", type=int, default=12, metavar="MONTHS", help="metrics every N months (default 12)")
+    dp.add_argument("--every", type=_months, default=12, metavar="MONTHS", help="metrics every N months (default 12)")
     dp.add_argument("--html", metavar="PATH", help="also write a side-by-side comparison map")
-    dp.add_argument("--time", type=float, default=None, metavar="UNITS", help="solver budget per phase")
+    _add_budget(dp)
     mp = sub.add_parser("map", help="write the interactive phase map of a plan")
     mp.add_argument("plan", nargs="?", default="reference", help="plan file or name in plans/ (default: reference)")
     mp.add_argument("-o", "--output", metavar="PATH", help="HTML file (default: maps/PLAN.html)")
     mp.add_argument("--cdn", action="store_true", help="link Leaflet from a CDN (with SRI) instead of inlining it")
     mp.add_argument("--no-tiles", action="store_true", help="do not offer online tiles as an optional layer")
-    mp.add_argument("--time", type=float, default=None, metavar="UNITS", help="solver budget per phase")
+    _add_budget(mp)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="landplan", description="Geospatial mapping and phasing planner.")
+    p.add_argument("--version", action="version", version=f"landplan {__version__}")
+    p.add_argument("--workspace", metavar="DIR", help="workspace folder (default: nearest above the current one)")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    # sub-commands are checked after parsing, so an unknown option is reported as such, not as "command required"
+    sub = p.add_subparsers(dest="command", metavar="{init,layers,plan,export,atlas,diff,map}")
+    sp = sub.add_parser("init", help="create a new workspace with the shipped layers and plans")
+    sp.add_argument("dir", help="folder to create")
+    lp = sub.add_parser("layers", help="build or check the layers")
+    lsub = lp.add_subparsers(dest="layers_command", metavar="{build,check}")
+    bp = lsub.add_parser("build", help="rebuild every layer from the source datasets")
+    bp.add_argument("--source", metavar="DIR", help="folder of source datasets (default: ../shared/data)")
+    lsub.add_parser("check", help="validate the layers and print their summary")
+    _plan_parsers(sub)
+    _output_parsers(sub)
     return p
 
 
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse ``argv``; argparse's own exit (usage errors, --help, --version) passes through as SystemExit."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.error("choose a command: init, layers, plan, export, atlas, diff or map (see --help)")
+    for attr, words in (("layers_command", "build or check"), ("plan_command", "validate, schedule, explain, ...")):
+        if getattr(args, attr, "") is None:
+            parser.error(f"'{args.command}' needs a sub-command: {words} (see landplan {args.command} --help)")
+    return args
+
+
+# -- helpers shared by the commands ---------------------------------------------------------------------------------
+def _workspace(args: argparse.Namespace) -> Workspace:
+    from . import workspace  # noqa: PLC0415
+
+    return workspace.find(args.workspace)
+
+
+def _default_output(ws: Workspace, stem: str, suffix: str) -> Path:
+    """``maps/STEM.SUFFIX``, creating ``maps/`` only now that something is about to be written there."""
+    try:
+        ws.maps.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"could not write {ws.maps}: {exc.strerror or exc}. Make the workspace writable or pass -o PATH."
+        ) from exc
+    return ws.maps / f"{Path(stem).stem}{suffix}"
+
+
+def _check_output(path: Path | str, folder: bool = False) -> Path:
+    """Fail now, before any long work, if ``path`` cannot be written."""
+    from .files import check_output  # noqa: PLC0415
+
+    out = Path(path)
+    check_output(out, folder=folder)
+    return out
+
+
 def _print_table(df: pd.DataFrame) -> None:
-    print(df.astype(object).where(df.notna(), "-").to_string(index=False))
+    _say(df.astype(object).where(df.notna(), "-").to_string(index=False))
 
 
+def _progress() -> Callable[[str], None] | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(line: str) -> None:
+        if line.startswith("#"):
+            _say(f"\rsolving: {line[:70]:70s}", err=True, end="")
+
+    return show
+
+
+def _run(ws: Workspace, name: str, budget: float | None) -> PlanRun:
+    from .run import run_plan  # noqa: PLC0415 - OR-Tools loads only for commands that solve
+
+    run = run_plan(ws, name, budget, progress=_progress())
+    if sys.stderr.isatty():
+        _say("", err=True)
+    return run
+
+
+def _map_inputs(ws: Workspace, run: PlanRun) -> Any:
+    from . import render  # noqa: PLC0415 - folium loads only for maps
+
+    digest = render.digest(run.input_files(ws))
+    return render.MapInputs(run.layers, run.problem, run.schedule, run.metrics, run.name, digest, render.build_date())
+
+
+# -- commands -------------------------------------------------------------------------------------------------------
 def _cmd_init(args: argparse.Namespace) -> int:
+    from . import workspace  # noqa: PLC0415
+
     ws = workspace.init(args.dir)
-    print(f"created workspace {ws.root} (layers/, plans/, maps/)")
+    _say(f"created workspace {ws.root} (layers/, plans/, maps/)")
     return EXIT_OK
 
 
 def _cmd_layers(args: argparse.Namespace) -> int:
-    ws = workspace.find(args.workspace)
+    from . import build, layers, sources  # noqa: PLC0415
+
+    ws = _workspace(args)
     if args.layers_command == "build":
         src = Path(args.source) if args.source else sources.default_source_dir(ws.root)
         result = build.build_layers(src)
         build.write_layers(result, ws.layers)
         report = result.match_report
         unmatched = report[report["status"] != "matched"]
-        print(f"built {len(result.layers)} layers from {src} into {ws.layers}")
-        print(
+        _say(f"built {len(result.layers)} layers from {src} into {ws.layers}")
+        _say(
             f"settlement lists: {int((report['status'] == 'matched').sum() // 2)} pairs matched, "
             f"{len(unmatched)} rows unmatched (listed in layers/{build.MATCH_REPORT}):"
         )
@@ -119,112 +272,62 @@ def _cmd_layers(args: argparse.Namespace) -> int:
     res = layers.check(ws.root)
     if res.summary is not None and len(res.summary):
         _print_table(res.summary)
-        print()
-        _print_table(res.details["territories"])
-        print()
-        _print_table(res.details["oslo_areas"])
+        for name in ("territories", "oslo_areas"):
+            if name in res.details:
+                _say()
+                _print_table(res.details[name])
     if res.problems:
-        print(f"\n{len(res.problems)} problem(s):", file=sys.stderr)
+        _say(f"\n{len(res.problems)} problem(s):", err=True)
         for line in res.problems:
-            print(f"  {line}", file=sys.stderr)
+            _say(f"  {line}", err=True)
         return EXIT_PROBLEMS
-    print("\nall layers valid")
+    _say("\nall layers valid")
     return EXIT_OK
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
-    from . import render  # noqa: PLC0415 - folium and OR-Tools load only here
-    from .run import run_plan  # noqa: PLC0415
+    from . import layers, render  # noqa: PLC0415 - folium loads only here
+    from .run import plan_path  # noqa: PLC0415
 
-    ws = workspace.find(args.workspace)
-    run = run_plan(ws, args.plan, args.time, progress=_progress())
-    out = Path(args.output) if args.output else ws.maps / f"{run.path.stem}.html"
-    inp = render.MapInputs(
-        run.layers,
-        run.problem,
-        run.schedule,
-        run.metrics,
-        run.name,
-        render.digest(run.input_files(ws)),
-        render.build_date(),
-    )
-    render.write_phase_map(inp, out, cdn=args.cdn, tiles=not args.no_tiles)
+    ws = _workspace(args)
+    out = _check_output(args.output or _default_output(ws, plan_path(ws, args.plan).name, ".html"))
+    run = _run(ws, args.plan, args.time)
+    render.write_phase_map(_map_inputs(ws, run), out, cdn=args.cdn, tiles=not args.no_tiles)
     _print_table(layers.summary(run.layers))
-    print(f"\n{run.name}: {run.schedule.status}, last task ends month {run.schedule.makespan}")
-    print(f"wrote {out}")
+    _say(f"\n{run.name}: {run.schedule.status}, last task ends month {run.schedule.makespan}")
+    _say(f"wrote {out}")
     return EXIT_OK
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from . import export, render  # noqa: PLC0415
-    from .run import run_plan  # noqa: PLC0415
 
-    ws = workspace.find(args.workspace)
-    run = run_plan(ws, args.plan, args.time, progress=_progress())
-    out = export.export(run, args.format, Path(args.output), render.digest(run.input_files(ws)), wkt=args.wkt)
-    print(f"{run.name}: {run.schedule.status}; wrote {args.format} to {out}")
+    ws = _workspace(args)
+    out = _check_output(args.output, folder=args.format in ("geojson", "parquet", "csv"))
+    run = _run(ws, args.plan, args.time)
+    written = export.export(run, args.format, out, render.digest(run.input_files(ws)), wkt=args.wkt)
+    _say(f"{run.name}: {run.schedule.status}; wrote {args.format} to {written}")
     return EXIT_OK
 
 
 def _cmd_atlas(args: argparse.Namespace) -> int:
     from . import atlas, render  # noqa: PLC0415 - matplotlib loads only here
-    from .run import run_plan  # noqa: PLC0415
+    from .run import plan_path  # noqa: PLC0415
 
-    ws = workspace.find(args.workspace)
-    run = run_plan(ws, args.plan, args.time, progress=_progress())
-    out = Path(args.output) if args.output else ws.maps / f"{run.path.stem}.pdf"
+    ws = _workspace(args)
+    out = _check_output(args.output or _default_output(ws, plan_path(ws, args.plan).name, ".pdf"))
+    run = _run(ws, args.plan, args.time)
     written = atlas.write_atlas(run, out, render.digest(run.input_files(ws)), render.build_date(), png=args.png)
-    print(
-        f"{run.name}: {run.schedule.status}; wrote {out} ({len(atlas.milestones(run)) + 1} pages)"
-        + (f" and {len(written) - 1} PNG pages" if args.png else "")
-    )
+    pages = f" and {len(written) - 1} PNG pages" if args.png else ""
+    _say(f"{run.name}: {run.schedule.status}; wrote {out} ({len(atlas.milestones(run)) + 1} pages){pages}")
     return EXIT_OK
 
 
-def _cmd_diff(args: argparse.Namespace) -> int:
-    from .compare import compare  # noqa: PLC0415
-    from .run import run_plan  # noqa: PLC0415
+def _diff_table(cmp: Any, every: int) -> pd.DataFrame:
+    import pandas as pd  # noqa: PLC0415
 
-    ws = workspace.find(args.workspace)
-    a = run_plan(ws, args.plan_a, args.time, progress=_progress())
-    b = run_plan(ws, args.plan_b, args.time, progress=_progress())
-    cmp = compare(a, b)
-    if args.html:
-        from . import render  # noqa: PLC0415
-
-        def inputs(run: Any) -> Any:
-            return render.MapInputs(
-                run.layers,
-                run.problem,
-                run.schedule,
-                run.metrics,
-                run.name,
-                render.digest(run.input_files(ws)),
-                render.build_date(),
-            )
-
-        render.write_comparison_map(inputs(a), inputs(b), Path(args.html))
-        print(f"wrote {args.html}", file=sys.stderr)
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    "a": cmp.a,
-                    "b": cmp.b,
-                    "shifts": json.loads(cmp.shifts.to_json(orient="records")),
-                    "metrics": json.loads(cmp.metrics.to_json(orient="records")),
-                },
-                indent=1,
-            )
-        )
-        return EXIT_OK
-    print(f"A: {cmp.a} ({a.schedule.status})\nB: {cmp.b} ({b.schedule.status})\n")
-    moved = cmp.shifts[cmp.shifts["shift"].fillna(1) != 0]
-    print(f"steps reached at a different month (B - A), {len(moved)} of {len(cmp.shifts)}:")
-    _print_table(moved[["zone", "track", "state", "date_a", "date_b", "shift"]])
-    print(f"\nmetrics every {args.every} months:")
     rows = []
-    for _, r in cmp.metrics[cmp.metrics["month"] % max(1, args.every) == 0].iterrows():
+    for _, r in cmp.metrics[cmp.metrics["month"] % every == 0].iterrows():
         for col in [c[:-2] for c in cmp.metrics.columns if c.endswith("_a")]:
             rows.append(
                 {
@@ -235,47 +338,88 @@ def _cmd_diff(args: argparse.Namespace) -> int:
                     "B - A": r[f"{col}_delta"],
                 }
             )
-    _print_table(pd.DataFrame(rows))
+    return pd.DataFrame(rows)
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from .compare import compare  # noqa: PLC0415
+
+    ws = _workspace(args)
+    html_out = _check_output(args.html) if args.html else None
+    a = _run(ws, args.plan_a, args.time)
+    b = _run(ws, args.plan_b, args.time)
+    cmp = compare(a, b)
+    if html_out is not None:
+        from . import render  # noqa: PLC0415
+
+        render.write_comparison_map(_map_inputs(ws, a), _map_inputs(ws, b), html_out)
+        _say(f"wrote {html_out}", err=True)
+    if args.json:
+        doc = {
+            "a": cmp.a,
+            "b": cmp.b,
+            "shifts": json.loads(cmp.shifts.to_json(orient="records")),
+            "metrics": json.loads(cmp.metrics.to_json(orient="records")),
+        }
+        _say(json.dumps(doc, indent=1))
+        return EXIT_OK
+    _say(f"A: {cmp.a} ({a.schedule.status})\nB: {cmp.b} ({b.schedule.status})\n")
+    moved = cmp.shifts[cmp.shifts["shift"].fillna(1) != 0]
+    _say(f"steps reached at a different month (B - A), {len(moved)} of {len(cmp.shifts)}:")
+    _print_table(moved[["zone", "track", "state", "date_a", "date_b", "shift"]])
+    _say(f"\nmetrics every {args.every} months:")
+    _print_table(_diff_table(cmp, args.every))
     return EXIT_OK
 
 
-def _progress() -> Callable[[str], None] | None:
-    if not sys.stderr.isatty():
-        return None
-
-    def show(line: str) -> None:
-        if line.startswith("#"):
-            print(f"\rsolving: {line[:70]:70s}", end="", file=sys.stderr, flush=True)
-
-    return show
-
-
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from . import explain as ex  # noqa: PLC0415 - OR-Tools loads only for plan commands
-    from . import metrics, plan, schedule, tasks  # noqa: PLC0415
+    from . import layers, plan, tasks  # noqa: PLC0415
+    from .run import plan_path  # noqa: PLC0415
 
-    ws = workspace.find(args.workspace)
+    ws = _workspace(args)
     if args.plan_command == "schema":
-        out = Path(args.output) if args.output else ws.plans / plan.SCHEMA_FILE
-        atomic_write(out, plan.schema_text().encode("utf-8"))
-        print(f"wrote {out}")
+        from .files import atomic_write  # noqa: PLC0415
+
+        schema_out = _check_output(args.output or ws.plans / plan.SCHEMA_FILE)
+        atomic_write(schema_out, plan.schema_text().encode("utf-8"))
+        _say(f"wrote {schema_out}")
         return EXIT_OK
+    out = _plan_output(args)
     path = plan_path(ws, args.plan)
     lp = plan.load(path)
     zones = layers.load("zones", ws.root)
     crossing_ids = set(layers.load("crossings", ws.root)["crossing_id"])
     problem = tasks.compile_plan(lp, zones, crossing_ids)
     if args.plan_command == "validate":
-        print(
+        _say(
             f"{path}: valid - {len(problem.zones)} zones, {len(problem.tasks)} tasks, horizon {problem.horizon} months"
         )
         return EXIT_OK
+    return _solved(args, ws, problem, out)
+
+
+def _plan_output(args: argparse.Namespace) -> Path | None:
+    """``-o`` of ``plan schedule`` (a prefix: ``x``, ``x.csv`` and ``x.json`` all mean ``x``) or ``plan metrics``."""
+    if not getattr(args, "output", None):
+        return None
+    p = Path(args.output)
+    if args.plan_command != "schedule":
+        return _check_output(p)
+    prefix = p.with_suffix("") if p.suffix in (".csv", ".json") else p
+    _check_output(prefix.with_name(prefix.name + ".schedule.csv"))
+    return prefix
+
+
+def _solved(args: argparse.Namespace, ws: Workspace, problem: Any, out: Path | None) -> int:
+    from . import explain as ex  # noqa: PLC0415
+    from . import layers, metrics, schedule  # noqa: PLC0415
+
     budget = args.time if args.time is not None else schedule.DEFAULT_DETERMINISTIC_TIME
     sched = schedule.solve(problem, budget, progress=_progress())
     if sys.stderr.isatty():
-        print("", file=sys.stderr)
+        _say("", err=True)
     head = {
-        "plan": lp.plan.meta.name,
+        "plan": problem.name,
         "status": sched.status,
         "objective": problem.objective,
         "objective_value": sched.objective,
@@ -284,24 +428,26 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     }
     if args.plan_command == "schedule":
         table = metrics.schedule_table(problem, sched)
-        if args.output:
-            _write_tables(Path(args.output), table, metrics.state_table(problem, sched), head)
+        if out is not None:
+            _write_tables(out, table, metrics.state_table(problem, sched), head)
         if args.json:
-            print(json.dumps({**head, "tasks": table.to_dict(orient="records")}, indent=1))
+            _say(json.dumps({**head, "tasks": table.to_dict(orient="records")}, indent=1))
         else:
-            print(
+            _say(
                 f"{head['plan']}: {sched.status} ({problem.objective} = {sched.objective}, bound {sched.bound}), "
                 f"last task ends month {sched.makespan}"
             )
             _print_table(table.drop(columns=["zone"]))
         return EXIT_OK
     if args.plan_command == "metrics":
-        obstacles = layers.load("obstacles", ws.root)
-        table = metrics.monthly_metrics(problem, sched, zones, obstacles)
-        if args.output:
-            atomic_write(Path(args.output), table.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+        zones = layers.load("zones", ws.root)
+        table = metrics.monthly_metrics(problem, sched, zones, layers.load("obstacles", ws.root))
+        if out is not None:
+            from .files import atomic_write, csv_bytes  # noqa: PLC0415
+
+            atomic_write(out, csv_bytes(table))
         if args.json:
-            print(json.dumps({**head, "months": table.to_dict(orient="records")}, indent=1))
+            _say(json.dumps({**head, "months": table.to_dict(orient="records")}, indent=1))
         else:
             _print_table(table)
         return EXIT_OK
@@ -309,11 +455,16 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _write_tables(prefix: Path, table: pd.DataFrame, states: pd.DataFrame, head: dict[str, object]) -> None:
-    base = prefix.with_suffix("") if prefix.suffix in (".csv", ".json") else prefix
-    atomic_write(base.with_name(base.name + ".schedule.csv"), table.to_csv(index=False, lineterminator="\n").encode())
+    """The schedule's CSV, JSON and state CSV, all or none (a failure or Ctrl-C leaves the old set)."""
+    from .files import csv_bytes, replace_all  # noqa: PLC0415
+
     doc = {**head, "tasks": table.to_dict(orient="records")}
-    atomic_write(base.with_name(base.name + ".schedule.json"), (json.dumps(doc, indent=1) + "\n").encode())
-    atomic_write(base.with_name(base.name + ".states.csv"), states.to_csv(index=False, lineterminator="\n").encode())
+    files = {
+        f"{prefix.name}.schedule.csv": csv_bytes(table),
+        f"{prefix.name}.schedule.json": (json.dumps(doc, indent=1) + "\n").encode(),
+        f"{prefix.name}.states.csv": csv_bytes(states),
+    }
+    replace_all(prefix.parent, files)
 
 
 def _explain(args: argparse.Namespace, problem: Any, sched: Any, head: dict[str, object], ex: Any) -> int:
@@ -325,72 +476,122 @@ def _explain(args: argparse.Namespace, problem: Any, sched: Any, head: dict[str,
         "slack": exp.slack,
     }
     if args.delay:
-        name, _, k = args.delay.rpartition("=")
-        if not name or not k.lstrip("-").isdigit():
-            print("landplan: error: --delay takes TASK=MONTHS, e.g. gate/security-review=3", file=sys.stderr)
-            return EXIT_USAGE
-        _, moved = ex.what_if(problem, sched, name, int(k))
-        doc["what_if"] = {
-            "delay": name,
-            "months": int(k),
-            "moved": [{"task": t, "from": a, "to": b} for t, a, b in moved],
-        }
+        name, k = args.delay
+        _, moved = ex.what_if(problem, sched, name, k)
+        doc["what_if"] = {"delay": name, "months": k, "moved": [{"task": t, "from": a, "to": b} for t, a, b in moved]}
     if args.json:
-        print(json.dumps(doc, indent=1))
+        _say(json.dumps(doc, indent=1))
         return EXIT_OK
-    print(f"{head['plan']}: {sched.status}, last task ends month {exp.makespan}")
-    print("\ncritical path (what fixes the end date):")
+    _say(f"{head['plan']}: {sched.status}, last task ends month {exp.makespan}")
+    _say("\ncritical path (what fixes the end date):")
     for t in exp.critical_path:
-        print(f"  {sched.start[t]:>4} -> {sched.end[t]:<4} {t}")
-    print("\nbinding resource periods:")
+        _say(f"  {sched.start[t]:>4} -> {sched.end[t]:<4} {t}")
+    _say("\nbinding resource periods:")
     for b in exp.binding or []:
-        print(f"  {b.resource}: months {b.first}-{b.last}")
+        _say(f"  {b.resource}: months {b.first}-{b.last}")
     if not exp.binding:
-        print("  none")
-    tight = sorted((v, t) for t, v in exp.slack.items())[:10]
-    print("\nleast slack (months a task can slip without moving the end):")
-    for v, t in tight:
-        print(f"  {v:>4}  {t}")
+        _say("  none")
+    _say("\nleast slack (months a task can slip without moving the end):")
+    for v, t in sorted((v, t) for t, v in exp.slack.items())[:10]:
+        _say(f"  {v:>4}  {t}")
     if "what_if" in doc:
         w = doc["what_if"]
-        print(f"\nwhat if {w['delay']} slips {w['months']} months: {len(w['moved'])} tasks move")
+        _say(f"\nwhat if {w['delay']} slips {w['months']} months: {len(w['moved'])} tasks move")
         for r in w["moved"]:
-            print(f"  {r['task']}: month {r['from']} -> {r['to']}")
+            _say(f"  {r['task']}: month {r['from']} -> {r['to']}")
     return EXIT_OK
 
 
+# -- entry points ---------------------------------------------------------------------------------------------------
+_HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "init": _cmd_init,
+    "layers": _cmd_layers,
+    "map": _cmd_map,
+    "atlas": _cmd_atlas,
+    "plan": _cmd_plan,
+    "export": _cmd_export,
+    "diff": _cmd_diff,
+}
+
+
+def _report(exc: BaseException) -> int:
+    """One clear message for a failure, and its exit code."""
+    if isinstance(exc, PlanError):
+        for issue in exc.issues[:MAX_ISSUES_SHOWN]:
+            _say(str(issue), err=True)
+        if len(exc.issues) > MAX_ISSUES_SHOWN:
+            _say(f"... and {len(exc.issues) - MAX_ISSUES_SHOWN} more problems like these", err=True)
+        return EXIT_DATA
+    codes: tuple[tuple[type[BaseException], int], ...] = (
+        (UsageError, EXIT_USAGE),
+        (WorkspaceError, EXIT_NOINPUT),
+        (OutputError, EXIT_IOERR),
+        (LandplanError, EXIT_DATA),
+    )
+    for cls, code in codes:
+        if isinstance(exc, cls):
+            _say(f"landplan: error: {exc}", err=True)
+            return code
+    if isinstance(exc, OSError):
+        where = f" {exc.filename}" if exc.filename else ""
+        _say(f"landplan: error: could not read or write{where}: {exc.strerror or exc}", err=True)
+        return EXIT_IOERR
+    log.debug("internal error", exc_info=exc)
+    _say(
+        f"landplan: internal error: {type(exc).__name__}: {exc}. This is a bug in landplan; please report it with "
+        "the command and its input files (run again with -vv to log where it happened).",
+        err=True,
+    )
+    return EXIT_SOFTWARE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code."""
-    parser = _parser()
+    """Run the command line; return the exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit code (see the module docstring and the README).
+    """
     try:
-        args = parser.parse_args(argv)
+        args = _parse(argv)
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+    except KeyboardInterrupt:
+        _say("interrupted", err=True)
+        return EXIT_INTERRUPTED
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    handlers = {
-        "init": _cmd_init,
-        "layers": _cmd_layers,
-        "map": _cmd_map,
-        "atlas": _cmd_atlas,
-        "plan": _cmd_plan,
-        "export": _cmd_export,
-        "diff": _cmd_diff,
-    }
     try:
-        return handlers[args.command](args)
-    except WorkspaceError as exc:
-        print(f"landplan: error: {exc}", file=sys.stderr)
-        return EXIT_NOINPUT
-    except PlanError as exc:
-        for issue in exc.issues:
-            print(str(issue), file=sys.stderr)
-        return EXIT_DATA
-    except LandplanError as exc:
-        print(f"landplan: error: {exc}", file=sys.stderr)
-        return EXIT_DATA
+        return _HANDLERS[args.command](args)
+    except KeyboardInterrupt:
+        _say("\ninterrupted; nothing was written", err=True)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        raise
+    except Exception as exc:  # every failure becomes one message and an exit code, never a traceback
+        return _report(exc)
 
 
 def main_entry() -> None:
-    """Console-script entry point: run :func:`main` and exit with its code."""
-    sys.exit(main())
+    """Console-script entry point: run :func:`main` and exit with its code.
+
+    A reader that closes the pipe early (``landplan ... | head -1``) ends the command quietly with 141, as a shell
+    reports a process ended by SIGPIPE.
+    """
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # stdout is gone: point it at /dev/null so the interpreter's final flush cannot fail again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = EXIT_PIPE
+    except KeyboardInterrupt:
+        code = EXIT_INTERRUPTED
+    sys.exit(code)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from .errors import PlanError, PlanIssue
+from .errors import PlanError, PlanIssue, UsageError
 from .metrics import troops_by_month
-from .schedule import Schedule, _build, _solver
+from .schedule import Schedule, _build, _solver, run_solver
 from .tasks import Problem
 
 __all__ = ["Explanation", "Period", "explain", "resolve_task", "what_if"]
@@ -122,16 +122,9 @@ def resolve_task(problem: Problem, name: str) -> str:
     cand = name.strip().replace(" ", "/", 1) if name.startswith(("gate ", "crossing ")) else name.strip()
     if cand in problem.tasks:
         return cand
-    raise PlanError(
-        [
-            PlanIssue(
-                "",
-                1,
-                1,
-                f"no task or gate named '{name}'",
-                "use an id from the schedule table, e.g. 'gate/security-review' or 'jenin-a/security/international'",
-            )
-        ]
+    raise UsageError(
+        f"no task or gate named {name!r}; use an id from the schedule table, "
+        "e.g. 'gate/security-review' or 'jenin-a/security/international'"
     )
 
 
@@ -150,6 +143,10 @@ def what_if(
         The repaired schedule and every task whose start changed.
     """
     tid = resolve_task(problem, name)
+    if not 0 <= months <= problem.horizon:
+        raise UsageError(
+            f"a delay of {months} months is outside 0..{problem.horizon} (the plan's horizon); give a smaller delay"
+        )
     b = _build(problem, with_lits=False)
     m = b.model
     m.add(b.start[tid] >= sched.start[tid] + months)
@@ -162,7 +159,7 @@ def what_if(
         m.add_hint(v, sched.start[k])
     m.minimize(sum(shifts))
     solver = _solver(deterministic_time, None)
-    status = solver.solve(m)
+    status = run_solver(solver, m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         t = problem.tasks[tid]
         raise PlanError(

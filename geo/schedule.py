@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,12 +26,22 @@ from ortools.sat.python import cp_model
 from .errors import PlanError, PlanIssue
 from .tasks import Problem, Task
 
-__all__ = ["DEFAULT_DETERMINISTIC_TIME", "Schedule", "check_schedule", "greedy", "solve"]
+__all__ = [
+    "DEFAULT_DETERMINISTIC_TIME",
+    "MAX_DETERMINISTIC_TIME",
+    "Schedule",
+    "check_schedule",
+    "greedy",
+    "run_solver",
+    "solve",
+]
 
 log = logging.getLogger(__name__)
 
 #: Deterministic time budget (CP-SAT's machine-independent work units, roughly seconds) for each solve phase.
 DEFAULT_DETERMINISTIC_TIME = 5.0
+#: Largest budget accepted per phase; beyond it a typo (``--time 1e9``) would hang a command for days.
+MAX_DETERMINISTIC_TIME = 3600.0
 #: Share of the budget given to the second phase (pulling every task as early as possible).
 _PHASE2_SHARE = 0.4
 
@@ -180,10 +191,77 @@ def _solver(det_time: float, progress: Callable[[str], None] | None) -> cp_model
     solver.parameters.interleave_batch_size = 1  # check the work limit after every chunk: stop on budget
     solver.parameters.random_seed = 0
     solver.parameters.max_deterministic_time = det_time
+    # Ctrl-C must abort the command, not quietly stop the search and return a worse schedule as if complete:
+    # the solver leaves SIGINT to Python and run_solver() stops the search when the interrupt arrives.
+    solver.parameters.catch_sigint_signal = False
     if progress is not None:
         solver.parameters.log_search_progress = True
         solver.log_callback = progress
     return solver
+
+
+def run_solver(solver: cp_model.CpSolver, model: cp_model.CpModel) -> cp_model.CpSolverStatus:
+    """Solve ``model``, staying interruptible: Ctrl-C stops the search and raises ``KeyboardInterrupt``.
+
+    CP-SAT runs in a worker thread (it releases the GIL), so the main thread keeps receiving signals; on an
+    interrupt the search is stopped, the worker joined and the interrupt re-raised, so no partial schedule is
+    ever returned as if it were complete.
+
+    Parameters
+    ----------
+    solver : CpSolver
+        A solver made by :func:`_solver`.
+    model : CpModel
+        The model to solve.
+
+    Returns
+    -------
+    CpSolverStatus
+        The solver's status.
+
+    Raises
+    ------
+    KeyboardInterrupt
+        When interrupted; the search has stopped by then.
+    """
+    result: list[cp_model.CpSolverStatus] = []
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            result.append(solver.solve(model))
+        except BaseException as exc:  # handed to the caller's thread below
+            failure.append(exc)
+
+    worker = threading.Thread(target=work, name="cp-sat", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.05)
+    except KeyboardInterrupt:
+        solver.stop_search()
+        worker.join()
+        raise
+    if failure:
+        raise failure[0]
+    return result[0]
+
+
+def _invalid(problem: Problem, model: cp_model.CpModel) -> PlanError:
+    """The plan compiled into a model CP-SAT refuses (e.g. numbers past its 64-bit range)."""
+    reason = model.validate() or "the solver rejected the model"
+    origin = next(iter(problem.tasks.values())).origin if problem.tasks else problem.capacity_origin
+    return PlanError(
+        [
+            PlanIssue(
+                origin[0],
+                origin[1],
+                origin[2],
+                f"the plan gives the solver an invalid model ({reason.strip()})",
+                "keep durations, months and troop numbers within the ranges in plans/plan.schema.json",
+            )
+        ]
+    )
 
 
 def solve(
@@ -218,6 +296,7 @@ def solve(
         When the plan is infeasible: the issues are a minimal set of conflicting constraints.
     """
     t0 = time.perf_counter()
+    log.info("solving %d tasks (budget %g per phase)", len(problem.tasks), deterministic_time)
     b = _build(problem, with_lits=False)
     b.model.minimize(b.primary)
     try:
@@ -228,7 +307,9 @@ def solve(
         for tid, v in b.start.items():
             b.model.add_hint(v, hint.start[tid])
     solver = _solver(deterministic_time, progress)
-    status = solver.solve(b.model)
+    status = run_solver(solver, b.model)
+    if status == cp_model.MODEL_INVALID:
+        raise _invalid(problem, b.model)
     if status == cp_model.INFEASIBLE:
         raise PlanError(explain_infeasible(problem, deterministic_time))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -254,7 +335,7 @@ def solve(
         b.model.add_hint(v, solver.value(v))
     b.model.minimize(sum(b.start.values()))
     solver2 = _solver(deterministic_time * _PHASE2_SHARE, progress)
-    status2 = solver2.solve(b.model)
+    status2 = run_solver(solver2, b.model)
     chosen = solver2 if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE) else solver
     det += solver2.deterministic_time
     start = {tid: int(chosen.value(v)) for tid, v in b.start.items()}
@@ -309,7 +390,7 @@ def explain_infeasible(problem: Problem, deterministic_time: float = DEFAULT_DET
         solver = _solver(deterministic_time, None)
         solver.parameters.num_workers = 1  # assumption cores need a single worker
         solver.parameters.interleave_search = False
-        st = solver.solve(model)
+        st = run_solver(solver, model)
         if st != cp_model.INFEASIBLE:
             return None
         return sorted(index[i] for i in solver.sufficient_assumptions_for_infeasibility())

@@ -13,7 +13,7 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
-from .errors import WorkspaceError
+from .errors import OutputError, WorkspaceError
 
 __all__ = ["Workspace", "find", "init", "shipped_root"]
 
@@ -76,12 +76,10 @@ def find(start: Path | str | None = None) -> Workspace:
                 f"{root} is not a landplan workspace (it needs layers/ and plans/ folders). "
                 f"Create one with `landplan init {start}`."
             )
-        (root / "maps").mkdir(exist_ok=True)
         return Workspace(root)
     here = Path.cwd().resolve()
     for candidate in (here, *here.parents):
         if _is_workspace(candidate):
-            (candidate / "maps").mkdir(exist_ok=True)
             return Workspace(candidate)
     raise WorkspaceError(
         f"no landplan workspace at or above {here}. Run the command inside a workspace, "
@@ -122,8 +120,12 @@ def init(target: Path | str) -> Workspace:
     ------
     WorkspaceError
         If ``target`` already holds a workspace.
+    OutputError
+        If ``target`` is a file, or the folders cannot be written (nothing is left half-made).
     """
     root = Path(target).resolve()
+    if root.exists() and not root.is_dir():
+        raise OutputError(f"could not write {root}: a file is in the way. Choose a new folder name for the workspace.")
     for name in ("layers", "plans"):
         if (root / name).exists():
             raise WorkspaceError(
@@ -131,9 +133,16 @@ def init(target: Path | str) -> Workspace:
                 "Choose an empty folder or remove the old workspace first."
             )
     src = shipped_root()
-    root.mkdir(parents=True, exist_ok=True)
-    for name in ("layers", "plans"):
-        shutil.copytree(src / name, root / name, ignore=shutil.ignore_patterns(".*", "__pycache__"))
-    (root / "maps").mkdir(exist_ok=True)
+    made = [p for p in (root, root / "maps") if not p.exists()] + [root / "layers", root / "plans"]
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        for name in ("layers", "plans"):
+            shutil.copytree(src / name, root / name, ignore=shutil.ignore_patterns(".*", "__pycache__"))
+        (root / "maps").mkdir(exist_ok=True)
+    except OSError as exc:
+        for folder in reversed(made):  # only what this call created
+            shutil.rmtree(folder, ignore_errors=True)
+        reason = exc.strerror or str(exc)
+        raise OutputError(f"could not write {root}: {reason}. Choose a writable folder for the workspace.") from exc
     log.info("created workspace %s from %s", root, src)
     return Workspace(root)

@@ -1,7 +1,7 @@
 import pytest
 
 from geo import explain, schedule
-from geo.errors import PlanError
+from geo.errors import UsageError
 
 
 def test_critical_path_slack_and_binding_periods(solved):
@@ -32,5 +32,5 @@ def test_what_if_lists_what_moves(solved):
 
 def test_unknown_task(solved):
     p, s = solved
-    with pytest.raises(PlanError, match="no task or gate named 'gate/nope'"):
+    with pytest.raises(UsageError, match="no task or gate named 'gate/nope'"):
         explain.what_if(p, s, "gate/nope", 2)

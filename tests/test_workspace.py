@@ -12,7 +12,7 @@ def test_find_walks_up_from_a_subfolder(tmp_path: Path, monkeypatch):
     monkeypatch.chdir(tmp_path / "deep" / "er")
     ws = workspace.find()
     assert ws.root == tmp_path.resolve()
-    assert ws.maps.is_dir()
+    assert not ws.maps.exists()  # finding a workspace writes nothing: a read-only one works too
 
 
 def test_find_without_workspace_says_how_to_make_one(tmp_path: Path, monkeypatch):
@@ -33,6 +33,33 @@ def test_init_copies_the_shipped_layers_and_refuses_to_overwrite(tmp_path: Path)
     assert (ws.layers / "zones.geojson").read_bytes() == shipped.read_bytes()
     with pytest.raises(WorkspaceError, match="never overwrites"):
         workspace.init(tmp_path / "new")
+
+
+def test_init_that_fails_midway_leaves_nothing_half_made(tmp_path: Path, monkeypatch):
+    import shutil
+
+    from geo.errors import OutputError
+
+    real = shutil.copytree
+    calls = []
+
+    def flaky(src, dst, **kw):  # the second copy (plans/) fails as a full disk would
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(src, dst, **kw)
+
+    monkeypatch.setattr(shutil, "copytree", flaky)
+    (tmp_path / "keep").mkdir()
+    (tmp_path / "keep" / "maps").mkdir()
+    (tmp_path / "keep" / "maps" / "old.html").write_text("mine")
+    for target in (tmp_path / "fresh", tmp_path / "keep"):
+        calls.clear()
+        with pytest.raises(OutputError, match=r"could not write .*No space left on device"):
+            workspace.init(target)
+    assert not (tmp_path / "fresh").exists()
+    assert sorted(p.name for p in (tmp_path / "keep").iterdir()) == ["maps"]
+    assert (tmp_path / "keep" / "maps" / "old.html").read_text() == "mine"
 
 
 @pytest.mark.slow
