@@ -1,12 +1,28 @@
 """The interactive phase map: one self-contained, safe HTML file per plan.  The only module importing folium.
 
-Safety.  Folium escapes almost nothing.  Here, no string from layers or plans
-is handed to folium: all of them travel in one JSON payload
-(:func:`payload_json`, which also escapes ``<``, ``>`` and ``&`` so the
-payload cannot end its ``<script>`` element), and ``geo/static/landplan.js``
-puts them on the page with ``textContent`` only.  The few fixed names given to
-folium (layer-control labels) go through :func:`escape_text`.  Non-finite
-coordinates are rejected while encoding.
+Safety.  Folium escapes almost nothing, and branca compiles the string of every
+``Element`` as a Jinja2 template, so text handed to it would be *code*: a plan
+named ``{{ ... }}`` could run Python on the machine that builds its map.  Here
+no text from layers or plans, and no file content, is ever template source or a
+format string:
+
+* folium renders a document that holds only fixed markup and, where the data,
+  the title, the map's script and style and Leaflet go, fixed slot markers
+  (:class:`_Slot`); :func:`_fill_slots` puts the pieces in *after* rendering,
+  in one pass, so nothing inserted is read again by anything.
+* Every text from layers or plans travels in one JSON payload
+  (:func:`payload_json`, which escapes ``<``, ``>`` and ``&`` so the payload
+  cannot end its ``<script>`` element, and ``{``/``}`` as defence in depth),
+  and ``geo/static/landplan.js`` puts it on the page with ``textContent`` only.
+* The only data text written as HTML (the page title, the comparison page's
+  plan names) and the fixed layer-control labels go through
+  :func:`escape_text`: the one escape path.
+* Bidirectional embedding, override and isolate controls are removed from every
+  data text (:func:`plain_text`), and the page shows each data text in its own
+  isolated element, so a name cannot reverse the hash or the attribution next
+  to it.
+
+Non-finite coordinates are rejected while encoding.
 
 Size and speed.  Geometry is encoded once (:mod:`geo.encode`); the state of
 each zone over time travels as the months its steps end, not as a copy of the
@@ -23,7 +39,8 @@ import json
 import logging
 import math
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -32,10 +49,11 @@ from typing import Any
 import folium
 import geopandas as gpd
 import pandas as pd
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from .encode import encode_geometries
+from .errors import LandplanError
 from .files import atomic_write
 from .metrics import month_label
 from .schedule import Schedule
@@ -46,10 +64,13 @@ __all__ = [
     "MapInputs",
     "build_date",
     "build_payload",
+    "comparison_html",
     "digest",
     "escape_text",
     "payload_json",
     "phase_map",
+    "plain_text",
+    "write_comparison_map",
     "write_phase_map",
 ]
 
@@ -67,21 +88,103 @@ _LAYERS = (  # key in the payload, label in the layer control, shown at start
 )
 
 
-def escape_text(value: object) -> str:
-    """Escape ``value`` for HTML and for the JavaScript strings folium writes.
+#: Bidirectional embeddings (U+202A, U+202B), their terminator (U+202C), overrides (U+202D, U+202E) and
+#: isolates (U+2066-U+2069): each opens or closes a directional context that can reach past the end of the
+#: name holding it.  The marks U+200E, U+200F and U+061C stay: they only settle the direction of the
+#: neutral characters beside them, are written in ordinary Hebrew and Arabic names, and cannot act outside
+#: the isolated element the page shows each name in.
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_JSON_BRACES = str.maketrans({"{": "\\u007b", "}": "\\u007d"})
 
-    ``<``, ``>``, ``&`` and both quotes become entities, and so do backslash,
-    backtick and ``$``, so neither ``</script>`` nor ``${x}`` can run.
+
+def plain_text(value: object) -> str:
+    """``value`` as display text, without bidirectional embedding, override or isolate controls.
+
+    A right-to-left override in a plan or zone name would otherwise reverse whatever follows it on the
+    same line (the footer's hash and attribution), and an unclosed embedding or isolate would change the
+    order of the text around it.  The left-to-right, right-to-left and Arabic letter marks are kept (see
+    ``_BIDI_CONTROLS``).
+
+    Parameters
+    ----------
+    value : object
+        Any value; ``None`` gives ``""``, anything else its ``str``.
+
+    Returns
+    -------
+    str
+        The text with U+202A-U+202E and U+2066-U+2069 removed.
     """
     if value is None:
         return ""
-    text = html.escape(str(value), quote=True)
-    return text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+    return str(value).translate(_BIDI_CONTROLS)
+
+
+def escape_text(value: object) -> str:
+    """Escape ``value`` for HTML text or attributes, and for the JavaScript strings folium writes.
+
+    The one path by which text from data is written as HTML: bidirectional controls are removed
+    (:func:`plain_text`); ``<``, ``>``, ``&`` and both quotes become entities, and so do backslash,
+    backtick, ``$``, ``{`` and ``}``, so neither ``</script>``, ``${x}`` nor a template delimiter
+    survives even if the text later reached a script or a template.
+
+    Parameters
+    ----------
+    value : object
+        Any value; ``None`` gives ``""``.
+
+    Returns
+    -------
+    str
+        HTML-safe text.
+    """
+    text = html.escape(plain_text(value), quote=True)
+    return (
+        text.replace("\\", "&#92;")
+        .replace("`", "&#96;")
+        .replace("$", "&#36;")
+        .replace("{", "&#123;")
+        .replace("}", "&#125;")
+    )
+
+
+def _scrub(obj: Any) -> Any:
+    """``obj`` with :func:`plain_text` applied to every string in it, keys included."""
+    if isinstance(obj, str):
+        return plain_text(obj)
+    if isinstance(obj, dict):
+        return {plain_text(k) if isinstance(k, str) else k: _scrub(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_scrub(v) for v in obj]
+    return obj
 
 
 def payload_json(payload: Any) -> str:
-    """The payload as JSON that is safe inside ``<script type="application/json">``."""
-    text = json.dumps(payload, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    """The payload as JSON that is safe inside ``<script type="application/json">``.
+
+    The JSON path for data, as :func:`escape_text` is the HTML path: every string loses its
+    bidirectional controls (:func:`plain_text`); ``<``, ``>`` and ``&`` are escaped so the payload cannot
+    end its element, and ``{`` and ``}`` inside strings so that, even if the payload ever reached a
+    template engine, it would hold no template delimiter.  ``JSON.parse`` gives back the same text.
+
+    Parameters
+    ----------
+    payload : Any
+        JSON-serialisable data; NaN and infinities are refused.
+
+    Returns
+    -------
+    str
+        ASCII JSON.
+
+    Raises
+    ------
+    ValueError
+        When the payload holds a non-finite number.
+    """
+    text = json.dumps(_scrub(payload), ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    text = _JSON_STRING.sub(lambda m: m.group(0).translate(_JSON_BRACES), text)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
@@ -191,12 +294,77 @@ def build_payload(inp: MapInputs) -> dict[str, Any]:
     }
 
 
-class _Snippet(MacroElement):
-    """A fixed piece of script in folium's script section."""
+_SLOT = re.compile(r"<!--landplan-slot:([a-z_]+)-->")
 
-    def __init__(self, js: str) -> None:
+
+class _Slot(Element):
+    """Where one piece of the page goes once folium has rendered it.
+
+    Its template is fixed and prints only its marker, so what fills the slot (data, file contents,
+    Leaflet) is never template source.
+    """
+
+    _template = Template("{{ this.marker }}")
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        if not _SLOT.fullmatch(f"<!--landplan-slot:{name}-->"):
+            raise ValueError(f"slot names are lower-case letters and '_': {name!r}")
+        self.marker = f"<!--landplan-slot:{name}-->"
+
+
+def _fill_slots(document: str, slots: Mapping[str, str]) -> str:
+    """Put each slot's text in place of its marker, in one pass.
+
+    One pass means an inserted text is never searched for markers (nor read by anything else), and
+    each marker must occur exactly once, so a page cannot silently lose or duplicate a piece.
+    """
+    found = sorted(_SLOT.findall(document))
+    if found != sorted(slots):
+        raise LandplanError(
+            f"the page template has slots {found} where {sorted(slots)} were expected. "
+            "Fix: this is a bug in landplan; please report it with the command that failed"
+        )
+    return _SLOT.sub(lambda m: slots[m.group(1)], document)
+
+
+class _Page(Figure):
+    """folium's document, whose :meth:`render` fills its slots after folium has rendered it.
+
+    Every way of getting the page's HTML from the map (``get_root().render()``, ``save``, notebook
+    display) goes through :meth:`render`, so none of them can miss the data or run it as a template.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.slots: dict[str, str] = {}
+
+    def put(self, section: Element, name: str, text: str, index: int | None = None) -> None:
+        """Reserve a slot called ``name`` in ``section`` (header or html) that will hold ``text``."""
+        section.add_child(_Slot(name), name=name, index=index)
+        self.slots[name] = text
+
+    def render(self, **kwargs: Any) -> str:
+        """The whole page: folium's rendering with every slot filled."""
+        return _fill_slots(super().render(**kwargs), self.slots)
+
+
+#: The only script given to folium besides its own: fixed code; values reach it as ``this.values`` (JSON).
+_SCRIPTS = {
+    # fit the view before any layer is added, so nothing is projected twice
+    "init": "{{ this._parent.get_name() }}.fitBounds({{ this.values.bounds|tojson }}, {animate: false});"
+    "var landplan = landplanInit({{ this._parent.get_name() }});",
+    "start": "landplan.start();",
+}
+
+
+class _Snippet(MacroElement):
+    """One of the fixed scripts of :data:`_SCRIPTS` in folium's script section, with its values."""
+
+    def __init__(self, script: str, **values: Any) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
-        self._template = Template("{% macro script(this, kwargs) %}" + js + "{% endmacro %}")
+        self.values = values
+        self._template = Template("{% macro script(this, kwargs) %}" + _SCRIPTS[script] + "{% endmacro %}")
 
 
 class _JsLayer(folium.map.Layer):
@@ -218,37 +386,46 @@ def _static(name: str) -> str:
     return (resources.files("geo") / "static" / name).read_text(encoding="utf-8")
 
 
-def _leaflet(m: folium.Map, cdn: bool) -> None:
+def _leaflet(page: _Page, cdn: bool) -> None:
     """Inline Leaflet from the pinned xstatic-leaflet package, or link it with Subresource Integrity."""
     import xstatic.pkg.leaflet as xleaflet  # noqa: PLC0415 - package data, read when a map is drawn
 
     base = Path(xleaflet.BASE_DIR)
     js = (base / "leaflet.js").read_bytes()
     css = (base / "leaflet.css").read_bytes()
-    m.default_js = []
-    m.default_css = []
-    root: Any = m.get_root()
     if cdn:
         url = f"https://cdn.jsdelivr.net/npm/leaflet@{xleaflet.VERSION}/dist/leaflet"
         sri_js = "sha384-" + base64.b64encode(hashlib.sha384(js).digest()).decode()
         sri_css = "sha384-" + base64.b64encode(hashlib.sha384(css).digest()).decode()
-        root.header.add_child(
-            Element(f'<link rel="stylesheet" href="{url}.css" integrity="{sri_css}" crossorigin="anonymous"/>'),
-            name="leaflet_css",
-            index=0,
-        )
-        root.header.add_child(
-            Element(f'<script src="{url}.js" integrity="{sri_js}" crossorigin="anonymous"></script>'),
-            name="leaflet_js",
-            index=1,
-        )
-        return
-    root.header.add_child(Element(f"<style>{css.decode()}</style>"), name="leaflet_css", index=0)
-    root.header.add_child(Element(f"<script>{js.decode()}</script>"), name="leaflet_js", index=1)
+        link = f'<link rel="stylesheet" href="{url}.css" integrity="{sri_css}" crossorigin="anonymous"/>'
+        script = f'<script src="{url}.js" integrity="{sri_js}" crossorigin="anonymous"></script>'
+    else:
+        link, script = f"<style>{css.decode()}</style>", f"<script>{js.decode()}</script>"
+    page.put(page.header, "leaflet_css", link, index=0)
+    page.put(page.header, "leaflet_js", script, index=1)
+
+
+def _page(m: folium.Map, inp: MapInputs, cdn: bool) -> _Page:
+    """Move ``m`` into a :class:`_Page` holding the page's pieces: Leaflet, script, style, title, data."""
+    m.default_js = []
+    m.default_css = []
+    page = _Page()
+    page.add_child(m)
+    _leaflet(page, cdn)
+    page.put(page.header, "landplan_css", f"<style>{_static('landplan.css')}</style>")
+    page.put(page.header, "landplan_js", f"<script>{_static('landplan.js')}</script>")
+    page.put(page.header, "title", f"<title>{escape_text(inp.plan_name)} - landplan</title>")
+    data = f'<script type="application/json" id="landplan-data">{payload_json(build_payload(inp))}</script>'
+    page.put(page.html, "landplan_data", data)
+    return page
 
 
 def phase_map(inp: MapInputs, cdn: bool = False, tiles: bool = True) -> folium.Map:
     """The interactive phase map as a folium Map.
+
+    The map belongs to a page whose rendering (``get_root().render()``) inserts the title, the data
+    payload, the map's script and style and Leaflet after folium has rendered its template, so no text
+    from the plan or the layers is ever template source.
 
     Parameters
     ----------
@@ -263,8 +440,7 @@ def phase_map(inp: MapInputs, cdn: bool = False, tiles: bool = True) -> folium.M
     -------
     folium.Map
     """
-    payload = build_payload(inp)
-    zb = inp.layers["zones"].total_bounds
+    zb = [round(float(v), 4) for v in inp.layers["zones"].total_bounds]
     m = folium.Map(
         location=[31.85, 35.05],
         zoom_start=8,
@@ -275,24 +451,8 @@ def phase_map(inp: MapInputs, cdn: bool = False, tiles: bool = True) -> folium.M
         attribution_control=False,
     )
     m._id = "landplan"  # fixed element ids keep two builds of the same plan byte-identical
-    _leaflet(m, cdn)
-    root: Any = m.get_root()
-    root.header.add_child(Element(f"<style>{_static('landplan.css')}</style>"), name="landplan_css")
-    root.header.add_child(Element(f"<script>{_static('landplan.js')}</script>"), name="landplan_js")
-    root.header.add_child(Element(f"<title>{escape_text(inp.plan_name)} - landplan</title>"), name="title")
-    root.html.add_child(
-        Element(f'<script type="application/json" id="landplan-data">{payload_json(payload)}</script>'),
-        name="landplan_data",
-    )
-    # fit the view before any layer is added, so nothing is projected twice
-    m.add_child(
-        _Snippet(
-            f"{{{{ this._parent.get_name() }}}}.fitBounds([[{zb[1]:.4f}, {zb[0]:.4f}], "
-            f"[{zb[3]:.4f}, {zb[2]:.4f}]], {{animate: false}});"
-            "var landplan = landplanInit({{ this._parent.get_name() }});"
-        ),
-        name="landplan_init",
-    )
+    _page(m, inp, cdn)
+    m.add_child(_Snippet("init", bounds=[[zb[1], zb[0]], [zb[3], zb[2]]]), name="landplan_init")
     for key, name, show in _LAYERS:
         layer = _JsLayer(key, name, show)
         layer._id = key
@@ -306,7 +466,7 @@ def phase_map(inp: MapInputs, cdn: bool = False, tiles: bool = True) -> folium.M
     control = folium.LayerControl(collapsed=False, position="topleft")
     control._id = "control"
     m.add_child(control, name="control")
-    m.add_child(_Snippet("landplan.start();"), name="landplan_start")
+    m.add_child(_Snippet("start"), name="landplan_start")
     return m
 
 
@@ -335,54 +495,57 @@ def write_phase_map(inp: MapInputs, path: Path | str, cdn: bool = False, tiles: 
     return dest
 
 
+#: The comparison page: fixed markup whose slots :func:`comparison_html` fills (see :func:`_fill_slots`).
 _COMPARE = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>{title}</title>
+<html><head><meta charset="utf-8"><title><!--landplan-slot:title--></title>
 <style>
-html, body {{ margin: 0; height: 100%; font: 13px sans-serif; }}
-.lp-bar {{ display: flex; align-items: center; gap: 10px; padding: 6px 10px; background: #f4f4f4;
-  border-bottom: 1px solid #ccc; height: 30px; box-sizing: content-box; }}
-.lp-bar input {{ flex: 1; }}
-.lp-pair {{ display: flex; height: calc(100% - 43px); }}
-.lp-pair iframe {{ flex: 1; border: 0; border-right: 2px solid #888; height: 100%; }}
+html, body { margin: 0; height: 100%; font: 13px sans-serif; }
+.lp-bar { display: flex; align-items: center; gap: 10px; padding: 6px 10px; background: #f4f4f4;
+  border-bottom: 1px solid #ccc; height: 30px; box-sizing: content-box; }
+.lp-bar input { flex: 1; }
+.lp-name { unicode-bidi: isolate; }
+.lp-pair { display: flex; height: calc(100% - 43px); }
+.lp-pair iframe { flex: 1; border: 0; border-right: 2px solid #888; height: 100%; }
 </style></head>
 <body>
-<div class="lp-bar"><b>A:</b> <span>{name_a}</span> <b>B:</b> <span>{name_b}</span>
-<input id="lp-month" type="range" min="0" max="{horizon}" value="0"><span id="lp-label"></span></div>
+<div class="lp-bar" dir="ltr"><b>A:</b> <span class="lp-name" dir="auto"><!--landplan-slot:name_a--></span>
+<b>B:</b> <span class="lp-name" dir="auto"><!--landplan-slot:name_b--></span>
+<input id="lp-month" type="range" min="0" max="<!--landplan-slot:horizon-->" value="0"><span id="lp-label"></span></div>
 <div class="lp-pair">
-<iframe id="lp-a" title="plan A" srcdoc="{doc_a}"></iframe>
-<iframe id="lp-b" title="plan B" srcdoc="{doc_b}"></iframe>
+<iframe id="lp-a" title="plan A" srcdoc="<!--landplan-slot:doc_a-->"></iframe>
+<iframe id="lp-b" title="plan B" srcdoc="<!--landplan-slot:doc_b-->"></iframe>
 </div>
 <script>
-(function () {{
+(function () {
   var frames = [document.getElementById('lp-a'), document.getElementById('lp-b')];
   var slider = document.getElementById('lp-month'), label = document.getElementById('lp-label');
   var syncing = false;
-  function apps() {{ return frames.map(function (f) {{ return f.contentWindow && f.contentWindow.landplan; }}); }}
-  function setMonth(m) {{
-    apps().forEach(function (a) {{ if (a && a.ready !== null) a.setMonth(m); }});
+  function apps() { return frames.map(function (f) { return f.contentWindow && f.contentWindow.landplan; }); }
+  function setMonth(m) {
+    apps().forEach(function (a) { if (a && a.ready !== null) a.setMonth(m); });
     label.textContent = 'month ' + m;
     slider.value = String(m);
     window.lpCompareMonth = m;
-  }}
-  slider.addEventListener('input', function () {{ setMonth(+slider.value); }});
-  function hook() {{
+  }
+  slider.addEventListener('input', function () { setMonth(+slider.value); });
+  function hook() {
     var a = apps();
-    if (!a[0] || !a[1] || a[0].ready === null || a[1].ready === null) {{ setTimeout(hook, 50); return; }}
-    [0, 1].forEach(function (k) {{
+    if (!a[0] || !a[1] || a[0].ready === null || a[1].ready === null) { setTimeout(hook, 50); return; }
+    [0, 1].forEach(function (k) {
       var me = a[k].zones._map, other = a[1 - k].zones._map;
-      me.on('moveend', function () {{
+      me.on('moveend', function () {
         if (syncing) return;
-        syncing = true; other.setView(me.getCenter(), me.getZoom(), {{animate: false}}); syncing = false;
-      }});
-      frames[k].contentDocument.querySelector('.lp-slider').addEventListener('input', function (e) {{
+        syncing = true; other.setView(me.getCenter(), me.getZoom(), {animate: false}); syncing = false;
+      });
+      frames[k].contentDocument.querySelector('.lp-slider').addEventListener('input', function (e) {
         setMonth(+e.target.value);
-      }});
-    }});
+      });
+    });
     setMonth(0);
     window.lpCompareReady = true;
-  }}
+  }
   hook();
-}})();
+})();
 </script>
 </body></html>
 """
@@ -392,17 +555,31 @@ def comparison_html(a: MapInputs, b: MapInputs) -> str:
     """Two phase maps side by side with one month slider driving both (and their views kept together).
 
     Each map is the full, self-contained phase map in an ``<iframe srcdoc>`` (escaped as an attribute), so the
-    comparison keeps the same safety and works offline.
+    comparison keeps the same safety and works offline.  The page is :data:`_COMPARE` with its slots filled
+    in one pass: no plan text is ever a format string or template.
+
+    Parameters
+    ----------
+    a, b : MapInputs
+        The two plans' map inputs.
+
+    Returns
+    -------
+    str
+        The comparison page.
     """
     doc_a = phase_map(a, tiles=False).get_root().render()
     doc_b = phase_map(b, tiles=False).get_root().render()
-    return _COMPARE.format(
-        title=escape_text(f"{a.plan_name} vs {b.plan_name}"),
-        name_a=escape_text(a.plan_name),
-        name_b=escape_text(b.plan_name),
-        horizon=max(a.problem.horizon, b.problem.horizon),
-        doc_a=html.escape(doc_a, quote=True),
-        doc_b=html.escape(doc_b, quote=True),
+    return _fill_slots(
+        _COMPARE,
+        {
+            "title": f"{escape_text(a.plan_name)} vs {escape_text(b.plan_name)}",
+            "name_a": escape_text(a.plan_name),
+            "name_b": escape_text(b.plan_name),
+            "horizon": str(int(max(a.problem.horizon, b.problem.horizon))),
+            "doc_a": html.escape(doc_a, quote=True),
+            "doc_b": html.escape(doc_b, quote=True),
+        },
     )
 
 

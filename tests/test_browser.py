@@ -1,5 +1,6 @@
 """The phase map in headless Chromium: offline, correct, safe."""
 
+import dataclasses
 import io
 from pathlib import Path
 
@@ -164,3 +165,70 @@ def test_comparison_map_drives_both_plans_offline(tmp_path, open_map):
     frame_b.locator(".lp-slider").fill("7")
     assert page.evaluate("window.lpCompareMonth") == 7
     assert log.dialogs == []
+
+
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+#: where the footer's plan name ends (its right edge) and where each character of the next pieces is drawn
+FOOTER_LAYOUT = """(needles) => {
+    const footer = document.querySelector('.lp-footer');
+    const walker = document.createTreeWalker(footer, NodeFilter.SHOW_TEXT);
+    const nodes = [];
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) nodes.push(n);
+    function find(needle) {
+        for (const node of nodes) {
+            const i = node.data.indexOf(needle);
+            if (i >= 0) return [node, i];
+        }
+        return null;
+    }
+    function box(needle, k) {
+        const at = find(needle);
+        if (!at) return null;
+        const r = document.createRange();
+        r.setStart(at[0], at[1] + k);
+        r.setEnd(at[0], at[1] + k + 1);
+        const b = r.getBoundingClientRect();
+        return [b.left, b.top];
+    }
+    const name = document.createRange(), after = find(' \u00b7 plan+layers');
+    name.setStart(nodes[0], 0);
+    name.setEnd(after[0], after[1]);
+    const right = Math.max(...Array.from(name.getClientRects(), (r) => r.right));
+    return [right, needles.flatMap(([needle, chars]) => Array.from({length: chars}, (_, k) => box(needle, k)))];
+}"""
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u202eevil name",  # override: reverses everything after it
+        "evil \u202ename\u2066",
+        "\u202bשם",  # embedding: the name would move to the end of the line
+        "\u2067مدينة",  # isolates, unclosed
+        "\u2068שם \u202c",
+        "\u202d\u202aname",
+    ],
+)
+def test_bidi_controls_in_names_cannot_reorder_the_footer(tmp_path, open_map, name):
+    inp = small_inputs(tmp_path, zone_names=[name])
+    inp = dataclasses.replace(inp, plan_name=name)
+    page, log = open_map(render.write_phase_map(inp, tmp_path / "bidi.html"))
+    assert log.errors == []
+    # drawn in reading order, on one line: "plan+layers", each character of the hash, "built", the date
+    order = [("plan+layers", 1), (inp.digest, len(inp.digest)), ("built", 1), (inp.built, 1)]
+    name_right, boxes = page.evaluate(FOOTER_LAYOUT, [list(o) for o in order])
+    assert None not in boxes
+    assert len({round(top) for _, top in boxes}) == 1
+    lefts = [left for left, _ in boxes]
+    assert lefts == sorted(lefts) and len(set(lefts)) == len(lefts)
+    assert name_right <= lefts[0]  # the name stays before the rest
+    footer = page.locator(".lp-footer").text_content()
+    assert not set(footer) & set(BIDI_CONTROLS)
+    stripped = "".join(c for c in name if c not in BIDI_CONTROLS)
+    assert footer.startswith(stripped + " \u00b7 plan+layers " + inp.digest)
+    style = "(sel) => { const e = document.querySelector(sel); return [e.dir, getComputedStyle(e).unicodeBidi]; }"
+    assert page.evaluate(style, ".lp-footer .lp-hash") == ["ltr", "isolate"]
+    assert page.evaluate(style, ".lp-footer .lp-plan") == ["auto", "isolate"]
+    assert page.evaluate(style, ".lp-title") == ["auto", "isolate"]
+    assert page.locator(".lp-title").text_content() == stripped

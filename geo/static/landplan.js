@@ -1,6 +1,7 @@
 /* landplan phase map. Reads the JSON payload in #landplan-data; every text from data reaches the page as
-   textContent (never as HTML). Zones are drawn on one canvas from Path2D objects built once per view;
-   a month step only refills them. */
+   textContent (never as HTML), in an element of its own that takes its direction from its own text and keeps
+   it inside (dataEl), so a right-to-left name cannot reorder the text around it. Zones are drawn on one
+   canvas from Path2D objects built once per view; a month step only refills them. */
 (function () {
   'use strict';
 
@@ -8,6 +9,13 @@
     var e = document.createElement(tag);
     if (cls) e.className = cls;
     if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  /* an element holding text from the data: dir="auto" and the lp-data class (unicode-bidi: isolate) */
+  function dataEl(tag, cls, text) {
+    var e = el(tag, cls ? cls + ' lp-data' : 'lp-data', text);
+    e.dir = 'auto';
     return e;
   }
 
@@ -66,14 +74,14 @@
 
   function facts(title, fields, values) {
     var box = el('div', 'lp-facts');
-    box.appendChild(el('div', 'lp-facts-title', title));
+    box.appendChild(dataEl('div', 'lp-facts-title', title));
     var t = el('table');
     for (var k = 0; k < fields.length; k++) {
       var v = values[k];
       if (v === null || v === undefined || v === '') continue;
       var tr = el('tr');
       tr.appendChild(el('th', null, fields[k]));
-      tr.appendChild(el('td', null, typeof v === 'number' ? v.toLocaleString('en') : v));
+      tr.appendChild(typeof v === 'number' ? el('td', null, v.toLocaleString('en')) : dataEl('td', null, v));
       t.appendChild(tr);
     }
     box.appendChild(t);
@@ -264,7 +272,7 @@
 
     /* panel */
     var panel = el('div', 'lp-panel');
-    panel.appendChild(el('div', 'lp-title', M.plan));
+    panel.appendChild(dataEl('div', 'lp-title', M.plan));
     var row = el('div', 'lp-row');
     var play = el('button', 'lp-play', '\u25B6');
     play.type = 'button'; play.title = 'play';
@@ -296,14 +304,19 @@
     L.DomEvent.disableScrollPropagation(panel);
 
     var footer = el('div', 'lp-footer');
-    footer.textContent = M.plan + ' \u00B7 plan+layers ' + M.hash + ' \u00B7 built ' + M.built + ' \u00B7 ' +
-      M.attribution + ' Map: Leaflet.';
+    footer.dir = 'ltr';  /* each piece is isolated, so none can reorder another (the hash above all) */
+    function footerPart(node, after) { footer.appendChild(node); footer.appendChild(document.createTextNode(after)); }
+    function ltr(cls, text) { var e = el('span', cls, text); e.dir = 'ltr'; return e; }
+    footerPart(dataEl('span', 'lp-plan', M.plan), ' \u00B7 plan+layers ');
+    footerPart(ltr('lp-hash', M.hash), ' \u00B7 built ');
+    footerPart(ltr('lp-built', M.built), ' \u00B7 ');
+    footerPart(ltr('lp-attribution', M.attribution), ' Map: Leaflet.');
     document.body.appendChild(footer);
 
     function swatch(color, text) {
       var s = el('div', 'lp-swatch');
       var b = el('span', 'lp-box'); b.style.background = color;
-      s.appendChild(b); s.appendChild(document.createTextNode(' ' + text));
+      s.appendChild(b); s.appendChild(dataEl('span', null, text));
       return s;
     }
     var LEGENDS = {
@@ -375,7 +388,7 @@
       for (var k = 0; k < cols.length; k++) {
         if (cols[k] === 'month' || cols[k] === 'date') continue;
         var tr = el('tr');
-        tr.appendChild(el('th', null, cols[k].replace(/_/g, ' ')));
+        tr.appendChild(dataEl('th', null, cols[k].replace(/_/g, ' ')));
         var td = el('td', null, typeof vals[k] === 'number' ? vals[k].toLocaleString('en') : vals[k]);
         td.setAttribute('data-metric', cols[k]);
         tr.appendChild(td);
@@ -385,13 +398,20 @@
 
     function showZone(i) {
       zoneBox.textContent = '';
-      zoneBox.appendChild(el('div', 'lp-legend-title', Z.props[i][0] + ': timeline'));
+      var head = el('div', 'lp-legend-title');
+      head.appendChild(dataEl('span', null, Z.props[i][0]));
+      head.appendChild(document.createTextNode(': timeline'));
+      zoneBox.appendChild(head);
       var items = [];
-      Z.sec[i].forEach(function (e, k) { if (e !== null) items.push([e, 'security: ' + M.states[k + 1]]); });
-      Z.mov[i].forEach(function (e, k) { if (e !== null) items.push([e, 'movement: ' + M.levels[k + 1]]); });
+      Z.sec[i].forEach(function (e, k) { if (e !== null) items.push([e, 'security: ', M.states[k + 1]]); });
+      Z.mov[i].forEach(function (e, k) { if (e !== null) items.push([e, 'movement: ', M.levels[k + 1]]); });
       items.sort(function (a, b) { return a[0] - b[0]; });
       var ul = el('ul');
-      items.forEach(function (it) { ul.appendChild(el('li', null, D.months[it[0]] + '  ' + it[1])); });
+      items.forEach(function (it) {
+        var li = el('li', null, D.months[it[0]] + '  ' + it[1]);
+        li.appendChild(dataEl('span', null, it[2]));
+        ul.appendChild(li);
+      });
       zoneBox.appendChild(ul);
       app.selected = i;
     }
