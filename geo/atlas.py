@@ -2,12 +2,20 @@
 
 Drawn with matplotlib in EPSG:2039 (so the scale bar is true), from the shipped vector layers only: no tile
 server. The PDF carries no creation date, so two atlases of the same plan are byte-identical.
+
+Text from the plan and the layers is drawn as plain text: never parsed as mathtext or handed to TeX (a name
+holding ``$...$`` is printed as written), and stripped of the control characters no font can draw.  Colours
+follow the plan's ladders, however many states it names.  The PNG pages go to a folder beside the PDF
+(``NAME-pages/NAME-pNN.png``) that is replaced whole, so it never mixes pages of two atlases.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,20 +28,63 @@ import matplotlib.pyplot as plt
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.text import Text
 
 from .crs import METRIC_CRS
-from .files import atomic_write
-from .metrics import month_label
+from .files import atomic_write, check_output, staged_folder, write_new
+from .metrics import crossing_ends, month_label, step_ends
 from .run import PlanRun
-from .style import ATTRIBUTION, STATE_COLORS
+from .style import ATTRIBUTION, state_colors
 
-__all__ = ["MAX_PAGES", "milestones", "write_atlas"]
+__all__ = ["MAX_PAGES", "check_destination", "milestones", "pages_folder", "plain_text", "write_atlas"]
 
 log = logging.getLogger(__name__)
 
 #: Most milestone pages in one atlas.
 MAX_PAGES = 12
 _A4 = (11.69, 8.27)  # landscape, inches
+#: Characters no font draws: C0 and C1 controls (but the line feed), DEL, lone surrogates, U+FFFE/U+FFFF.
+_UNDRAWABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def plain_text(value: object) -> str:
+    """``value`` as text matplotlib draws literally: line breaks kept, tabs as spaces, controls dropped."""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return _UNDRAWABLE.sub("", text)
+
+
+def _text(fig: Figure, x: float, y: float, value: object, wrap: bool = False, **kw: Any) -> Text:
+    """Put data text on ``fig`` as plain text (``$`` is a dollar sign, never the start of math)."""
+    text = plain_text(value)
+    if wrap:
+        # matplotlib measures a wrapped line as mathtext when it holds two unescaped "$", whatever parse_math
+        # says; escaped, no "$" starts math, and each "\$" is drawn as "$"
+        return fig.text(x, y, text.replace("$", r"\$"), parse_math=True, usetex=False, wrap=True, **kw)
+    return fig.text(x, y, text, parse_math=False, usetex=False, **kw)
+
+
+def pages_folder(dest: Path | str) -> Path:
+    """The folder the PNG pages of the atlas ``dest`` go to: ``NAME-pages`` beside ``NAME.pdf``."""
+    out = Path(dest)
+    return out.with_name(f"{out.stem}-pages")
+
+
+def check_destination(dest: Path | str, png: bool = False) -> None:
+    """Fail now, before any solving or drawing, if the atlas ``dest`` (and its page folder) cannot be written.
+
+    Raises
+    ------
+    OutputError
+        ``could not write PATH: reason. Fix: ...``.
+    """
+    check_output(dest)
+    if png:
+        check_output(pages_folder(dest), folder=True, replaceable=_only_pages)
+
+
+def _only_pages(folder: Path) -> bool:
+    """An earlier page folder holds PNG files only; anything else there is not the atlas's to replace."""
+    return all(p.is_file() and not p.is_symlink() and p.suffix == ".png" for p in folder.iterdir())
 
 
 def milestones(run: PlanRun) -> list[int]:
@@ -41,7 +92,7 @@ def milestones(run: PlanRun) -> list[int]:
 
     More than :data:`MAX_PAGES` are thinned evenly, keeping the first and the last.
     """
-    ends = {e for t, e in run.schedule.end.items() if "/security/" in t}
+    ends = {e for (_, track, _), e in step_ends(run.problem, run.schedule).items() if track == "security"}
     months = sorted({0, *ends, run.schedule.makespan})
     if len(months) <= MAX_PAGES:
         return months
@@ -74,21 +125,24 @@ def _cover(run: PlanRun, digest: str, built: str) -> Figure:
         ),
     ]
     for y, size, weight, text in lines:
-        fig.text(0.06, y, text, fontsize=size, fontweight=weight, va="top")
+        _text(fig, 0.06, y, text, fontsize=size, fontweight=weight, va="top")
     y = 0.66
     if meta.description:
-        fig.text(0.06, y, meta.description, fontsize=10, va="top", wrap=True)
+        _text(fig, 0.06, y, meta.description, fontsize=10, va="top", wrap=True)
         y -= 0.1
-    fig.text(0.06, y, "Plan sources:", fontsize=11, fontweight="bold", va="top")
+    _text(fig, 0.06, y, "Plan sources:", fontsize=11, fontweight="bold", va="top")
     for src in meta.sources or ["(none given)"]:
         y -= 0.035
-        fig.text(0.08, y, f"- {src}", fontsize=9, va="top")
-    fig.text(0.06, 0.06, ATTRIBUTION, fontsize=8, va="bottom", wrap=True)
+        _text(fig, 0.08, y, f"- {src}", fontsize=9, va="top")
+    _text(fig, 0.06, 0.06, ATTRIBUTION, fontsize=8, va="bottom", wrap=True)
     return fig
 
 
 def _page(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame]) -> Figure:
-    p, s = run.problem, run.schedule
+    p = run.problem
+    ends = step_ends(p, run.schedule)
+    opened = crossing_ends(p, run.schedule)
+    palette = state_colors(len(p.security_states))
     fig = plt.figure(figsize=_A4)
     ax = fig.add_axes((0.02, 0.07, 0.62, 0.86))
     zones = frames["zones"]
@@ -96,10 +150,10 @@ def _page(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame]) -> Figu
     for z in zones["zone_id"]:
         k = 0
         for st in p.security_states[1:]:
-            end = s.end.get(f"{z}/security/{st}")
+            end = ends.get((z, "security", st))
             if end is not None and end <= month:
                 k += 1
-        state.append(STATE_COLORS[k])
+        state.append(palette[k])
     frames["basemap"].plot(
         ax=ax,
         color=["#c6dbef" if k == "sea" else "#efece4" for k in frames["basemap"]["kind"]],
@@ -110,7 +164,7 @@ def _page(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame]) -> Figu
     frames["line"].plot(ax=ax, color="#00441b", linewidth=1.6)
     frames["jerusalem"].boundary.plot(ax=ax, color="#7f0000", linewidth=0.8)
     cr = frames["crossings"]
-    opens = [s.end.get(f"crossing/{c}") for c in cr["crossing_id"]]
+    opens = [opened.get(c) for c in cr["crossing_id"]]
     is_open = [o is not None and o <= month for o in opens]
     cr.plot(
         ax=ax,
@@ -132,7 +186,7 @@ def _page(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame]) -> Figu
     # scale bar (EPSG:2039 is in metres) and north arrow (grid north of the Israeli TM)
     x0, y0 = xmin, ymin - pad * 0.6
     ax.plot([x0, x0 + 20_000], [y0, y0], color="black", linewidth=3, solid_capstyle="butt")
-    ax.text(x0 + 10_000, y0 + 1_500, "20 km", ha="center", fontsize=8)
+    ax.text(x0 + 10_000, y0 + 1_500, "20 km", ha="center", fontsize=8, usetex=False)
     ax.annotate(
         "N",
         xy=(0.95, 0.95),
@@ -144,10 +198,10 @@ def _page(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame]) -> Figu
         arrowprops={"arrowstyle": "-|>", "color": "black"},
     )
     date = month_label(p.start, month)
-    fig.text(0.66, 0.93, f"{date} - month {month}", fontsize=16, fontweight="bold", va="top")
-    fig.text(0.66, 0.885, run.name, fontsize=10, va="top")
+    _text(fig, 0.66, 0.93, f"{date} - month {month}", fontsize=16, fontweight="bold", va="top")
+    _text(fig, 0.66, 0.885, run.name, fontsize=10, va="top")
     handles = [
-        Patch(facecolor=STATE_COLORS[k], edgecolor="#444", label=f"security: {st}")
+        Patch(facecolor=palette[k], edgecolor="#444", label=plain_text(f"security: {st}"))
         for k, st in enumerate(p.security_states)
     ]
     handles += [
@@ -156,7 +210,10 @@ def _page(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame]) -> Figu
         Patch(facecolor="none", edgecolor="#00441b", label="1967 line"),
         Patch(facecolor="none", edgecolor="#7f0000", label="Jerusalem arrangements"),
     ]
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.66, 0.86), fontsize=8, frameon=False)
+    legend = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.66, 0.86), fontsize=8, frameon=False)
+    for label in legend.get_texts():
+        label.set_parse_math(False)
+        label.set_usetex(False)
     m: dict[Any, Any] = run.metrics.set_index("month").loc[month].to_dict()
     rows = [f"{st}: {m[f'area_pct_{st}']:.1f} % of the territory" for st in p.security_states]
     rows += [f"population at {lv}: {int(m[f'population_{lv}']):,}" for lv in p.movement_levels]
@@ -165,48 +222,84 @@ def _page(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame]) -> Figu
         f"crossings open: {int(m['crossings_open'])}",
         f"troops deployed: {int(m['troops_deployed']):,} of {int(m['troops_available']):,}",
     ]
-    fig.text(0.66, 0.52, "Metrics this month", fontsize=11, fontweight="bold", va="top")
-    fig.text(0.66, 0.49, "\n".join(rows), fontsize=8.5, va="top", linespacing=1.5)
-    fig.text(0.02, 0.02, ATTRIBUTION, fontsize=6.5, va="bottom")
+    _text(fig, 0.66, 0.52, "Metrics this month", fontsize=11, fontweight="bold", va="top")
+    _text(
+        fig,
+        0.66,
+        0.49,
+        "\n".join(plain_text(r).replace("\n", " ") for r in rows),
+        fontsize=8.5,
+        va="top",
+        linespacing=1.5,
+    )
+    _text(fig, 0.02, 0.02, ATTRIBUTION, fontsize=6.5, va="bottom")
     return fig
 
 
-def write_atlas(run: PlanRun, dest: Path | str, digest: str, built: str, png: bool = False) -> list[Path]:
-    """Write the atlas PDF (and ``NAME-pNN.png`` pages when ``png``), atomically.
-
-    Returns
-    -------
-    list of pathlib.Path
-        The PDF, then any PNG pages.
-    """
-    out = Path(dest)
+def _frames(run: PlanRun) -> dict[str, gpd.GeoDataFrame]:
+    """The layers a page draws, in metres, cut to the plan's zones and crossings (and the major crossings)."""
     metric = {name: run.layers[name].to_crs(METRIC_CRS) for name in ("zones", "crossings", "jerusalem", "basemap")}
     metric["zones"] = metric["zones"][metric["zones"]["zone_id"].isin(run.problem.zones)]
     lines = run.layers["line_1967"]
     metric["line"] = lines[lines["kind"] == "armistice_line"].to_crs(METRIC_CRS)
     cr = metric["crossings"]
-    metric["crossings"] = cr[
-        cr["crossing_id"].isin([t.split("/", 1)[1] for t in run.problem.tasks if t.startswith("crossing/")])
-        | cr["major"].astype(bool)
-    ]
-    figs = [_cover(run, digest, built)] + [_page(run, mo, metric) for mo in milestones(run)]
-    plt.rcParams["pdf.fonttype"] = 42
-    buf = io.BytesIO()
-    with PdfPages(
-        buf, metadata={"Creator": "landplan", "Producer": "landplan", "CreationDate": None, "ModDate": None}
-    ) as pdf:
+    planned = crossing_ends(run.problem, run.schedule)
+    metric["crossings"] = cr[cr["crossing_id"].isin(list(planned)) | cr["major"].astype(bool)]
+    return metric
+
+
+@contextmanager
+def _figures(run: PlanRun, digest: str, built: str) -> Iterator[list[Figure]]:
+    """The cover and the milestone pages, closed however the block ends."""
+    figs: list[Figure] = []
+    try:
+        # text is text (no mathtext, no TeX) whatever the user's matplotlibrc says; fonts embedded as TrueType
+        with matplotlib.rc_context({"pdf.fonttype": 42, "text.usetex": False, "text.parse_math": False}):
+            figs.append(_cover(run, digest, built))
+            frames = _frames(run)
+            figs += [_page(run, mo, frames) for mo in milestones(run)]
+            yield figs
+    finally:
         for fig in figs:
-            pdf.savefig(fig)
+            plt.close(fig)
+
+
+def write_atlas(run: PlanRun, dest: Path | str, digest: str, built: str, png: bool = False) -> list[Path]:
+    """Write the atlas PDF (and, when ``png``, one PNG per page in :func:`pages_folder`), atomically.
+
+    Both outputs are checked before anything is drawn.  The PDF is renamed into place once complete; the
+    PNG pages are written into a temporary folder that then replaces the page folder whole, so a killed run
+    leaves the previous pages, and a shorter atlas leaves none of a longer earlier one.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The PDF, then any PNG pages.
+
+    Raises
+    ------
+    OutputError
+        When the PDF or the page folder cannot be written (both are then left as they were, or, if only
+        writing the PDF failed, the pages are the new ones).
+    """
+    out = Path(dest)
+    pages = pages_folder(out)
+    check_destination(out, png)
     written = [out]
-    atomic_write(out, buf.getvalue())
-    if png:
-        for k, fig in enumerate(figs):
-            page = io.BytesIO()
-            fig.savefig(page, format="png", dpi=100, metadata={"Software": None})
-            path = out.with_name(f"{out.stem}-p{k + 1:02d}.png")
-            atomic_write(path, page.getvalue())
-            written.append(path)
-    for fig in figs:
-        plt.close(fig)
-    log.info("wrote atlas %s (%d pages)", out, len(figs))
+    with _figures(run, digest, built) as figs:
+        buf = io.BytesIO()
+        meta = {"Creator": "landplan", "Producer": "landplan", "CreationDate": None, "ModDate": None}
+        with PdfPages(buf, metadata=meta) as pdf:
+            for fig in figs:
+                pdf.savefig(fig)
+        if png:
+            with staged_folder(pages, replaceable=_only_pages) as tmp:
+                for k, fig in enumerate(figs):
+                    page = io.BytesIO()
+                    fig.savefig(page, format="png", dpi=100, metadata={"Software": None})
+                    name = f"{out.stem}-p{k + 1:02d}.png"
+                    write_new(tmp / name, page.getvalue())
+                    written.append(pages / name)
+        atomic_write(out, buf.getvalue())
+        log.info("wrote atlas %s (%d pages)", out, len(figs))
     return written

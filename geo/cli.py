@@ -303,7 +303,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from . import export, render  # noqa: PLC0415
 
     ws = _workspace(args)
-    out = _check_output(args.output, folder=args.format in ("geojson", "parquet", "csv"))
+    out = Path(args.output)
+    export.check_destination(out, args.format)
     run = _run(ws, args.plan, args.time)
     written = export.export(run, args.format, out, render.digest(run.input_files(ws)), wkt=args.wkt)
     _say(f"{run.name}: {run.schedule.status}; wrote {args.format} to {written}")
@@ -315,7 +316,8 @@ def _cmd_atlas(args: argparse.Namespace) -> int:
     from .run import plan_path  # noqa: PLC0415
 
     ws = _workspace(args)
-    out = _check_output(args.output or _default_output(ws, plan_path(ws, args.plan).name, ".pdf"))
+    out = Path(args.output or _default_output(ws, plan_path(ws, args.plan).name, ".pdf"))
+    atlas.check_destination(out, args.png)
     run = _run(ws, args.plan, args.time)
     written = atlas.write_atlas(run, out, render.digest(run.input_files(ws)), render.build_date(), png=args.png)
     pages = f" and {len(written) - 1} PNG pages" if args.png else ""
@@ -349,6 +351,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     a = _run(ws, args.plan_a, args.time)
     b = _run(ws, args.plan_b, args.time)
     cmp = compare(a, b)
+    for note in cmp.notes:
+        _say(f"note: {note}", err=True)
     if html_out is not None:
         from . import render  # noqa: PLC0415
 

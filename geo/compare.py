@@ -1,17 +1,26 @@
-"""Comparing two scheduled plans: when each zone reaches each state in A and in B, and metrics side by side."""
+"""Comparing two scheduled plans: when each zone reaches each state in A and in B, and metrics side by side.
+
+A plan may name its security states and movement levels as it likes, so the metrics shown are derived from
+each plan's ladders; when the two plans' ladders differ, what they share is compared and the rest is named in
+the comparison's notes.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .metrics import month_label
+from .metrics import month_label, step_ends
 from .run import PlanRun
+from .tasks import Problem
 
-__all__ = ["KEY_METRICS", "Comparison", "compare"]
+__all__ = ["KEY_METRICS", "Comparison", "compare", "key_metrics"]
 
-#: Metrics shown side by side by default.
+log = logging.getLogger(__name__)
+
+#: Metrics shown side by side for plans with the default ladders (see :func:`key_metrics`).
 KEY_METRICS = (
     "area_pct_idf",
     "area_pct_palestinian",
@@ -24,21 +33,43 @@ KEY_METRICS = (
 
 @dataclass
 class Comparison:
-    """Shifts per zone, track and state, and metrics per month with deltas (B minus A)."""
+    """Shifts per zone, track and state, and metrics per month with deltas (B minus A).
+
+    ``notes`` says what could not be compared (states or metrics that only one plan has).
+    """
 
     a: str
     b: str
     shifts: pd.DataFrame
     metrics: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
 
 
-def _reached(run: PlanRun) -> dict[tuple[str, str, str], int]:
-    out = {}
-    for tid, end in run.schedule.end.items():
-        parts = tid.split("/")
-        if len(parts) == 3:
-            out[(parts[0], parts[1], parts[2])] = end
-    return out
+def key_metrics(problem: Problem) -> tuple[str, ...]:
+    """The metrics worth comparing for a plan: from its own ladders, whatever their names and lengths.
+
+    The share of the territory in the first and the last security state, the population at the last two
+    movement levels, obstacles removed and troops deployed (for the default ladders: :data:`KEY_METRICS`).
+
+    Parameters
+    ----------
+    problem : Problem
+        The compiled plan.
+
+    Returns
+    -------
+    tuple of str
+        Column names of :func:`geo.metrics.monthly_metrics`.
+    """
+    states, levels = problem.security_states, problem.movement_levels
+    names = [
+        f"area_pct_{states[0]}",
+        f"area_pct_{states[-1]}",
+        *(f"population_{lv}" for lv in levels[-2:]),
+        "obstacles_removed",
+        "troops_deployed",
+    ]
+    return tuple(dict.fromkeys(names))
 
 
 def _aligned(run: PlanRun, months: int) -> pd.DataFrame:
@@ -48,23 +79,40 @@ def _aligned(run: PlanRun, months: int) -> pd.DataFrame:
     return out.astype(m.dtypes.to_dict())
 
 
-def compare(a: PlanRun, b: PlanRun, columns: tuple[str, ...] = KEY_METRICS) -> Comparison:
-    """Compare two scheduled plans.
+def _ladder_notes(a: Problem, b: Problem) -> list[str]:
+    notes = []
+    for what, la, lb in (
+        ("security states", a.security_states, b.security_states),
+        ("movement levels", a.movement_levels, b.movement_levels),
+    ):
+        if la != lb:
+            notes.append(
+                f"the plans' {what} differ (A: {' -> '.join(la)}; B: {' -> '.join(lb)}): "
+                "steps are matched by name, and those of one plan only have no shift"
+            )
+    return notes
 
-    Parameters
-    ----------
-    a, b : PlanRun
-        The two plans (month 0 of each is its own start month).
-    columns : tuple of str, optional
-        Metrics to put side by side.
 
-    Returns
-    -------
-    Comparison
-        ``shifts``: zone, track, state, month and date in A and B, shift in months (B - A; missing where a plan
-        does not schedule the step). ``metrics``: month, then ``<metric>_a``, ``<metric>_b``, ``<metric>_delta``.
-    """
-    ra, rb = _reached(a), _reached(b)
+def _shared_metrics(a: PlanRun, b: PlanRun, wanted: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The wanted numeric metrics both plans have, and a note per side for those only one has."""
+
+    def numeric(run: PlanRun, col: str) -> bool:
+        return col in run.metrics.columns and col != "month" and pd.api.types.is_numeric_dtype(run.metrics[col])
+
+    shared = [c for c in wanted if numeric(a, c) and numeric(b, c)]
+    notes = []
+    for side, run, other in (("A", a, b), ("B", b, a)):
+        only = [c for c in wanted if numeric(run, c) and not numeric(other, c)]
+        if only:
+            notes.append(f"not compared, only plan {side} has them: {', '.join(only)}")
+    missing = [c for c in wanted if not numeric(a, c) and not numeric(b, c)]
+    if missing:
+        notes.append(f"not compared, neither plan has them: {', '.join(missing)}")
+    return shared, notes
+
+
+def _shifts(a: PlanRun, b: PlanRun) -> pd.DataFrame:
+    ra, rb = step_ends(a.problem, a.schedule), step_ends(b.problem, b.schedule)
     rows = []
     for key in sorted(set(ra) | set(rb), key=lambda k: (k[0], k[1] != "security", k[1], k[2])):
         ma, mb = ra.get(key), rb.get(key)
@@ -80,14 +128,40 @@ def compare(a: PlanRun, b: PlanRun, columns: tuple[str, ...] = KEY_METRICS) -> C
                 "shift": None if ma is None or mb is None else mb - ma,
             }
         )
-    shifts = pd.DataFrame(rows)
+    columns = ["zone", "track", "state", "month_a", "month_b", "date_a", "date_b", "shift"]
+    shifts = pd.DataFrame(rows, columns=columns)
     for col in ("month_a", "month_b", "shift"):
         shifts[col] = shifts[col].astype("Int64")
+    return shifts
+
+
+def compare(a: PlanRun, b: PlanRun, columns: tuple[str, ...] | None = None) -> Comparison:
+    """Compare two scheduled plans.
+
+    Parameters
+    ----------
+    a, b : PlanRun
+        The two plans (month 0 of each is its own start month).
+    columns : tuple of str, optional
+        Metrics to put side by side (default: :func:`key_metrics` of A, then those of B that A lacks).
+        Those that only one plan has are left out and named in ``notes``.
+
+    Returns
+    -------
+    Comparison
+        ``shifts``: zone, track, state, month and date in A and B, shift in months (B - A; missing where a plan
+        does not schedule the step). ``metrics``: month, then ``<metric>_a``, ``<metric>_b``, ``<metric>_delta``.
+    """
+    wanted = columns if columns is not None else tuple(dict.fromkeys(key_metrics(a.problem) + key_metrics(b.problem)))
+    shared, notes = _shared_metrics(a, b, wanted)
+    notes = _ladder_notes(a.problem, b.problem) + notes
+    for note in notes:
+        log.info("diff: %s", note)
     months = max(a.problem.horizon, b.problem.horizon)
     ma_, mb_ = _aligned(a, months), _aligned(b, months)
     table = pd.DataFrame({"month": range(months + 1)})
-    for col in columns:
+    for col in shared:
         table[f"{col}_a"] = ma_[col].to_numpy()
         table[f"{col}_b"] = mb_[col].to_numpy()
         table[f"{col}_delta"] = table[f"{col}_b"] - table[f"{col}_a"]
-    return Comparison(a.name, b.name, shifts, table)
+    return Comparison(a.name, b.name, _shifts(a, b), table, notes)

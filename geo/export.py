@@ -10,68 +10,99 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
-import shutil
-import tempfile
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape as xml_escape
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import pyogrio.errors
 
-from .errors import LandplanError
-from .files import atomic_write, replace_all
-from .metrics import month_label, schedule_table, state_table
+from .errors import OutputError, UsageError
+from .files import atomic_write, check_output, csv_bytes, guard_csv, replace_folder, staged_file, writing
+from .metrics import crossing_ends, month_label, schedule_table, state_table, step_ends
 from .run import PlanRun
 from .style import ATTRIBUTION
 
-__all__ = ["FORMATS", "ExportError", "export", "guard_csv", "spatial_layers", "tables"]
+__all__ = [
+    "FOLDER_FORMATS",
+    "FORMATS",
+    "ExportError",
+    "check_destination",
+    "export",
+    "guard_csv",
+    "spatial_layers",
+    "tables",
+    "xml_text",
+]
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("gpkg", "geojson", "parquet", "csv", "kml")
+#: Formats written as a folder of files (replaced whole on each export).
+FOLDER_FORMATS = ("geojson", "parquet", "csv")
 #: GeoPackage timestamps are fixed so that two exports of the same plan are byte-identical.
 _FIXED_DATE = "2000-01-01T00:00:00Z"
 
 
-class ExportError(LandplanError, OSError):
+#: GDAL's failures while writing a GeoPackage (a full disk, an unwritable file).
+_GDAL_ERRORS = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError)
+#: Characters XML 1.0 forbids: C0 controls but tab, LF and CR; lone surrogates; U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_XML_TEXT = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
+_XML_ATTR = {**_XML_TEXT, '"': "&quot;", "'": "&apos;", "\t": "&#9;", "\n": "&#10;"}
+
+
+class ExportError(OutputError):
     """An export could not be written; the previous output is untouched."""
 
 
-def guard_csv(value: Any) -> Any:
-    """Neutralise spreadsheet formulas: text starting with ``= + - @``, tab or CR gets a leading quote."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+def xml_text(value: object, attribute: bool = False) -> str:
+    """``value`` as XML character data (or a quoted attribute's value when ``attribute``).
+
+    Names come from plans and layer files, so they may hold anything: markup characters and quotes are
+    escaped, and the characters XML 1.0 cannot carry at all (most C0 controls, lone surrogates) are
+    dropped, so the document is well-formed whatever the data holds.
+    """
+    table = _XML_ATTR if attribute else _XML_TEXT
+    text = _NOT_XML.sub("", str(value))
+    return "".join(table.get(ch, ch) for ch in text)
 
 
-def _dates(run: PlanRun, zone: str, track: str, ladder: list[str]) -> dict[str, Any]:
+def _dates(
+    ends: Mapping[tuple[str, str, str], int], start: str, zone: str, track: str, ladder: list[str]
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for st in ladder[1:]:
-        end = run.schedule.end.get(f"{zone}/{track}/{st}")
+        end = ends.get((zone, track, st))
         out[f"{track}_{st}_month"] = end
-        out[f"{track}_{st}_date"] = None if end is None else month_label(run.problem.start, end)
+        out[f"{track}_{st}_date"] = None if end is None else month_label(start, end)
     return out
 
 
 def spatial_layers(run: PlanRun) -> dict[str, gpd.GeoDataFrame]:
     """Every shipped layer, zones and crossings with their schedule, and the zone periods layer."""
     p = run.problem
+    ends = step_ends(p, run.schedule)
     out = {name: gdf for name, gdf in run.layers.items()}
     zones = run.layers["zones"]
     zones = zones[zones["zone_id"].isin(p.zones)].copy()
     extra = pd.DataFrame(
         [
-            {**_dates(run, z, "security", p.security_states), **_dates(run, z, "movement", p.movement_levels)}
+            {
+                **_dates(ends, p.start, z, "security", p.security_states),
+                **_dates(ends, p.start, z, "movement", p.movement_levels),
+            }
             for z in zones["zone_id"]
         ],
         index=zones.index,
     )
     out["zones_schedule"] = gpd.GeoDataFrame(pd.concat([zones, extra], axis=1), geometry="geometry", crs=zones.crs)
     cr = run.layers["crossings"].copy()
-    opens = [run.schedule.end.get(f"crossing/{c}") for c in cr["crossing_id"]]
+    opened = crossing_ends(p, run.schedule)
+    opens = [opened.get(c) for c in cr["crossing_id"]]
     cr["opens_month"] = pd.array(opens, dtype="Int64")
     cr["opens_date"] = [None if m is None else month_label(p.start, m) for m in opens]
     out["crossings_schedule"] = cr
@@ -79,12 +110,12 @@ def spatial_layers(run: PlanRun) -> dict[str, gpd.GeoDataFrame]:
     geom = zones.set_index("zone_id").geometry
     for track, ladder in (("security", p.security_states), ("movement", p.movement_levels)):
         for z in zones["zone_id"]:
-            ends: list[int | None] = [0, *(run.schedule.end.get(f"{z}/{track}/{st}") for st in ladder[1:])]
+            reached: list[int | None] = [0, *(ends.get((z, track, st)) for st in ladder[1:])]
             for k, st in enumerate(ladder):
-                start = ends[k]
+                start = reached[k]
                 if start is None:
                     break
-                nxt = ends[k + 1] if k + 1 < len(ends) else None
+                nxt = reached[k + 1] if k + 1 < len(reached) else None
                 stop = nxt if nxt is not None else p.horizon + 1
                 rows.append(
                     {
@@ -127,28 +158,16 @@ def tables(run: PlanRun, digest: str) -> dict[str, pd.DataFrame]:
 
 
 def _gpkg(run: PlanRun, digest: str, dest: Path) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix=".landplan-", dir=dest.parent))
-    try:
-        path = tmp / dest.name
+    layers, tabs = spatial_layers(run), tables(run, digest)
+    with staged_file(dest, ExportError, _GDAL_ERRORS) as path:
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _FIXED_DATE, "OGR_SQLITE_JOURNAL": "OFF"})
         try:
-            for name, gdf in spatial_layers(run).items():
+            for name, gdf in layers.items():
                 pyogrio.write_dataframe(gdf, path, layer=name, driver="GPKG")
-            for name, df in tables(run, digest).items():
+            for name, df in tabs.items():
                 pyogrio.write_dataframe(df, path, layer=name, driver="GPKG")
         finally:
             pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None, "OGR_SQLITE_JOURNAL": None})
-        os.replace(path, dest)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _csv_bytes(df: pd.DataFrame) -> bytes:
-    safe = df.copy()
-    for col in safe.columns:
-        if safe[col].dtype == object or str(safe[col].dtype).startswith("string"):
-            safe[col] = safe[col].map(guard_csv)
-    return safe.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def _kml(run: PlanRun) -> bytes:
@@ -169,14 +188,15 @@ def _kml(run: PlanRun) -> bytes:
 
     def data(row: pd.Series, fields: list[str]) -> str:
         cells = "".join(
-            f'<Data name="{xml_escape(f)}"><value>{xml_escape("" if pd.isna(row[f]) else str(row[f]))}</value></Data>'
+            f'<Data name="{xml_text(f, attribute=True)}">'
+            f"<value>{xml_text('' if pd.isna(row[f]) else row[f])}</value></Data>"
             for f in fields
         )
         return f"<ExtendedData>{cells}</ExtendedData>"
 
     out = io.StringIO()
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document>')
-    out.write(f"<name>{xml_escape(run.name)}</name><description>{xml_escape(ATTRIBUTION)}</description>")
+    out.write(f"<name>{xml_text(run.name)}</name><description>{xml_text(ATTRIBUTION)}</description>")
     z = layers["zones_schedule"]
     zf = [c for c in z.columns if c not in ("geometry", "source")]
     out.write("<Folder><name>zones</name>")
@@ -185,7 +205,7 @@ def _kml(run: PlanRun) -> bytes:
         polys = [g] if g.geom_type == "Polygon" else list(g.geoms)
         shapes = "".join(polygon(pg) for pg in polys)
         out.write(
-            f"<Placemark><name>{xml_escape(str(row['name']))}</name>{data(row, zf)}"
+            f"<Placemark><name>{xml_text(row['name'])}</name>{data(row, zf)}"
             f"<MultiGeometry>{shapes}</MultiGeometry></Placemark>"
         )
     out.write("</Folder><Folder><name>crossings</name>")
@@ -193,15 +213,61 @@ def _kml(run: PlanRun) -> bytes:
     cf = [col for col in c.columns if col not in ("geometry", "source")]
     for _, row in c.iterrows():
         out.write(
-            f"<Placemark><name>{xml_escape(str(row['name']))}</name>{data(row, cf)}"
+            f"<Placemark><name>{xml_text(row['name'])}</name>{data(row, cf)}"
             f"<Point><coordinates>{row.geometry.x:.6f},{row.geometry.y:.6f}</coordinates></Point></Placemark>"
         )
     out.write("</Folder></Document></kml>\n")
     return out.getvalue().encode("utf-8")
 
 
+def _folder_files(run: PlanRun, fmt: str, digest: str, wkt: bool) -> dict[str, bytes]:
+    """The files of a folder export, by name."""
+    files: dict[str, bytes] = {"metadata.json": (json.dumps(_metadata(run, digest), indent=1) + "\n").encode()}
+    if fmt == "geojson":
+        for name, gdf in spatial_layers(run).items():
+            files[f"{name}.geojson"] = gdf.to_json(drop_id=True, to_wgs84=True).encode("utf-8")
+        for name, df in tables(run, digest).items():
+            files[f"{name}.csv"] = csv_bytes(df)
+    elif fmt == "parquet":
+        for name, frame in [*spatial_layers(run).items(), *tables(run, digest).items()]:
+            buf = io.BytesIO()
+            frame.to_parquet(buf, index=False)
+            files[f"{name}.parquet"] = buf.getvalue()
+    else:
+        for name, df in tables(run, digest).items():
+            files[f"{name}.csv"] = csv_bytes(df)
+        if wkt:
+            for name, gdf in spatial_layers(run).items():
+                plain = pd.DataFrame(gdf.drop(columns="geometry"))
+                plain["geometry_wkt"] = gdf.geometry.to_wkt(rounding_precision=6)
+                files[f"{name}.csv"] = csv_bytes(plain)
+    return files
+
+
+def check_destination(dest: Path | str, fmt: str) -> None:
+    """Fail now, before any solving, if an export in ``fmt`` cannot be written to ``dest``.
+
+    Raises
+    ------
+    UsageError
+        On an unknown format.
+    ExportError
+        When ``dest`` cannot be written: its folder is missing or not writable, something of the wrong
+        kind is in the way (a folder holding other things, for the folder formats), or the name is too long.
+    """
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}.")
+    try:
+        check_output(dest, folder=fmt in FOLDER_FORMATS)
+    except OutputError as exc:
+        raise ExportError(str(exc)) from exc
+
+
 def export(run: PlanRun, fmt: str, dest: Path | str, digest: str, wkt: bool = False) -> Path:
     """Write ``run`` in format ``fmt`` to ``dest``, atomically.
+
+    A folder export replaces the whole folder, so it never mixes files of two exports; it therefore
+    refuses a folder holding anything but an earlier export (see :func:`geo.files.is_output_folder`).
 
     Parameters
     ----------
@@ -211,7 +277,7 @@ def export(run: PlanRun, fmt: str, dest: Path | str, digest: str, wkt: bool = Fa
         GeoPackage and KML are single files; GeoJSON, GeoParquet and CSV are folders with one file per
         layer or table plus ``metadata.json``.
     dest : path
-        Output file or folder.
+        Output file or folder; its parent folder must exist.
     digest : str
         The plan-and-layers hash recorded in the metadata.
     wkt : bool, optional
@@ -223,44 +289,20 @@ def export(run: PlanRun, fmt: str, dest: Path | str, digest: str, wkt: bool = Fa
 
     Raises
     ------
+    UsageError
+        On an unknown format.
     ExportError
-        On an unknown format or a failed write (the previous output is left as it was).
+        When the output cannot be written (an :class:`~geo.errors.OutputError`; the previous output is left
+        as it was).
     """
     out = Path(dest)
-    if fmt not in FORMATS:
-        raise ExportError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}.")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    try:
+    check_destination(out, fmt)
+    with writing(out, ExportError):
         if fmt == "gpkg":
             _gpkg(run, digest, out)
         elif fmt == "kml":
             atomic_write(out, _kml(run))
         else:
-            files: dict[str, bytes] = {"metadata.json": (json.dumps(_metadata(run, digest), indent=1) + "\n").encode()}
-            if fmt == "geojson":
-                for name, gdf in spatial_layers(run).items():
-                    files[f"{name}.geojson"] = gdf.to_json(drop_id=True, to_wgs84=True).encode("utf-8")
-                for name, df in tables(run, digest).items():
-                    files[f"{name}.csv"] = _csv_bytes(df)
-            elif fmt == "parquet":
-                for name, gdf in spatial_layers(run).items():
-                    buf = io.BytesIO()
-                    gdf.to_parquet(buf, index=False)
-                    files[f"{name}.parquet"] = buf.getvalue()
-                for name, df in tables(run, digest).items():
-                    buf = io.BytesIO()
-                    df.to_parquet(buf, index=False)
-                    files[f"{name}.parquet"] = buf.getvalue()
-            else:
-                for name, df in tables(run, digest).items():
-                    files[f"{name}.csv"] = _csv_bytes(df)
-                if wkt:
-                    for name, gdf in spatial_layers(run).items():
-                        plain = pd.DataFrame(gdf.drop(columns="geometry"))
-                        plain["geometry_wkt"] = gdf.geometry.to_wkt(rounding_precision=6)
-                        files[f"{name}.csv"] = _csv_bytes(plain)
-            replace_all(out, files)
-    except OSError as exc:
-        raise ExportError(f"could not write {out}: {exc}. The previous output, if any, is unchanged.") from exc
+            replace_folder(out, _folder_files(run, fmt, digest, wkt))
     log.info("exported %s (%s)", out, fmt)
     return out

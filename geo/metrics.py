@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -9,7 +10,18 @@ import pandas as pd
 from .schedule import Schedule
 from .tasks import Problem
 
-__all__ = ["month_label", "monthly_metrics", "schedule_table", "state_table", "troops_by_month"]
+__all__ = [
+    "crossing_ends",
+    "month_label",
+    "monthly_metrics",
+    "schedule_table",
+    "state_table",
+    "step_ends",
+    "troops_by_month",
+]
+
+#: When each zone reaches each state or level: ``(zone, track, state) -> month``.
+StepEnds = Mapping[tuple[str, str, str], int]
 
 
 def month_label(start: str, month: int) -> str:
@@ -17,6 +29,38 @@ def month_label(start: str, month: int) -> str:
     y, m = (int(x) for x in start.split("-"))
     k = y * 12 + (m - 1) + month
     return f"{k // 12:04d}-{k % 12 + 1:02d}"
+
+
+def step_ends(problem: Problem, sched: Schedule) -> dict[tuple[str, str, str], int]:
+    """The month each zone reaches each security state and movement level, keyed ``(zone, track, state)``.
+
+    Read from the compiled tasks' own fields, never by splitting task ids, so zone and state names may hold
+    any character (a ``/`` included).
+
+    Parameters
+    ----------
+    problem, sched
+        The compiled plan and its schedule.
+
+    Returns
+    -------
+    dict
+        ``(zone, "security" or "movement", state) -> month`` for every scheduled step.
+    """
+    return {
+        (t.zone, t.kind, t.to_state): sched.end[tid]
+        for tid, t in problem.tasks.items()
+        if t.kind in ("security", "movement") and t.zone is not None and tid in sched.end
+    }
+
+
+def crossing_ends(problem: Problem, sched: Schedule) -> dict[str, int]:
+    """The month each planned crossing opens, by crossing id (from the tasks' kind, not their id's shape)."""
+    return {
+        tid.removeprefix("crossing/"): sched.end[tid]
+        for tid, t in problem.tasks.items()
+        if t.kind == "crossing" and tid in sched.end
+    }
 
 
 def schedule_table(problem: Problem, sched: Schedule) -> pd.DataFrame:
@@ -53,11 +97,11 @@ def schedule_table(problem: Problem, sched: Schedule) -> pd.DataFrame:
     return df.sort_values(["start", "end", "task"], kind="stable").reset_index(drop=True)
 
 
-def _reached(sched: Schedule, zone: str, track: str, ladder: list[str], month: int) -> str:
+def _reached(ends: StepEnds, zone: str, track: str, ladder: list[str], month: int) -> str:
     state = ladder[0]
     for s in ladder[1:]:
-        tid = f"{zone}/{track}/{s}"
-        if tid in sched.end and sched.end[tid] <= month:
+        end = ends.get((zone, track, s))
+        if end is not None and end <= month:
             state = s
         else:
             break
@@ -74,6 +118,7 @@ def state_table(problem: Problem, sched: Schedule) -> pd.DataFrame:
     pandas.DataFrame
         Columns ``zone``, ``month``, ``date``, ``security``, ``movement``.
     """
+    ends = step_ends(problem, sched)
     rows = []
     for z in problem.zones:
         for mo in range(problem.horizon + 1):
@@ -82,8 +127,8 @@ def state_table(problem: Problem, sched: Schedule) -> pd.DataFrame:
                     "zone": z,
                     "month": mo,
                     "date": month_label(problem.start, mo),
-                    "security": _reached(sched, z, "security", problem.security_states, mo),
-                    "movement": _reached(sched, z, "movement", problem.movement_levels, mo),
+                    "security": _reached(ends, z, "security", problem.security_states, mo),
+                    "movement": _reached(ends, z, "movement", problem.movement_levels, mo),
                 }
             )
     return pd.DataFrame(rows)
@@ -146,11 +191,12 @@ def monthly_metrics(
     troops = troops_by_month(problem, sched)
     deployed = [int(v) for v in troops["troops_deployed"]]
     available = [int(v) for v in troops["troops_available"]]
-    crossing_ends = [sched.end[t] for t in problem.tasks if t.startswith("crossing/")]
+    opened = list(crossing_ends(problem, sched).values())
+    ends = step_ends(problem, sched)
     rows = []
     for mo in range(problem.horizon + 1):
-        sec = {zid: _reached(sched, zid, "security", problem.security_states, mo) for zid in problem.zones}
-        mov = {zid: _reached(sched, zid, "movement", problem.movement_levels, mo) for zid in problem.zones}
+        sec = {zid: _reached(ends, zid, "security", problem.security_states, mo) for zid in problem.zones}
+        mov = {zid: _reached(ends, zid, "movement", problem.movement_levels, mo) for zid in problem.zones}
         row: dict[str, object] = {"month": mo, "date": month_label(problem.start, mo)}
         for st in problem.security_states:
             a = sum(area[zid] for zid in problem.zones if sec[zid] == st)
@@ -163,7 +209,7 @@ def monthly_metrics(
             obst[zid] for zid in problem.zones if problem.movement_levels.index(mov[zid]) >= cleared
         )
         row["obstacles_total"] = sum(obst.values())
-        row["crossings_open"] = sum(e <= mo for e in crossing_ends)
+        row["crossings_open"] = sum(e <= mo for e in opened)
         row["troops_deployed"] = deployed[mo]
         row["troops_available"] = available[mo]
         rows.append(row)

@@ -1,14 +1,20 @@
 """The atlas: pages, their text, a rendered page, determinism."""
 
+import dataclasses
+import errno
 import io
+import os
+from pathlib import Path
 
 import pytest
 from PIL import Image
 from pypdf import PdfReader
-from test_export import run  # noqa: F401 - the small scheduled plan, a module fixture
+from test_export import ROOT, run  # noqa: F401 - the small scheduled plan, a module fixture
 
-from geo import atlas
+from geo import atlas, layers, metrics, plan, schedule, style, tasks
+from geo.errors import OutputError
 from geo.metrics import month_label
+from geo.run import PlanRun
 
 
 def test_pages_text_and_png(run, tmp_path):  # noqa: F811
@@ -49,3 +55,183 @@ def test_thinning_keeps_first_and_last(run, monkeypatch, cap):  # noqa: F811
     monkeypatch.setattr(atlas, "MAX_PAGES", cap)
     months = atlas.milestones(run)
     assert len(months) == cap and months[0] == 0 and months[-1] == run.schedule.makespan
+
+
+# -- plans with their own ladders (issue 8, #10) and text that looks like math (#11) -----------------------------
+STATES = ["s0", "$x$", "s$2", "s3", "s4", "s5", "$\\foo$"]
+SEVEN = """\
+meta:
+  name: seven states
+  start: "2027-01"
+horizon: 30
+zones:
+  use: [jenin-a, gaza-city]
+security:
+  states: [{states}]
+  steps:
+{steps}movement:
+  levels: [m0, m1, m2]
+  steps:
+    m1: {{duration: 1}}
+    m2: {{duration: 1, requires_crossing: true}}
+crossings:
+  - {{id: allenby, serves: [all], duration: 2}}
+resources:
+  troops:
+    - {{from: 0, available: 100}}
+objective:
+  minimize: completion
+"""
+
+
+@pytest.fixture(scope="module")
+def seven(tmp_path_factory):
+    """A plan of seven security states, some named like math, on two real zones."""
+    quoted = [f"'{s}'" for s in STATES]
+    steps = "".join(f"    {q}: {{duration: 1}}\n" for q in quoted[1:])
+    p = tmp_path_factory.mktemp("seven") / "seven.yaml"
+    p.write_text(SEVEN.format(states=", ".join(quoted), steps=steps), encoding="utf-8")
+    ly = layers.load_all(ROOT)
+    lp = plan.load(p)
+    problem = tasks.compile_plan(lp, ly["zones"], set(ly["crossings"]["crossing_id"]))
+    sched = schedule.solve(problem, 0.5)
+    return PlanRun(p, lp, ly, problem, sched, metrics.monthly_metrics(problem, sched, ly["zones"], ly["obstacles"]))
+
+
+def test_an_atlas_of_seven_states_has_a_colour_and_a_line_for_each(seven, tmp_path, monkeypatch):
+    monkeypatch.setattr(atlas, "MAX_PAGES", 2)
+    pdf, *pngs = atlas.write_atlas(seven, tmp_path / "seven.pdf", "h", "2027-01-01", png=True)
+    last = PdfReader(pdf).pages[-1].extract_text()
+    for st in STATES:
+        assert f"security: {st}" in last  # the legend, as plain text
+        assert f"{st}: " in last  # the metrics
+    assert "s6" not in last and "$x$: 0.0 %" in last
+    img = Image.open(io.BytesIO(pngs[-1].read_bytes())).convert("RGB")
+    present = {c for _, c in img.getcolors(maxcolors=1 << 20)}
+    for colour in style.state_colors(len(STATES)):
+        assert tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5)) in present, colour
+
+
+MATHLIKE = [
+    "$x$",
+    "$\\frac{1}{0}$",
+    "cost $5",
+    "$\\foo$ and $x^$",
+    "two\nlines",
+    "%s %d %(name)s",
+    "{} {0} {{ x }}",
+    "\\$ escaped $$",
+    "tab\there nul\x00 bell\x07",
+]
+
+
+@pytest.mark.parametrize("text", MATHLIKE)
+def test_plan_text_is_printed_as_written(run, tmp_path, monkeypatch, text):  # noqa: F811
+    monkeypatch.setattr(atlas, "milestones", lambda r: [0])  # the cover and one page
+    meta = run.loaded.plan.meta.model_copy(update={"name": text, "description": f"d {text}", "sources": [text]})
+    loaded = dataclasses.replace(run.loaded, plan=run.loaded.plan.model_copy(update={"meta": meta}))
+    variant = dataclasses.replace(run, loaded=loaded)
+    pdf = atlas.write_atlas(variant, tmp_path / "a.pdf", "h", "2027-01-01")[0]
+    reader = PdfReader(pdf)
+    shown = atlas.plain_text(text)
+    cover = reader.pages[0].extract_text()
+    for part in shown.split("\n"):
+        assert cover.count(part) >= 3, (part, cover)  # title, description, source
+    assert all(part in reader.pages[1].extract_text() for part in shown.split("\n"))
+
+
+def test_plain_text_keeps_what_fonts_draw():
+    assert atlas.plain_text("a\tb\r\nc\rd\x00e\x1bf\x7fg\x85h\ud800i$j$") == "a b\nc\ndefghi$j$"
+    assert atlas.plain_text(12) == "12"
+
+
+# -- page sets are replaced whole (issue 8, #12) -----------------------------------------------------------------
+def _names(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_a_shorter_atlas_leaves_no_page_of_a_longer_one(run, tmp_path, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(atlas, "MAX_PAGES", 3)
+    atlas.write_atlas(run, tmp_path / "a.pdf", "h", "2027-01-01", png=True)
+    assert _names(tmp_path / "a-pages") == ["a-p01.png", "a-p02.png", "a-p03.png", "a-p04.png"]
+    monkeypatch.setattr(atlas, "MAX_PAGES", 2)
+    written = atlas.write_atlas(run, tmp_path / "a.pdf", "h2", "2027-01-01", png=True)
+    assert _names(tmp_path / "a-pages") == ["a-p01.png", "a-p02.png", "a-p03.png"]
+    assert written[1:] == [tmp_path / "a-pages" / n for n in _names(tmp_path / "a-pages")]
+    assert len(PdfReader(written[0]).pages) == 3
+    assert _names(tmp_path) == ["a-pages", "a.pdf"]
+
+
+def test_an_interrupted_atlas_leaves_the_previous_pages_and_pdf(run, tmp_path, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(atlas, "MAX_PAGES", 2)
+    atlas.write_atlas(run, tmp_path / "a.pdf", "old", "2027-01-01", png=True)
+    before = {p.name: p.read_bytes() for p in [tmp_path / "a.pdf", *(tmp_path / "a-pages").iterdir()]}
+    real = atlas.write_new
+    calls = {"n": 0}
+
+    def killed(path, data):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        real(path, data)
+
+    monkeypatch.setattr(atlas, "write_new", killed)
+    with pytest.raises(KeyboardInterrupt):
+        atlas.write_atlas(run, tmp_path / "a.pdf", "new", "2027-01-01", png=True)
+    after = {p.name: p.read_bytes() for p in [tmp_path / "a.pdf", *(tmp_path / "a-pages").iterdir()]}
+    assert after == before
+    assert _names(tmp_path) == ["a-pages", "a.pdf"]
+
+
+# -- write failures (issue 8, #6) --------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("name", "png", "reason"),
+    [
+        ("missing/a.pdf", False, "does not exist"),
+        ("plain.txt/a.pdf", False, "is a file, not a folder"),
+        ("folder", False, "it is a folder"),
+        ("a" * 300 + ".pdf", False, "over the 255 allowed"),
+        ("busy.pdf", True, "holds other things"),
+        ("clash.pdf", True, "a file has that name and a folder is wanted"),
+    ],
+)
+def test_an_unwritable_atlas_fails_before_drawing(run, tmp_path, monkeypatch, name, png, reason):  # noqa: F811
+    (tmp_path / "plain.txt").write_text("x")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "busy-pages").mkdir()
+    (tmp_path / "busy-pages" / "notes.txt").write_text("mine")
+    (tmp_path / "clash-pages").write_text("x")
+    monkeypatch.setattr(atlas, "_cover", lambda *a: pytest.fail("the outputs must be checked before drawing"))
+    before = _names(tmp_path)
+    with pytest.raises(OutputError) as exc:
+        atlas.write_atlas(run, tmp_path / name, "h", "2027-01-01", png=png)
+    assert str(exc.value).startswith("could not write ") and reason in str(exc.value)
+    assert "Fix: " in str(exc.value)
+    assert _names(tmp_path) == before
+
+
+def test_a_full_disk_is_an_output_error_and_keeps_the_old_atlas(run, tmp_path, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(atlas, "MAX_PAGES", 2)
+    out = tmp_path / "a.pdf"
+    out.write_bytes(b"old atlas")
+
+    def full(fd, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "write", full)
+    for png in (False, True):
+        with pytest.raises(OutputError, match=r"No space left on device\. Fix: free some disk space"):
+            atlas.write_atlas(run, out, "h", "2027-01-01", png=png)
+        assert out.read_bytes() == b"old atlas"
+        assert _names(tmp_path) == ["a.pdf"]
+
+
+# -- ids are read from the tasks (issue 8, #17) ------------------------------------------------------------------
+@pytest.mark.parametrize("style", ["path", "opaque"])
+def test_milestones_come_from_the_tasks_not_their_ids(style):
+    from test_metrics import id_problem
+
+    p, s = id_problem(style)
+    one = PlanRun(Path("p.yaml"), None, {}, p, s, None)  # type: ignore[arg-type]
+    security = {s.end[tid] for tid, t in p.tasks.items() if t.kind == "security"}
+    assert atlas.milestones(one) == sorted({0, *security, s.makespan})

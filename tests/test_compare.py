@@ -1,7 +1,9 @@
 """Plan comparison on small constructed plans whose answers are known."""
 
 from pathlib import Path
+from types import SimpleNamespace
 
+import pandas as pd
 import pytest
 from conftest import TINY_PLAN, TINY_ZONES
 
@@ -63,3 +65,113 @@ def test_cli_diff_of_the_shipped_plans(capsys):
     assert "A: A Land for All - reference plan" in out and "B: Geneva Initiative timeline" in out
     assert "jericho-c security international" in " ".join(out.split())
     assert "population_free_movement" in out
+
+
+# -- ladders with other names, other lengths ---------------------------------------------------------------------
+SECURITY_NAMES = {"idf": "army", "international": "un_force", "palestinian": "pa_police"}
+MOVEMENT_NAMES = {"internal": "roads", "permits": "passes", "free_movement": "open_border", "residence": "settle"}
+
+
+def renamed(text: str, security: dict[str, str], movement: dict[str, str]) -> str:
+    """The tiny plan with its states and levels renamed (and both ladders declared)."""
+    for old, new in [*security.items(), *movement.items()]:
+        text = text.replace(old, new)
+    states = [security.get(st, st) for st in ("idf", "international", "palestinian")]
+    text = text.replace("security:\n  steps:", f"security:\n  states: [{', '.join(states)}]\n  steps:", 1)
+    levels = [movement.get(lv, lv) for lv in ("closure", "internal", "permits", "free_movement", "residence")]
+    return text.replace("movement:\n  steps:", f"movement:\n  levels: [{', '.join(levels)}]\n  steps:", 1)
+
+
+SEVEN = (
+    "meta: {name: seven, start: '2030-01'}\nhorizon: 40\nzones:\n  use: [north, south]\n"
+    "security:\n  states: [s0, s1, s2, s3, s4, s5, s6]\n  steps:\n"
+    + "".join(f"    s{k}: {{duration: 1}}\n" for k in range(1, 7))
+    + "movement:\n  levels: [m0, m1, m2]\n  steps:\n"
+    "    m1: {duration: 1, requires_security: s3}\n    m2: {duration: 2, requires_security: s6}\n"
+    "resources:\n  troops:\n    - {from: 0, available: 100}\nobjective:\n  minimize: completion\n"
+)
+
+
+def test_default_ladders_compare_the_key_metrics(tmp_path):
+    a = _run(tmp_path, ONE_ZONE, "a.yaml")
+    cmp = compare.compare(a, a)
+    assert compare.key_metrics(a.problem) == compare.KEY_METRICS
+    expected = [f"{c}_{side}" for c in compare.KEY_METRICS for side in ("a", "b", "delta")]
+    assert list(cmp.metrics.columns) == ["month", *expected]
+    assert cmp.notes == []
+    assert (cmp.shifts["shift"] == 0).all()
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last", "levels"),
+    [
+        (renamed(TINY_PLAN, SECURITY_NAMES, MOVEMENT_NAMES), "army", "pa_police", ("open_border", "settle")),
+        (SEVEN, "s0", "s6", ("m1", "m2")),
+        (renamed(TINY_PLAN, {"international": "intl.un", "palestinian": "pa"}, {}), "idf", "pa", ("residence",)),
+    ],
+    ids=["renamed", "seven-states", "renamed-security-only"],
+)
+def test_plans_with_their_own_ladders_compare(tmp_path, text, first, last, levels):
+    a = _run(tmp_path, text, "a.yaml")
+    b = _run(tmp_path, text.replace("duration: 1}", "duration: 2}"), "b.yaml")
+    cmp = compare.compare(a, b)
+    wanted = compare.key_metrics(a.problem)
+    assert wanted[:2] == (f"area_pct_{first}", f"area_pct_{last}")
+    assert all(f"population_{lv}" in wanted for lv in levels)
+    assert [c[: -len("_delta")] for c in cmp.metrics.columns if c.endswith("_delta")] == list(wanted)
+    assert cmp.notes == []
+    m = cmp.metrics
+    assert (m[f"area_pct_{first}_delta"] == m[f"area_pct_{first}_b"] - m[f"area_pct_{first}_a"]).all()
+    assert m[f"area_pct_{last}_a"].iloc[-1] == 100
+    states = set(cmp.shifts.loc[cmp.shifts["track"] == "security", "state"])
+    assert states == set(a.problem.security_states[1:])
+    reached = cmp.shifts.set_index(["zone", "track", "state"])["month_a"]
+    for tid, t in a.problem.tasks.items():
+        if t.kind in ("security", "movement"):
+            assert reached[(t.zone, t.kind, t.to_state)] == a.schedule.end[tid]
+
+
+def test_plans_with_different_ladders_compare_what_they_share_and_say_so(tmp_path):
+    a = _run(tmp_path, TINY_PLAN, "a.yaml")
+    b = _run(tmp_path, renamed(TINY_PLAN, SECURITY_NAMES, {"residence": "settle"}), "b.yaml")
+    cmp = compare.compare(a, b)
+    deltas = [c[: -len("_delta")] for c in cmp.metrics.columns if c.endswith("_delta")]
+    assert deltas == ["population_free_movement", "obstacles_removed", "troops_deployed"]
+    notes = " ".join(cmp.notes)
+    assert "security states differ" in notes and "movement levels differ" in notes
+    assert "only plan A has them: area_pct_idf, area_pct_palestinian, population_residence" in notes
+    assert "only plan B has them: area_pct_army, area_pct_pa_police, population_settle" in notes
+    s = cmp.shifts.set_index(["zone", "track", "state"])
+    assert pd.isna(s.loc[("north", "security", "un_force"), "month_a"])
+    assert s.loc[("north", "security", "un_force"), "month_b"] == b.schedule.end["north/security/un_force"]
+    assert pd.isna(s.loc[("north", "security", "international"), "shift"])
+    assert s.loc[("north", "movement", "permits"), "shift"] == (
+        b.schedule.end["north/movement/permits"] - a.schedule.end["north/movement/permits"]
+    )
+
+
+def test_asked_for_metrics_that_a_plan_lacks_are_named_not_a_crash(tmp_path):
+    a = _run(tmp_path, TINY_PLAN, "a.yaml")
+    b = _run(tmp_path, SEVEN, "b.yaml")
+    cmp = compare.compare(a, b, columns=("area_pct_idf", "area_pct_s3", "no_such_metric", "date", "crossings_open"))
+    assert [c for c in cmp.metrics.columns if c.endswith("_delta")] == ["crossings_open_delta"]
+    notes = " ".join(cmp.notes)
+    assert "only plan A has them: area_pct_idf" in notes and "only plan B has them: area_pct_s3" in notes
+    assert "neither plan has them: no_such_metric, date" in notes
+
+
+@pytest.mark.parametrize("style", ["path", "opaque"])
+def test_zone_ids_holding_a_slash_are_compared(style):
+    from test_metrics import ID_ZONE_TABLE, ID_ZONES, id_problem, security_end
+
+    runs = []
+    for crossing in ("x/y", "z"):
+        p, s = id_problem(style, crossing)
+        loaded = SimpleNamespace(plan=SimpleNamespace(meta=SimpleNamespace(name=f"crossing {crossing}")))
+        runs.append(PlanRun(Path("p.yaml"), loaded, {}, p, s, metrics.monthly_metrics(p, s, ID_ZONE_TABLE)))
+    cmp = compare.compare(*runs)
+    assert set(cmp.shifts["zone"]) == set(ID_ZONES)
+    assert len(cmp.shifts) == len(ID_ZONES) * 6
+    assert (cmp.shifts["shift"] == 0).all()
+    row = cmp.shifts.set_index(["zone", "track", "state"]).loc[("north/a", "security", "palestinian")]
+    assert row["month_a"] == row["month_b"] == security_end(ID_ZONES.index("north/a"), 2)

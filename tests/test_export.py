@@ -1,18 +1,26 @@
 """Exports: every format round-trips, writes are atomic, text is guarded."""
 
+import csv
+import dataclasses
+import errno
+import io
 import json
 import os
 import sqlite3
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from xml.dom import minidom
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import pyogrio.errors
 import pytest
+from shapely.geometry import Point, box
 from test_render import SMALL_PLAN
 
-from geo import export, layers, metrics, plan, schedule, tasks
+from geo import export, files, layers, metrics, plan, schedule, tasks
+from geo.errors import OutputError, UsageError
 from geo.run import PlanRun
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,5 +142,282 @@ def test_guard_csv_and_unknown_format(run, tmp_path):
     assert export.guard_csv("@SUM") == "'@SUM"
     assert export.guard_csv("plain") == "plain"
     assert export.guard_csv(-3) == -3
-    with pytest.raises(export.ExportError, match="unknown export format 'xls'"):
+    with pytest.raises(UsageError, match="unknown export format 'xls'"):
         export.export(run, "xls", tmp_path / "x", "h")
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- variants of a scheduled plan (no new solve: names do not change a schedule) ---------------------------------
+def named(run: PlanRun, plan_name: str | None = None, zone: str | None = None, crossing: str | None = None,
+          column: str | None = None) -> PlanRun:  # fmt: skip
+    """``run`` with its plan name, a zone's and a crossing's name, or an extra zone column's name replaced."""
+    ly = dict(run.layers)
+    if zone is not None or column is not None:
+        z = ly["zones"].copy()
+        z["name"] = z["name"].astype(object)
+        if zone is not None:
+            z.loc[z["zone_id"] == "jenin-c", "name"] = zone
+        if column is not None:
+            z[column] = "x"
+        ly["zones"] = z
+    if crossing is not None:
+        c = ly["crossings"].copy()
+        c["name"] = c["name"].astype(object)
+        c.loc[c["crossing_id"] == "allenby", "name"] = crossing
+        ly["crossings"] = c
+    loaded = run.loaded
+    if plan_name is not None:
+        meta = loaded.plan.meta.model_copy(update={"name": plan_name})
+        loaded = dataclasses.replace(loaded, plan=loaded.plan.model_copy(update={"meta": meta}))
+    return dataclasses.replace(run, layers=ly, loaded=loaded)
+
+
+# -- spreadsheet formulas (issue 8, #2) --------------------------------------------------------------------------
+FORMULAS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "=cmd|' /C calc'!A0"]
+
+
+csv.field_size_limit(1 << 30)  # WKT geometries are long
+
+
+def _csv_cells(folder: Path) -> dict[str, list[list[str]]]:
+    return {
+        f.name: list(csv.reader(io.StringIO(f.read_bytes().decode("utf-8"), newline="")))
+        for f in sorted(folder.glob("*.csv"))
+    }
+
+
+def _assert_guarded(tables: dict[str, list[list[str]]]) -> None:
+    for name, rows in tables.items():
+        for row in rows:
+            for cell in row:
+                assert not cell.startswith(("=", "+", "@", "\t", "\r")), (name, cell)
+                if cell.startswith("-"):
+                    float(cell)  # a negative number, not text
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_every_csv_of_a_csv_export_is_guarded(run, tmp_path, formula):
+    variant = named(run, plan_name=formula, zone=formula, crossing=formula, column=formula)
+    out = export.export(variant, "csv", tmp_path / "csv", "h", wkt=True)
+    tables = _csv_cells(out)
+    _assert_guarded(tables)
+    meta = dict(tuple(r) for r in tables["metadata.csv"][1:])
+    assert meta["plan"] == "'" + formula
+    assert "'" + formula in tables["zones_schedule.csv"][0]  # a column name is text too
+    head, *rows = tables["zones_schedule.csv"]
+    names = {r[head.index("zone_id")]: r[head.index("name")] for r in rows}
+    assert names["jenin-c"] == "'" + formula
+    assert pd.read_csv(out / "metrics.csv")["month"].min() == 0  # numbers stay numbers
+
+
+def test_the_tables_of_a_geojson_export_are_guarded(run, tmp_path):
+    variant = named(run, plan_name=FORMULAS[0])
+    out = export.export(variant, "geojson", tmp_path / "gj", "h")
+    tables = _csv_cells(out)
+    assert set(tables) == {"schedule.csv", "states.csv", "metrics.csv", "metadata.csv"}
+    _assert_guarded(tables)
+    assert ["plan", "'" + FORMULAS[0]] in tables["metadata.csv"]
+    assert json.loads((out / "metadata.json").read_text())["plan"] == FORMULAS[0]  # JSON is not a spreadsheet
+
+
+# -- KML is well-formed whatever the names hold (issue 8, #5) ----------------------------------------------------
+KML_NAMES = [
+    'say "hi"',
+    "it's <b>&amp;</b>",
+    "bell\x07 nul\x00 esc\x1b vt\x0b ff\x0c us\x1f",
+    "tab\tlf\ncr\r end",
+    "lone \ud800 surrogate \udfff",
+    "]]> <![CDATA[ x ]]>",
+    "not chars \ufffe\uffff",
+    "עברית · العربية · \u202eevil",
+]
+
+
+def _xml_form(text: str) -> str:
+    """What a name becomes in XML 1.0: the characters it cannot carry dropped."""
+    return "".join(ch for ch in text if ch in "\t\n\r" or ("\x20" <= ch <= "\ud7ff") or ("\ue000" <= ch <= "\ufffd"))
+
+
+@pytest.mark.parametrize("text", KML_NAMES)
+def test_kml_is_well_formed_whatever_the_names_hold(run, tmp_path, text):
+    holdable = not any("\ud800" <= ch <= "\udfff" for ch in text)  # pandas labels must be valid UTF-8
+    variant = named(run, plan_name=text, zone=text, crossing=text, column=text if holdable else None)
+    out = export.export(variant, "kml", tmp_path / "plan.kml", "h")
+    raw = out.read_bytes()
+    raw.decode("utf-8")  # valid UTF-8 throughout
+    minidom.parseString(raw)
+    root = ET.fromstring(raw)
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    expected = _xml_form(text)
+    assert root.find("k:Document/k:name", ns).text == expected
+    names = [m.find("k:name", ns).text or "" for m in root.findall(".//k:Placemark", ns)]
+    assert names.count(expected) == 2  # the zone and the crossing
+    if holdable:
+        fields = {d.get("name") for d in root.iterfind(".//k:Data", ns)}
+        assert expected in fields  # the column name, an attribute, round-trips
+
+
+# -- folder exports are replaced whole (issue 8, #12) ------------------------------------------------------------
+def test_a_folder_export_never_mixes_two_exports(run, tmp_path):
+    out = tmp_path / "out"
+    export.export(run, "csv", out, "h1", wkt=True)
+    assert (out / "zones_schedule.csv").exists()
+    export.export(run, "csv", out, "h2")
+    assert sorted(p.name for p in out.iterdir()) == sorted(["metadata.json", *(f"{t}.csv" for t in TABLES)])
+    export.export(run, "geojson", out, "h3")
+    names = {p.name for p in out.iterdir()}
+    assert names == {"metadata.json", *(f"{t}.csv" for t in TABLES), *(f"{s}.geojson" for s in SPATIAL)}
+    assert json.loads((out / "metadata.json").read_text())["plan_hash"] == "h3"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "geojson", "parquet"])
+def test_a_folder_export_refuses_a_folder_of_other_things_before_any_work(run, tmp_path, monkeypatch, fmt):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "letter.txt").write_text("mine")
+    (home / "photos").mkdir()
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the output must be checked before the work")
+
+    monkeypatch.setattr(export, "spatial_layers", no_work)
+    monkeypatch.setattr(export, "tables", no_work)
+    with pytest.raises(OutputError, match=f"could not write {home}: the folder holds other things"):
+        export.export(run, fmt, home, "h")
+    assert sorted(p.name for p in home.iterdir()) == ["letter.txt", "photos"]
+
+
+def test_an_interrupted_folder_export_leaves_the_previous_one(run, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    export.export(run, "csv", out, "old")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real = files.write_new
+    calls = {"n": 0}
+
+    def killed(path, data):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        real(path, data)
+
+    monkeypatch.setattr(files, "write_new", killed)
+    with pytest.raises(KeyboardInterrupt):
+        export.export(run, "csv", out, "new", wkt=True)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_an_export_removes_what_killed_exports_left(run, tmp_path, monkeypatch):
+    left = [tmp_path / ".landplan-0123456789ab", tmp_path / ".landplan-x1y2z3w4"]
+    for d in left:
+        d.mkdir()
+        (d / "zones.csv").write_text("partial")
+    (tmp_path / ".landplan-a1b2c3d4e5f6.gpkg.tmp").write_bytes(b"partial")
+    export.export(run, "kml", tmp_path / "fresh.kml", "h")
+    assert len(list(tmp_path.glob(".landplan-*"))) == 3  # younger than an hour: maybe a run still writing
+    real_now = files._now
+    monkeypatch.setattr(files, "_now", lambda: real_now() + files.STALE_AFTER + 1)
+    export.export(run, "gpkg", tmp_path / "plan.gpkg", "h")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.kml", "plan.gpkg"]
+
+
+# -- write failures are OutputErrors (issue 8, #6) ---------------------------------------------------------------
+def test_the_destination_can_be_checked_before_solving(tmp_path):
+    (tmp_path / "plain").write_text("x")
+    export.check_destination(tmp_path / "new", "csv")
+    export.check_destination(tmp_path / "plain", "kml")
+    with pytest.raises(export.ExportError, match="a file has that name and a folder is wanted"):
+        export.check_destination(tmp_path / "plain", "parquet")
+    with pytest.raises(UsageError, match="unknown export format 'xlsx'"):
+        export.check_destination(tmp_path / "new", "xlsx")
+
+
+def test_export_errors_are_output_errors():
+    assert issubclass(export.ExportError, OutputError)
+    assert issubclass(export.ExportError, OSError)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name", "reason"),
+    [
+        ("gpkg", "missing/plan.gpkg", "does not exist"),
+        ("kml", "plain.txt/plan.kml", "is a file, not a folder"),
+        ("gpkg", "folder", "it is a folder"),
+        ("csv", "plain.txt", "a file has that name and a folder is wanted"),
+        ("kml", "k" * 300 + ".kml", "over the 255 allowed"),
+    ],
+)
+def test_unwritable_outputs_fail_before_any_work(run, tmp_path, monkeypatch, fmt, name, reason):
+    (tmp_path / "plain.txt").write_text("x")
+    (tmp_path / "folder").mkdir()
+    monkeypatch.setattr(export, "spatial_layers", lambda *a: pytest.fail("the output must be checked first"))
+    path = tmp_path / name
+    with pytest.raises(export.ExportError) as exc:
+        export.export(run, fmt, path, "h")
+    assert str(exc.value).startswith(f"could not write {path}: ") and reason in str(exc.value)
+    assert "Fix: " in str(exc.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder", "plain.txt"]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        pyogrio.errors.DataSourceError("sqlite3_exec failed: database or disk is full: No space left on device"),
+        pyogrio.errors.DataLayerError("failed to write feature"),
+        OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)),
+    ],
+)
+def test_a_failed_geopackage_write_is_an_output_error(run, tmp_path, monkeypatch, failure):
+    out = tmp_path / "plan.gpkg"
+    out.write_bytes(b"previous export")
+
+    def full(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(pyogrio, "write_dataframe", full)
+    with pytest.raises(OutputError) as exc:
+        export.export(run, "gpkg", out, "h")
+    assert str(exc.value).startswith(f"could not write {out}: ") and "Fix: " in str(exc.value)
+    assert out.read_bytes() == b"previous export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.gpkg"]
+
+
+@pytest.mark.parametrize("fmt", ["kml", "csv", "parquet"])
+def test_a_full_disk_is_an_output_error(run, tmp_path, monkeypatch, fmt):
+    out = tmp_path / ("out.kml" if fmt == "kml" else "out")
+
+    def full(fd, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(export.ExportError) as exc:
+        export.export(run, fmt, out, "h")
+    assert str(exc.value).startswith(f"could not write {out}: No space left on device. Fix: free some disk space")
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- ids are read from the tasks (issue 8, #17) ------------------------------------------------------------------
+@pytest.mark.parametrize("style", ["path", "opaque"])
+def test_schedule_columns_come_from_the_tasks_not_their_ids(tmp_path, style):
+    from test_metrics import ID_ZONE_TABLE, ID_ZONES, LEVELS, SECURITY, id_problem, movement_end, security_end
+
+    p, s = id_problem(style)
+    squares = [box(35 + i / 10, 31.5, 35.05 + i / 10, 31.6) for i in range(3)]
+    zones = gpd.GeoDataFrame(ID_ZONE_TABLE.assign(name=ID_ZONES), geometry=squares, crs="EPSG:4326")
+    points = [Point(35, 31.5), Point(35.1, 31.5)]
+    crossings = gpd.GeoDataFrame(
+        {"crossing_id": ["x/y", "other"], "name": ["X", "O"]}, geometry=points, crs="EPSG:4326"
+    )
+    run = PlanRun(Path("p.yaml"), None, {"zones": zones, "crossings": crossings}, p, s, pd.DataFrame())  # type: ignore[arg-type]
+    out = export.spatial_layers(run)
+    zs = out["zones_schedule"].set_index("zone_id")
+    for i, z in enumerate(ID_ZONES):
+        for k, st in enumerate(SECURITY[1:], start=1):
+            assert zs.loc[z, f"security_{st}_month"] == security_end(i, k)
+        for k, lv in enumerate(LEVELS[1:], start=1):
+            assert zs.loc[z, f"movement_{lv}_month"] == movement_end(i, k)
+    opens = out["crossings_schedule"].set_index("crossing_id")["opens_month"]
+    assert opens["x/y"] == 5 and pd.isna(opens["other"])
+    periods = out["zone_periods"]
+    assert len(periods) == len(ID_ZONES) * (len(SECURITY) + len(LEVELS))

@@ -1,9 +1,12 @@
 """Metrics: parts sum to totals, nothing regresses without a regression in the plan."""
 
+import pandas as pd
 import pytest
 from conftest import TINY_ZONES
 
 from geo import metrics, schedule
+from geo.schedule import Schedule
+from geo.tasks import Problem, Task
 
 
 def test_month_label():
@@ -79,3 +82,82 @@ def test_reference_plan_metrics_sum_to_the_layers():
     last = m.iloc[-1]
     assert last["population_residence"] == int(zones["population"].sum())
     assert last["area_pct_palestinian"] == pytest.approx(100, abs=0.05)
+
+
+# -- ids are never split or rebuilt from strings -----------------------------------------------------------------
+ID_ZONES = ["north/a", "crossing", "south"]
+ID_ZONE_TABLE = pd.DataFrame(
+    {"zone_id": ID_ZONES, "area_km2": [10.0, 20.0, 30.0], "population": [100, 200, 300], "settlers": [0, 5, 0]}
+)
+SECURITY = ["idf", "international", "palestinian"]
+LEVELS = ["closure", "internal", "permits", "free_movement", "residence"]
+
+
+def security_end(zone: int, k: int) -> int:
+    """When zone number ``zone`` reaches security state number ``k`` in :func:`id_problem`."""
+    return 2 * k + zone
+
+
+def movement_end(zone: int, k: int) -> int:
+    return 3 * k + zone
+
+
+def id_problem(style: str, crossing: str = "x/y") -> tuple[Problem, Schedule]:
+    """A hand-built schedule whose zone ids hold '/' or are called 'crossing'.
+
+    ``style`` "path": task ids as the compiler builds them (``zone/track/state``, ambiguous with a '/' in a
+    zone id); "opaque": task ids that say nothing (``t1``, ``t2``, ...), so only the tasks' fields tell.
+    """
+    tasks: dict[str, Task] = {}
+    end: dict[str, int] = {}
+
+    def add(kind: str, zone: str | None, to: str, month: int) -> None:
+        tid = f"t{len(tasks) + 1}" if style == "opaque" else f"{zone}/{kind}/{to}"
+        if kind == "crossing":
+            tid = f"crossing/{crossing}"
+        tasks[tid] = Task(tid, kind, zone, to, 1, 0, None)
+        end[tid] = month
+
+    for i, z in enumerate(ID_ZONES):
+        for k, st in enumerate(SECURITY[1:], start=1):
+            add("security", z, st, security_end(i, k))
+        for k, lv in enumerate(LEVELS[1:], start=1):
+            add("movement", z, lv, movement_end(i, k))
+    add("crossing", None, "open", 5)
+    origin = ("plan.yaml", 1, 1)
+    problem = Problem(
+        "ids", "2030-01", 24, tasks, list(ID_ZONES), {z: 1 for z in ID_ZONES}, [(0, 100)], origin, None, origin,
+        "completion", None, list(SECURITY), list(LEVELS),
+    )  # fmt: skip
+    return problem, Schedule("optimal", 0, 0, {t: e - 1 for t, e in end.items()}, end)
+
+
+@pytest.mark.parametrize("style", ["path", "opaque"])
+def test_tables_read_zones_and_states_from_the_tasks_not_their_ids(style):
+    p, s = id_problem(style)
+    ends = metrics.step_ends(p, s)
+    for i, z in enumerate(ID_ZONES):
+        for k, st in enumerate(SECURITY[1:], start=1):
+            assert ends[(z, "security", st)] == security_end(i, k)
+        for k, lv in enumerate(LEVELS[1:], start=1):
+            assert ends[(z, "movement", lv)] == movement_end(i, k)
+    assert metrics.crossing_ends(p, s) == {"x/y": 5}
+    states = metrics.state_table(p, s).set_index(["zone", "month"])
+    for i, z in enumerate(ID_ZONES):
+        for mo in range(p.horizon + 1):
+            sec = max(k for k in range(len(SECURITY)) if k == 0 or security_end(i, k) <= mo)
+            lev = max(k for k in range(len(LEVELS)) if k == 0 or movement_end(i, k) <= mo)
+            assert states.loc[(z, mo), "security"] == SECURITY[sec]
+            assert states.loc[(z, mo), "movement"] == LEVELS[lev]
+
+
+@pytest.mark.parametrize("style", ["path", "opaque"])
+def test_metrics_count_only_crossings_as_crossings(style):
+    p, s = id_problem(style)
+    m = metrics.monthly_metrics(p, s, ID_ZONE_TABLE).set_index("month")
+    assert list(m["crossings_open"]) == [int(mo >= 5) for mo in range(p.horizon + 1)]
+    last = m.loc[p.horizon]
+    assert last["area_pct_palestinian"] == 100 and last["population_residence"] == 600
+    first_full = max(security_end(i, 2) for i in range(len(ID_ZONES)))
+    assert m.loc[first_full - 1, "area_pct_palestinian"] < 100
+    assert m.loc[first_full, "area_pct_palestinian"] == 100
