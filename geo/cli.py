@@ -277,7 +277,7 @@ def _cmd_layers(args: argparse.Namespace) -> int:
                 _say()
                 _print_table(res.details[name])
     if res.problems:
-        _say(f"\n{len(res.problems)} problem(s):", err=True)
+        _say(f"\n{res.total or len(res.problems)} problem(s):", err=True)
         for line in res.problems:
             _say(f"  {line}", err=True)
         return EXIT_PROBLEMS

@@ -10,6 +10,7 @@ vertex counts) travels as a small integer list beside the stream.
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,22 +66,60 @@ def _rings(geom: Any) -> list[list[np.ndarray]]:
     return [p for g in geom.geoms for p in _rings(g)]
 
 
-def encode_geometries(geoms: Any) -> Encoded:
+def _who(layer: str, ids: Sequence[object] | None, k: int) -> str:
+    """A feature named for a message: its layer, its id when known, and its position."""
+    if ids is not None and k < len(ids):
+        return f"{layer}: feature {str(ids[k])!r} (#{k})"
+    return f"{layer}: feature #{k}"
+
+
+def _ring_problem(xy: np.ndarray) -> str | None:
+    """Why a ring cannot be quantised (non-finite, or not longitude/latitude), if it cannot."""
+    if not np.isfinite(xy).all():
+        return "has NaN or infinite coordinates; fix the layer before mapping."
+    if len(xy) and (np.abs(xy[:, 0]).max() > 180 or np.abs(xy[:, 1]).max() > 90):
+        return (
+            "has coordinates that are not longitude/latitude degrees; the map needs EPSG:4326, so reproject "
+            "the layer (`landplan layers check` lists every problem)."
+        )
+    return None
+
+
+def encode_geometries(geoms: Any, layer: str = "layer", ids: Sequence[object] | None = None) -> Encoded:
     """Encode a sequence of geometries (EPSG:4326) into one layer stream.
 
     Shape list, per feature: ``type, n_parts, then per part: n_rings, then per ring: n_vertices``.
     Polygon rings drop their closing vertex.
 
+    Parameters
+    ----------
+    geoms : sequence of shapely geometries
+        In longitude/latitude.
+    layer : str, optional
+        The layer's name, for error messages.
+    ids : sequence, optional
+        The features' ids, in the order of ``geoms``, for error messages.
+
+    Returns
+    -------
+    Encoded
+
     Raises
     ------
     LayerError
-        On missing geometry or non-finite coordinates.
+        On missing geometry, a type the map cannot draw, non-finite coordinates or coordinates
+        outside longitude/latitude (which would quantise to garbage); the message names the layer
+        and the feature.
     """
     shape: list[int] = []
     chunks: list[np.ndarray] = []
     for k, g in enumerate(geoms):
         if g is None or g.is_empty:
-            raise LayerError(f"feature #{k} has no geometry; every feature on a map needs one.")
+            who = _who(layer, ids, k)
+            raise LayerError(f"{who} has no geometry; every feature on a map needs one.")
+        if g.geom_type not in _TYPE:
+            who = _who(layer, ids, k)
+            raise LayerError(f"{who} is a {g.geom_type}, which the map cannot draw; use points, lines or polygons.")
         parts = _rings(g)
         shape += [_TYPE[g.geom_type], len(parts)]
         for rings in parts:
@@ -89,8 +128,9 @@ def encode_geometries(geoms: Any) -> Encoded:
                 xy = ring[:, :2]
                 if g.geom_type in ("Polygon", "MultiPolygon") and len(xy) > 1:
                     xy = xy[:-1]
-                if not np.isfinite(xy).all():
-                    raise LayerError(f"feature #{k} has NaN or infinite coordinates; fix the layer before mapping.")
+                problem = _ring_problem(xy)
+                if problem is not None:
+                    raise LayerError(f"{_who(layer, ids, k)} {problem}")
                 shape.append(len(xy))
                 chunks.append(np.round(xy * SCALE).astype(np.int64))
     flat = np.concatenate(chunks) if chunks else np.zeros((0, 2), dtype=np.int64)

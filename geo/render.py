@@ -57,6 +57,7 @@ from .errors import LandplanError
 from .files import atomic_write
 from .metrics import month_label
 from .schedule import Schedule
+from .schema import SCHEMAS
 from .style import ATTRIBUTION, level_colors, state_colors
 from .tasks import Problem
 
@@ -206,9 +207,16 @@ def _props(gdf: gpd.GeoDataFrame, fields: Sequence[str]) -> list[list[Any]]:
     return [[_value(row[f]) for f in fields] for row in gdf[list(fields)].to_dict("records")]
 
 
-def _points(gdf: gpd.GeoDataFrame, fields: Sequence[str]) -> dict[str, Any]:
+def _geom(gdf: gpd.GeoDataFrame, layer: str) -> dict[str, Any]:
+    """The layer's encoded geometry; a bad feature is reported by layer and id."""
+    schema = SCHEMAS.get(layer)
+    ids = gdf[schema.id_column].tolist() if schema is not None and schema.id_column in gdf.columns else None
+    return encode_geometries(gdf.geometry.values, layer=layer, ids=ids).to_json()
+
+
+def _points(gdf: gpd.GeoDataFrame, fields: Sequence[str], layer: str) -> dict[str, Any]:
     return {
-        "geom": encode_geometries(gdf.geometry.values).to_json(),
+        "geom": _geom(gdf, layer),
         "fields": list(fields),
         "props": _props(gdf, fields),
     }
@@ -262,29 +270,32 @@ def build_payload(inp: MapInputs) -> dict[str, Any]:
         "months": [month_label(p.start, m) for m in range(p.horizon + 1)],
         "zones": {
             "id": list(p.zones),
-            "geom": encode_geometries(zones.geometry.values).to_json(),
+            "geom": _geom(zones, "zones"),
             "fields": zfields,
             "props": _props(zones, zfields),
             "sec": [ends(z, "security", p.security_states) for z in p.zones],
             "mov": [ends(z, "movement", p.movement_levels) for z in p.zones],
         },
-        "crossings": {**_points(cr, cfields), "open": opening},
-        "obstacles": {**_points(obst, ["name", "type", "survey"]), "zone": [index[z] for z in obst["zone_id"]]},
+        "crossings": {**_points(cr, cfields, "crossings"), "open": opening},
+        "obstacles": {
+            **_points(obst, ["name", "type", "survey"], "obstacles"),
+            "zone": [index[z] for z in obst["zone_id"]],
+        },
         "settlements": {
-            **_points(setl, ["name", "name_he", "kind", "population", "founded", "bloc"]),
+            **_points(setl, ["name", "name_he", "kind", "population", "founded", "bloc"], "settlements"),
             "pop": [_value(v) for v in setl["population"]],
         },
         "line": {
-            **_points(line, ["name", "kind", "segment", "length_km", "area_km2"]),
+            **_points(line, ["name", "kind", "segment", "length_km", "area_km2"], "line_1967"),
             "lines": [g.geom_type in ("LineString", "MultiLineString") for g in line.geometry],
         },
         "jerusalem": {
-            **_points(jer, ["name", "kind", "clinton_rule", "area_km2"]),
+            **_points(jer, ["name", "kind", "clinton_rule", "area_km2"], "jerusalem"),
             "schematic": [bool(v) for v in jer["schematic"]],
         },
-        "territories": _points(terr, ["name", "area_km2"]),
+        "territories": _points(terr, ["name", "area_km2"], "territories"),
         "basemap": {
-            "geom": encode_geometries(ly["basemap"].geometry.values).to_json(),
+            "geom": _geom(ly["basemap"], "basemap"),
             "kind": [str(k) for k in ly["basemap"]["kind"]],
         },
         "metrics": {

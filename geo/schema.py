@@ -1,21 +1,47 @@
-"""Schemas of the shipped layers: columns, types, allowed values, geometry types."""
+"""Schemas of the shipped layers: columns, types, allowed values, ranges, id patterns, geometry types.
+
+Every number in a layer must be finite; a column's ``minimum`` / ``maximum`` narrow that further, so a
+negative population or an area of ``Infinity`` is an error instead of a value drawn on a map.  Ids (and
+columns referring to ids) match :data:`ID_PATTERN`: plans and outputs join ids with ``/``
+(``zone/north/security``), so an id holding ``/``, a space or a control character would be read back
+as a different id, or silently drop out of a comparison.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-__all__ = ["LAYER_NAMES", "SCHEMAS", "Column", "LayerSchema"]
+__all__ = ["ID_PATTERN", "ID_RULE", "LAYER_NAMES", "MAX_EXACT_INT", "SCHEMAS", "Column", "LayerSchema"]
+
+#: What every id, and every reference to an id, must match in full.
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+#: :data:`ID_PATTERN` in words, for messages.
+ID_RULE = (
+    "an id uses only letters, digits, '-', '_' and '.' (no '/', which joins ids, no spaces), "
+    "starts with a letter or digit and has at most 64 characters"
+)
+#: Largest whole number a JSON reader (IEEE doubles) and a 64-bit integer both hold exactly.
+MAX_EXACT_INT = 2**53 - 1
 
 
 @dataclass(frozen=True)
 class Column:
-    """One property column of a layer."""
+    """One property column of a layer.
+
+    ``minimum`` and ``maximum`` bound a number (inclusive).  ``pattern`` is a regular expression a
+    text value must match in full; ``pattern_rule`` says it in words for error messages.
+    """
 
     name: str
     kind: str  # "str", "int", "float" or "bool"
     nullable: bool = False
     allowed: frozenset[str] | None = None
     doc: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    pattern: re.Pattern[str] | None = None
+    pattern_rule: str = ""
 
 
 @dataclass(frozen=True)
@@ -36,14 +62,44 @@ class LayerSchema:
 
 
 def _c(
-    name: str, kind: str = "str", nullable: bool = False, allowed: tuple[str, ...] | None = None, doc: str = ""
+    name: str,
+    kind: str = "str",
+    nullable: bool = False,
+    allowed: tuple[str, ...] | None = None,
+    doc: str = "",
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
 ) -> Column:
-    return Column(name, kind, nullable, frozenset(allowed) if allowed else None, doc)
+    if kind == "int":
+        maximum = MAX_EXACT_INT if maximum is None else maximum
+        minimum = -MAX_EXACT_INT if minimum is None else minimum
+    return Column(name, kind, nullable, frozenset(allowed) if allowed else None, doc, minimum, maximum)
+
+
+def _id(name: str, doc: str = "") -> Column:
+    """An id column, or a column naming another layer's ids."""
+    return Column(name, "str", doc=doc, pattern=ID_PATTERN, pattern_rule=ID_RULE)
+
+
+def _count(name: str, nullable: bool = False, doc: str = "") -> Column:
+    """A number of people: whole, zero or more."""
+    return _c(name, "int", nullable, doc=doc, minimum=0)
+
+
+def _measure(name: str, nullable: bool = False, doc: str = "") -> Column:
+    """An area or a length: finite, zero or more."""
+    return _c(name, "float", nullable, doc=doc, minimum=0.0)
+
+
+def _year(name: str, doc: str = "") -> Column:
+    return _c(name, "int", nullable=True, doc=doc, minimum=1800, maximum=2100)
 
 
 _POLY = frozenset({"Polygon", "MultiPolygon"})
 _LINE = frozenset({"LineString", "MultiLineString"})
 _POINT = frozenset({"Point"})
+_MONTH = re.compile(r"(19|20)\d\d-(0[1-9]|1[0-2])")
 _SRC = _c("source", doc="where the row's geometry and facts come from")
 
 SCHEMAS: dict[str, LayerSchema] = {
@@ -54,12 +110,12 @@ SCHEMAS: dict[str, LayerSchema] = {
             "feature_id",
             _POLY | _LINE,
             (
-                _c("feature_id"),
+                _id("feature_id"),
                 _c("kind", allowed=("armistice_line", "no_mans_land")),
                 _c("segment", allowed=("west_bank", "jerusalem", "gaza", "latrun")),
                 _c("name"),
-                _c("length_km", "float", nullable=True, doc="line length (EPSG:2039); null for polygons"),
-                _c("area_km2", "float", nullable=True, doc="equal-area km²; null for lines"),
+                _measure("length_km", nullable=True, doc="line length (EPSG:2039); null for polygons"),
+                _measure("area_km2", nullable=True, doc="equal-area km²; null for lines"),
                 _SRC,
             ),
             "The 1949 Armistice Demarcation Line (Green Line) and the no-man's-land polygons.",
@@ -72,7 +128,7 @@ SCHEMAS: dict[str, LayerSchema] = {
                 _c("territory_id", allowed=("west_bank", "gaza")),
                 _c("name"),
                 _c("name_ar"),
-                _c("area_km2", "float"),
+                _measure("area_km2"),
                 _SRC,
             ),
             "West Bank (incl. East Jerusalem) and Gaza Strip.",
@@ -83,16 +139,22 @@ SCHEMAS: dict[str, LayerSchema] = {
             "crossing_id",
             _POINT,
             (
-                _c("crossing_id"),
+                _id("crossing_id"),
                 _c("name"),
                 _c("name_ar", nullable=True),
                 _c("name_he", nullable=True),
                 _c("kind", allowed=("border_terminal", "greenline_checkpoint", "internal_checkpoint")),
                 _c("sides", allowed=("PS-IL", "PS-JO", "PS-EG", "internal")),
                 _c("status", allowed=("open", "restricted", "closed")),
-                _c("status_as_of", doc="YYYY-MM of the status"),
+                Column(
+                    "status_as_of",
+                    "str",
+                    doc="YYYY-MM of the status",
+                    pattern=_MONTH,
+                    pattern_rule="write the month as YYYY-MM",
+                ),
                 _c("major", "bool", doc="one of the major crossings named in the plans"),
-                _c("zone_id", doc="planning zone the crossing lies in"),
+                _id("zone_id", doc="planning zone the crossing lies in"),
                 _SRC,
             ),
             "Crossings a planner schedules.",
@@ -102,9 +164,9 @@ SCHEMAS: dict[str, LayerSchema] = {
             "obstacle_id",
             _POINT,
             (
-                _c("obstacle_id"),
+                _id("obstacle_id"),
                 _c("name"),
-                _c("type_code", "int"),
+                _c("type_code", "int", minimum=1, maximum=99),
                 _c(
                     "type",
                     allowed=(
@@ -121,7 +183,7 @@ SCHEMAS: dict[str, LayerSchema] = {
                 _c("type_abbrev", allowed=("CHK", "PCP", "ORG", "EMD", "RDB", "CRG", "PCC", "PCO")),
                 _c("governorate"),
                 _c("survey", allowed=("Feb2025", "Nov2025")),
-                _c("zone_id"),
+                _id("zone_id"),
                 _SRC,
             ),
             "OCHA 2025 West Bank closure survey points.",
@@ -131,16 +193,16 @@ SCHEMAS: dict[str, LayerSchema] = {
             "settlement_id",
             _POINT,
             (
-                _c("settlement_id"),
+                _id("settlement_id"),
                 _c("name"),
                 _c("name_he", nullable=True),
                 _c("kind", allowed=("settlement", "east_jerusalem_neighbourhood", "hebron_enclave")),
-                _c("population", "int", nullable=True),
-                _c("population_year", "int", nullable=True),
-                _c("founded", "int", nullable=True),
+                _count("population", nullable=True),
+                _year("population_year"),
+                _year("founded"),
                 _c("bloc", nullable=True),
-                _c("cbs_code", "int", nullable=True),
-                _c("zone_id"),
+                _c("cbs_code", "int", nullable=True, minimum=0),
+                _id("zone_id"),
                 _SRC,
             ),
             "Israeli settlements in the West Bank and East Jerusalem neighbourhoods beyond the 1967 line.",
@@ -150,14 +212,14 @@ SCHEMAS: dict[str, LayerSchema] = {
             "feature_id",
             _POLY | _POINT,
             (
-                _c("feature_id"),
+                _id("feature_id"),
                 _c("kind", allowed=("east_jerusalem", "old_city", "holy_basin", "neighbourhood")),
                 _c("name"),
                 _c("name_ar", nullable=True),
                 _c("name_he", nullable=True),
                 _c("clinton_rule", nullable=True, allowed=("IL", "PS")),
                 _c("schematic", "bool"),
-                _c("area_km2", "float", nullable=True),
+                _measure("area_km2", nullable=True),
                 _SRC,
             ),
             "Jerusalem arrangements.",
@@ -167,13 +229,13 @@ SCHEMAS: dict[str, LayerSchema] = {
             "area_id",
             _POLY,
             (
-                _c("area_id"),
+                _id("area_id"),
                 _c(
                     "oslo_class",
                     allowed=("A", "B", "C", "H1", "H2", "nature_reserve", "east_jerusalem", "no_mans_land"),
                 ),
-                _c("area_km2", "float"),
-                _c("share_pct", "float", doc="percent of the West Bank"),
+                _measure("area_km2"),
+                _c("share_pct", "float", doc="percent of the West Bank", minimum=0.0, maximum=100.0),
                 _SRC,
             ),
             "Oslo II areas of the West Bank.",
@@ -184,14 +246,14 @@ SCHEMAS: dict[str, LayerSchema] = {
             "zone_id",
             _POLY,
             (
-                _c("zone_id"),
+                _id("zone_id"),
                 _c("name"),
                 _c("governorate"),
                 _c("territory", allowed=("west_bank", "gaza")),
                 _c("oslo", nullable=True, allowed=("A", "B", "C", "H2", "EJ")),
-                _c("area_km2", "float"),
-                _c("population", "int", doc="Palestinian population estimate (see SOURCES.md)"),
-                _c("settlers", "int", doc="sum of settlements' population in the zone"),
+                _measure("area_km2"),
+                _count("population", doc="Palestinian population estimate (see SOURCES.md)"),
+                _count("settlers", doc="sum of settlements' population in the zone"),
                 _SRC,
             ),
             "Default planning zones: a gap-free, overlap-free coverage of the West Bank and Gaza.",
@@ -202,7 +264,7 @@ SCHEMAS: dict[str, LayerSchema] = {
             "feature_id",
             _POLY,
             (
-                _c("feature_id"),
+                _id("feature_id"),
                 _c("kind", allowed=("country", "sea")),
                 _c("name"),
                 _SRC,

@@ -42,3 +42,39 @@ def test_rejects_missing_and_non_finite():
         encode.encode_geometries([None])
     with pytest.raises(LayerError, match="NaN or infinite"):
         encode.encode_geometries([Point(float("nan"), 31.0)])
+
+
+def test_errors_name_the_layer_and_the_feature():
+    geoms = [Point(35.1, 31.5), None]
+    with pytest.raises(LayerError, match=r"^zones: feature 'hebron-a' \(#1\) has no geometry"):
+        encode.encode_geometries(geoms, layer="zones", ids=["bethlehem-a", "hebron-a"])
+    with pytest.raises(LayerError, match=r"^crossings: feature 'erez' \(#0\) has NaN or infinite coordinates"):
+        encode.encode_geometries([Point(float("inf"), 31.5)], layer="crossings", ids=["erez"])
+    with pytest.raises(LayerError, match=r"^layer: feature #0 has no geometry"):
+        encode.encode_geometries([Polygon()])
+
+
+@pytest.mark.parametrize(
+    "geom",
+    [
+        Point(1e308, 31.5),  # one far vertex: quantised to garbage before
+        box(200_000, 600_000, 201_000, 601_000),  # EPSG:2039 metres
+        LineString([(35.0, 31.0), (35.1, 95.0)]),  # latitude beyond the pole
+        MultiPolygon([box(35.0, 31.0, 35.1, 31.1), box(-400.0, 31.0, -399.0, 31.1)]),
+    ],
+)
+def test_rejects_coordinates_that_are_not_lon_lat(geom):
+    with pytest.raises(LayerError, match=r"zones: feature 'z' \(#0\) has coordinates that are not longitude/latitude"):
+        encode.encode_geometries([geom], layer="zones", ids=["z"])
+
+
+@pytest.mark.parametrize(
+    "geom",
+    [
+        shapely.GeometryCollection([Point(35.0, 31.0)]),
+        shapely.LinearRing([(35.0, 31.0), (35.1, 31.0), (35.1, 31.1)]),
+    ],
+)
+def test_rejects_types_the_map_cannot_draw(geom):
+    with pytest.raises(LayerError, match="which the map cannot draw"):
+        encode.encode_geometries([geom], layer="jerusalem", ids=["x"])

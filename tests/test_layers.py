@@ -6,7 +6,7 @@ from shapely.geometry import Point, Polygon
 
 from geo import layers
 from geo.errors import LayerError
-from geo.schema import LAYER_NAMES, SCHEMAS
+from geo.schema import ID_PATTERN, LAYER_NAMES, SCHEMAS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,3 +112,123 @@ def test_load_all_keys(shipped):
 
 def test_polygon_fixture_sanity(bowtie):
     assert isinstance(bowtie, Polygon) and not bowtie.is_valid
+
+
+@pytest.mark.parametrize("good", ["bethlehem-a", "west_bank", "cbs-3488", "ocha-811", "Zone.7", "a", "x" * 64])
+def test_id_pattern_accepts_plain_ids(good):
+    assert ID_PATTERN.fullmatch(good)
+
+
+@pytest.mark.parametrize(
+    "bad", ["bethlehem/a", "a/b/c", "/", "zone a", "", "-lead", "tab\tid", "nul\x00", "x" * 65, "é", "a\u202eb"]
+)
+def test_id_pattern_refuses_ids_that_would_not_survive_joining(bad):
+    assert not ID_PATTERN.fullmatch(bad)
+
+
+def test_shipped_ids_and_references_match_the_pattern(shipped):
+    for name, gdf in shipped.items():
+        for col in SCHEMAS[name].columns:
+            if col.pattern is not None:
+                assert gdf[col.name].map(lambda v, c=col: bool(c.pattern.fullmatch(v))).all(), (name, col.name)
+
+
+@pytest.mark.parametrize(
+    ("layer", "column", "value", "says"),
+    [
+        ("zones", "population", -1, "population=-1 is out of range; give it a whole number >= 0"),
+        ("zones", "settlers", -20, "settlers=-20 is out of range"),
+        ("zones", "area_km2", -0.5, "area_km2=-0.5 is out of range; give it a finite number >= 0"),
+        ("zones", "area_km2", float("inf"), "area_km2=inf is not a finite number"),
+        ("settlements", "population", -3, "population=-3 is out of range"),
+        ("settlements", "founded", 3020, "founded=3020 is out of range; give it a whole number from 1800 to 2100"),
+        ("oslo_areas", "share_pct", -1.0, "share_pct=-1.0 is out of range; give it a finite number from 0 to 100"),
+        ("line_1967", "area_km2", float("-inf"), "area_km2=-inf is not a finite number"),
+    ],
+)
+def test_validate_refuses_negative_and_infinite_measures(shipped, layer, column, value, says):
+    gdf = shipped[layer].copy()
+    gdf[column] = gdf[column].astype(object)
+    gdf.loc[0, column] = value
+    assert any(says in p for p in layers.validate(gdf, layer))
+
+
+@pytest.mark.parametrize(
+    ("layer", "column", "value"),
+    [
+        ("zones", "zone_id", "north/east"),
+        ("crossings", "crossing_id", "allenby/king-hussein"),
+        ("crossings", "zone_id", "jericho/a"),
+        ("obstacles", "obstacle_id", "ocha/1"),
+        ("settlements", "settlement_id", "cbs 3488"),
+        ("jerusalem", "feature_id", "old city"),
+    ],
+)
+def test_validate_refuses_ids_with_a_slash_or_a_space(shipped, layer, column, value):
+    gdf = shipped[layer].copy()
+    gdf.loc[1, column] = value
+    problems = layers.validate(gdf, layer)
+    assert any(f"{column}={value!r} is not valid" in p and "no '/'" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x1b", "\r", "\x0b", "\x7f", "\x85", "\x9b"])
+def test_validate_refuses_control_characters_in_text(shipped, char):
+    gdf = shipped["settlements"].copy()
+    gdf.loc[0, "name"] = f"Kefar{char}Ezyon"
+    problems = layers.validate(gdf, "settlements")
+    assert any(f"U+{ord(char):04X}" in p and "settlements[settlement_id=cbs-3488]: name=" in p for p in problems)
+
+
+def test_validate_keeps_tabs_and_line_feeds(shipped):
+    gdf = shipped["settlements"].copy()
+    gdf.loc[0, "name"] = "Kefar\tEzyon\nnorth"
+    assert layers.validate(gdf, "settlements") == []
+
+
+def test_check_in_memory_survives_broken_geometry(shipped, bowtie):
+    data = dict(shipped)
+    z = shipped["zones"].copy()
+    z.loc[0, "geometry"] = None
+    z.loc[1, "geometry"] = bowtie
+    z.loc[2, "geometry"] = Point(1e308, 31.0)
+    data["zones"] = z
+    result = layers.check(layers=data)
+    text = "\n".join(result.problems)
+    assert "zones[zone_id=bethlehem-a]: has no geometry" in text
+    assert "zones[zone_id=bethlehem-b]: invalid geometry (Self-intersection" in text
+    assert "zones[zone_id=bethlehem-c]: geometry is Point" in text
+    assert "zones[zone_id=bethlehem-c]: bounds (1e+308" in text
+    assert "skipped the coverage check" in text
+    assert result.summary.set_index("layer").loc["zones", "features"] == 41
+
+
+def test_summary_of_broken_layers_does_not_fail(shipped):
+    z = shipped["zones"].copy()
+    z.loc[0, "geometry"] = None
+    z.loc[1, "geometry"] = Polygon([(35.0, 31.0), (1e308, 31.0), (35.0, 31.1)])
+    table = layers.summary({"zones": z}).set_index("layer")
+    assert table.loc["zones", "geometry"] == "MultiPolygon,Polygon"
+    assert 0 < table.loc["zones", "area_km2"] < 6019.6
+
+
+def test_check_in_memory_survives_missing_columns_and_crs(shipped):
+    data = dict(shipped)
+    data["crossings"] = shipped["crossings"].drop(columns=["zone_id", "status"])
+    data["territories"] = shipped["territories"].drop(columns=["area_km2"])
+    data["obstacles"] = gpd.GeoDataFrame(
+        shipped["obstacles"].drop(columns="geometry"), geometry=list(shipped["obstacles"].geometry)
+    )
+    del data["basemap"]
+    result = layers.check(layers=data)
+    text = "\n".join(result.problems)
+    assert "crossings: columns" in text and "territories: columns" in text
+    assert "obstacles: CRS is None, not EPSG:4326" in text
+    assert "basemap: the layer is missing" in text
+
+
+def test_labels_never_print_a_raw_control_character(shipped):
+    t = shipped["territories"].copy()
+    t.loc[0, "territory_id"] = "west\x1b[2Jbank"
+    problems = layers.validate(t, "territories")
+    assert problems and not any("\x1b" in p for p in problems)
+    assert any("territories[feature #0, territory_id='west\\x1b[2Jbank']" in p for p in problems)
