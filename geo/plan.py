@@ -6,12 +6,30 @@ advance: each step is a task with a duration, troops, windows and
 preconditions.  :func:`load` reads a plan (and the defaults it ``extends``),
 validates it, and :func:`compile_plan` turns it into a :class:`Problem` of
 zone-level tasks for the scheduler.  Every error names ``file:line:col``.
+
+A plan is untrusted input, so the models bound every value, not only its type:
+
+- every number is finite and bounded: months within :data:`MAX_HORIZON`, troops up to :data:`MAX_TROOPS`,
+  troop rates up to :data:`MAX_RATE`, crossing capacities up to :data:`MAX_CAPACITY`, nothing negative;
+- names that build task ids (zones, groups, gates, crossings, states, levels) are one line, non-empty and hold
+  no ``/``, because task ids join them with ``/``;
+- every other name (``meta.name``) is one line.  Tabs and line breaks are allowed only in free text:
+  ``meta.description``, ``meta.sources`` and ``meta.assumptions`` (a folded paragraph is ordinary there); every
+  other control character is refused by :mod:`geo.yamlio` anywhere in the file;
+- a zone listed twice (in ``zones.use``, a group or a crossing's ``serves``), or a state or level listed twice,
+  is an error at the repeat, so nothing is counted twice.
+
+At most :data:`MAX_ISSUES` problems are listed, then one line counting the rest.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import json
+import math
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,13 +37,55 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import PlanError, PlanIssue
-from .yamlio import Document
+from .yamlio import Document, char_name
 from .yamlio import load as load_yaml
 
-__all__ = ["SCHEMA_FILE", "LoadedPlan", "Origin", "Plan", "json_schema", "load", "schema_text"]
+__all__ = [
+    "ID_PATTERN",
+    "MAX_CAPACITY",
+    "MAX_CONCURRENT",
+    "MAX_HORIZON",
+    "MAX_ISSUES",
+    "MAX_RATE",
+    "MAX_TROOPS",
+    "SCHEMA_FILE",
+    "LoadedPlan",
+    "Origin",
+    "Plan",
+    "json_schema",
+    "limit_issues",
+    "load",
+    "schema_text",
+]
 
 SCHEMA_FILE = "plan.schema.json"
-NonNeg = Annotated[int, Field(ge=0)]
+
+#: Longest horizon, and so the largest month, duration or lag a plan may name.
+MAX_HORIZON = 600
+#: Most troops any one value may name.
+MAX_TROOPS = 10_000_000
+#: Largest troop rate (per 1,000 people, per 100 km² or per 1,000 settlers).
+MAX_RATE = 100_000.0
+#: Largest crossing capacity, in people per day.
+MAX_CAPACITY = 10_000_000
+#: Most concurrent handovers a plan may allow.
+MAX_CONCURRENT = 10_000
+#: Most problems listed in one error; the rest are counted on one line.
+MAX_ISSUES = 50
+
+#: A name that builds task ids: one line, not empty, no '/'.
+ID_PATTERN = r"^[^/\x00-\x1f\x7f]+$"
+#: A one-line text: no tab, no line break.
+LINE_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+#: A defaults file named by ``extends:``: a .yaml file name, no folder, one line.
+EXTENDS_PATTERN = r"^[^/\\\x00-\x1f\x7f]+\.(yaml|yml)$"
+#: A month YYYY-MM from 1900-01 to 2199-12 (dates stay within every date library's range, horizon included).
+START_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])$"
+
+Id = Annotated[str, Field(pattern=ID_PATTERN)]
+Month = Annotated[int, Field(ge=0, le=MAX_HORIZON)]
+TroopCount = Annotated[int, Field(ge=0, le=MAX_TROOPS)]
+Rate = Annotated[float, Field(ge=0, le=MAX_RATE, allow_inf_nan=False)]
 
 
 class _Model(BaseModel):
@@ -35,10 +95,10 @@ class _Model(BaseModel):
 class Meta(_Model):
     """Who and what the plan is."""
 
-    name: str = Field(min_length=1, description="the plan's title")
-    start: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="first month of the plan, YYYY-MM")
+    name: str = Field(min_length=1, pattern=LINE_PATTERN, description="the plan's title (one line)")
+    start: str = Field(pattern=START_PATTERN, description="first month of the plan, YYYY-MM (1900-01 to 2199-12)")
     unit: Literal["month"] = Field("month", description="time unit of every duration and date")
-    description: str = ""
+    description: str = Field("", description="free text; may hold line breaks")
     sources: list[str] = Field(default_factory=list, description="where the plan's numbers come from")
     assumptions: list[str] = Field(default_factory=list)
 
@@ -46,13 +106,13 @@ class Meta(_Model):
 class After(_Model):
     """A precondition: a gate, a crossing, or a state reached (in this zone, a named zone or a group)."""
 
-    gate: str | None = None
-    crossing: str | None = None
-    zone: str | None = Field(None, description="zone whose state is awaited (default: the same zone)")
-    group: str | None = Field(None, description="every zone of this group ('all' for every zone)")
-    security: str | None = Field(None, description="security state to await")
-    movement: str | None = Field(None, description="movement level to await")
-    lag: NonNeg = Field(0, description="months to wait after the precondition holds")
+    gate: Id | None = None
+    crossing: Id | None = None
+    zone: Id | None = Field(None, description="zone whose state is awaited (default: the same zone)")
+    group: Id | None = Field(None, description="every zone of this group ('all' for every zone)")
+    security: Id | None = Field(None, description="security state to await")
+    movement: Id | None = Field(None, description="movement level to await")
+    lag: Month = Field(0, description="months to wait after the precondition holds")
 
     @model_validator(mode="after")
     def _one_target(self) -> After:
@@ -69,100 +129,100 @@ class After(_Model):
 class TroopRule(_Model):
     """Troops as a function of the zone: base + rates per population, area and settlers."""
 
-    base: NonNeg = 0
-    per_1000_people: float = Field(0.0, ge=0)
-    per_100_km2: float = Field(0.0, ge=0)
-    per_1000_settlers: float = Field(0.0, ge=0)
+    base: TroopCount = 0
+    per_1000_people: Rate = 0.0
+    per_100_km2: Rate = 0.0
+    per_1000_settlers: Rate = 0.0
 
 
-Troops = NonNeg | TroopRule
+Troops = TroopCount | TroopRule
 
 
 class SecurityStep(_Model):
     """The transition into one security state."""
 
-    duration: NonNeg = Field(description="months the handover takes")
+    duration: Month = Field(description="months the handover takes")
     troops: Troops = Field(0, description="international troops needed while the handover runs")
     hold_troops: Troops = Field(0, description="troops needed while this state holds (until the next step ends)")
-    earliest: NonNeg | None = Field(None, description="earliest start month (0 = plan start)")
-    latest: NonNeg | None = Field(None, description="month by which the step must be complete")
+    earliest: Month | None = Field(None, description="earliest start month (0 = plan start)")
+    latest: Month | None = Field(None, description="month by which the step must be complete")
     after: list[After] = Field(default_factory=list)
 
 
 class MovementStep(_Model):
     """The transition into one movement level."""
 
-    duration: NonNeg
-    min_months_at_previous: NonNeg = Field(0, description="months the previous level must hold first")
-    requires_security: str | None = Field(None, description="security state the zone must have reached")
+    duration: Month
+    min_months_at_previous: Month = Field(0, description="months the previous level must hold first")
+    requires_security: Id | None = Field(None, description="security state the zone must have reached")
     requires_crossing: bool = Field(False, description="a crossing serving the zone must be open")
-    earliest: NonNeg | None = None
-    latest: NonNeg | None = None
+    earliest: Month | None = None
+    latest: Month | None = None
     after: list[After] = Field(default_factory=list)
 
 
 class Security(_Model):
     """The security track."""
 
-    states: list[str] = Field(default_factory=lambda: ["idf", "international", "palestinian"], min_length=2)
-    steps: dict[str, SecurityStep]
+    states: list[Id] = Field(default_factory=lambda: ["idf", "international", "palestinian"], min_length=2)
+    steps: dict[Id, SecurityStep]
 
 
 class Movement(_Model):
     """The movement track."""
 
-    levels: list[str] = Field(
+    levels: list[Id] = Field(
         default_factory=lambda: ["closure", "internal", "permits", "free_movement", "residence"], min_length=2
     )
-    steps: dict[str, MovementStep]
+    steps: dict[Id, MovementStep]
 
 
 class ZoneOverride(_Model):
     """Per-zone (or per-group) changes to step fields, e.g. ``{security: {palestinian: {latest: 60}}}``."""
 
-    security: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    movement: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    security: dict[Id, dict[str, Any]] = Field(default_factory=dict)
+    movement: dict[Id, dict[str, Any]] = Field(default_factory=dict)
 
 
 class Zones(_Model):
     """Which zones the plan uses, named groups, and overrides."""
 
-    use: Literal["all"] | list[str] = "all"
-    groups: dict[str, list[str]] = Field(default_factory=dict)
-    overrides: dict[str, ZoneOverride] = Field(default_factory=dict)
+    use: Literal["all"] | list[Id] = "all"
+    groups: dict[Id, list[Id]] = Field(default_factory=dict)
+    overrides: dict[Id, ZoneOverride] = Field(default_factory=dict)
 
 
 class CrossingPlan(_Model):
     """When a crossing opens (or is upgraded) and which zones it serves."""
 
-    id: str
-    serves: list[str] = Field(description="zones or groups the crossing serves")
-    duration: NonNeg = 0
-    earliest: NonNeg | None = None
-    latest: NonNeg | None = None
+    id: Id
+    serves: list[Id] = Field(description="zones or groups the crossing serves")
+    duration: Month = 0
+    earliest: Month | None = None
+    latest: Month | None = None
     after: list[After] = Field(default_factory=list)
-    capacity_per_day: NonNeg = 0
+    capacity_per_day: int = Field(0, ge=0, le=MAX_CAPACITY)
 
 
 class TroopPeriod(_Model):
     """International troops available from a month on."""
 
-    from_: NonNeg = Field(alias="from")
-    available: NonNeg
+    from_: Month = Field(alias="from")
+    available: TroopCount
 
 
 class Resources(_Model):
     """The international force's troops over time, and a limit on concurrent handovers."""
 
     troops: list[TroopPeriod] = Field(min_length=1)
-    max_concurrent_handovers: int | None = Field(None, ge=1)
+    max_concurrent_handovers: int | None = Field(None, ge=1, le=MAX_CONCURRENT)
 
 
 class Gate(_Model):
     """A named benchmark (e.g. a security review) lasting at least ``min_duration`` months."""
 
-    min_duration: NonNeg
-    earliest: NonNeg | None = None
+    min_duration: Month
+    earliest: Month | None = None
     after: list[After] = Field(default_factory=list)
 
 
@@ -170,58 +230,56 @@ class Objective(_Model):
     """What the schedule optimises."""
 
     minimize: Literal["completion", "population_weighted_time"] = "completion"
-    level: str | None = Field(None, description="movement level for population_weighted_time")
+    level: Id | None = Field(None, description="movement level for population_weighted_time")
 
 
 class Plan(_Model):
     """A phase plan."""
 
-    extends: str | None = Field(None, description="defaults file (same folder) this plan builds on")
+    extends: str | None = Field(
+        None, pattern=EXTENDS_PATTERN, description="defaults file (same folder) this plan builds on"
+    )
     meta: Meta
-    horizon: int = Field(120, ge=1, le=600, description="last month considered")
+    horizon: int = Field(120, ge=1, le=MAX_HORIZON, description="last month considered")
     zones: Zones = Field(default_factory=Zones)
     security: Security
     movement: Movement
     crossings: list[CrossingPlan] = Field(default_factory=list)
     resources: Resources
-    gates: dict[str, Gate] = Field(default_factory=dict)
+    gates: dict[Id, Gate] = Field(default_factory=dict)
     objective: Objective = Field(default_factory=Objective)
+
+
+def _named_keys(node: Any) -> Any:
+    """Write pydantic's ``patternProperties`` (constrained keys) as ``propertyNames`` + ``additionalProperties``.
+
+    With ``patternProperties`` alone, a key that breaks the pattern would escape every check in an editor.
+    """
+    if isinstance(node, list):
+        return [_named_keys(x) for x in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _named_keys(v) for k, v in node.items()}
+    pattern_props = out.pop("patternProperties", None)
+    if isinstance(pattern_props, dict) and len(pattern_props) == 1:
+        ((pattern, value),) = pattern_props.items()
+        out["propertyNames"] = {"pattern": pattern}
+        out["additionalProperties"] = value
+    elif pattern_props is not None:
+        out["patternProperties"] = pattern_props
+    return out
 
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of the plan format (committed as ``plans/plan.schema.json``)."""
-    schema = Plan.model_json_schema(by_alias=True)
+    schema: dict[str, Any] = _named_keys(Plan.model_json_schema(by_alias=True))
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "landplan phase plan"
     return schema
 
 
-def _all_field_names() -> set[str]:
-    names: set[str] = set()
-    for model in (
-        Meta,
-        After,
-        TroopRule,
-        SecurityStep,
-        MovementStep,
-        Security,
-        Movement,
-        ZoneOverride,
-        Zones,
-        CrossingPlan,
-        TroopPeriod,
-        Resources,
-        Gate,
-        Objective,
-        Plan,
-    ):
-        for name, f in model.model_fields.items():
-            names.add(f.alias or name)
-    return names
-
-
-_FIELDS = _all_field_names()
 Origin = tuple[str, int, int]
+Loc = tuple[str | int, ...]
 
 
 @dataclass
@@ -247,6 +305,37 @@ class LoadedPlan:
         return PlanIssue(f, line, col, message, fix)
 
 
+def limit_issues(issues: list[PlanIssue], most: int = MAX_ISSUES) -> list[PlanIssue]:
+    """The first ``most`` issues, then one issue counting the rest.
+
+    A plan with thousands of wrong names would otherwise print thousands of lines, hiding the first ones,
+    which are usually the cause of the others.
+
+    Parameters
+    ----------
+    issues : list of PlanIssue
+        Every problem found, in plan order.
+    most : int
+        How many to list in full.
+
+    Returns
+    -------
+    list of PlanIssue
+        At most ``most + 1`` issues.
+    """
+    if len(issues) <= most:
+        return list(issues)
+    nxt = issues[most]
+    more = PlanIssue(
+        nxt.file,
+        nxt.line,
+        nxt.col,
+        f"and {len(issues) - most:,} more problems, from here on",
+        "fix the problems above first (one mistake often causes many) and check the plan again",
+    )
+    return [*issues[:most], more]
+
+
 def _origins(doc: Document) -> dict[tuple[str | int, ...], Origin]:
     return {k: (str(doc.path), line, col) for k, (line, col) in doc.positions.items()}
 
@@ -258,40 +347,366 @@ def _merge(base: Any, over: Any) -> Any:
     return over
 
 
-def _suggest(word: str, options: set[str] | list[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(sorted(options)[:12])}"
+# -- where an error is and what it says --------------------------------------------------------------------------
+@functools.cache
+def _schema() -> dict[str, Any]:
+    return json_schema()
 
 
-def _validation_issues(exc: ValidationError, lp_origins: dict[Any, Origin], path: Path) -> list[PlanIssue]:
-    issues = []
-    for err in exc.errors():
-        loc = tuple(
-            x
-            for x in err["loc"]
-            if not (isinstance(x, str) and x in ("int", "TroopRule", "list[str]", "literal['all']"))
+def _resolve(node: Any) -> list[dict[str, Any]]:
+    """The plain subschemas a schema node stands for (references followed, unions spread)."""
+    if not isinstance(node, dict):
+        return []
+    if "$ref" in node:
+        return _resolve(_schema()["$defs"][str(node["$ref"]).rsplit("/", 1)[-1]])
+    for union in ("anyOf", "oneOf", "allOf"):
+        if union in node:
+            return [r for sub in node[union] for r in _resolve(sub)]
+    return [node]
+
+
+def _schema_nodes(loc: Loc) -> list[dict[str, Any]]:
+    """Every subschema that can describe the value at ``loc`` of a plan."""
+    nodes = _resolve(_schema())
+    for key in loc:
+        nxt: list[dict[str, Any]] = []
+        for n in nodes:
+            if isinstance(key, int):
+                nxt += _resolve(n.get("items"))
+            elif key in n.get("properties", {}):
+                nxt += _resolve(n["properties"][key])
+            else:
+                nxt += _resolve(n.get("additionalProperties"))
+        nodes = nxt
+    return nodes
+
+
+def _fields_at(loc: Loc) -> list[str]:
+    """The keys the model at ``loc`` accepts (those of the section where an unknown key was written)."""
+    return sorted({k for n in _schema_nodes(loc) for k in n.get("properties", {})})
+
+
+def _suggest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return f"use one of: {', '.join(options)}" if options else "remove it"
+
+
+def _show(value: Any) -> str:
+    """A value as the plan wrote it, short, never printing a raw control character."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) < 10**30 else f"a {len(str(abs(value))):,}-digit number"
+    if isinstance(value, float) and math.isnan(value):
+        return ".nan"
+    if isinstance(value, float):
+        return (".inf" if value > 0 else "-.inf") if math.isinf(value) else repr(value)
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "an empty value"
+    text = str(value)
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _num(x: float) -> str:
+    """A bound as people write it: ``600``, ``100,000``, ``0.5``."""
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:,}"
+
+
+def _range_fix(loc: Loc) -> str:
+    """'write a whole number from 0 to 600', from the schema's bounds at ``loc``."""
+    nodes = [n for n in _schema_nodes(loc) if n.get("type") in ("integer", "number")]
+    if not nodes:
+        return "correct the value (see plans/plan.schema.json)"
+    n = nodes[0]
+    kind = "a whole number" if n["type"] == "integer" else "a number"
+    if "minimum" in n and "maximum" in n:
+        return f"write {kind} from {_num(n['minimum'])} to {_num(n['maximum'])}"
+    if "minimum" in n:
+        return f"write {kind} of at least {_num(n['minimum'])}"
+    return f"write {kind}"
+
+
+def _number_message(err: dict[str, Any], where: str, loc: Loc) -> tuple[str, str] | None:
+    """Message and fix for a wrong number (None: the error is about something else)."""
+    kind, value = err["type"], err.get("input")
+    fix = _range_fix(loc)
+    if isinstance(value, float) and math.isnan(value):
+        return f"{where}: .nan is not a number", fix
+    if isinstance(value, float) and math.isinf(value):
+        return f"{where}: {_show(value)} is not a finite number", fix
+    ctx = err.get("ctx") or {}
+    if kind == "less_than_equal":
+        return f"{where}: {_show(value)} is over the maximum of {_num(ctx['le'])}", fix
+    if kind == "greater_than_equal":
+        return f"{where}: {_show(value)} is below the minimum of {_num(ctx['ge'])}", fix
+    if kind == "int_type" and isinstance(value, str) and re.fullmatch(r"[-+]?[0-9][0-9_.eE+-]*", value):
+        return f"{where}: {_show(value)} is text, not a whole number", "write the number without quotes"
+    if kind == "int_type":
+        return f"{where}: {_show(value)} is not a whole number", fix
+    if kind == "float_type":
+        return f"{where}: {_show(value)} is not a number", fix
+    return None
+
+
+def _pattern_message(err: dict[str, Any], where: str, is_key: bool) -> tuple[str, str]:
+    value = str(err.get("input"))
+    pattern = (err.get("ctx") or {}).get("pattern")
+    if pattern == START_PATTERN:
+        return f"{where}: {_show(value)} is not a month YYYY-MM from 1900-01 to 2199-12", 'write e.g. "2027-01"'
+    if value == "":
+        return f"{where}: the name is empty", "write a name"
+    subject = f"the name {_show(value)}" if is_key else _show(value)
+    if pattern == ID_PATTERN and "/" in value:
+        return (
+            f"{where}: {subject} contains '/'",
+            "use '-' instead: task ids are joined with '/', so a name with one would be misread",
         )
-        key = loc[-1] if loc else ""
-        probe = loc
-        origin = None
-        if err["type"] == "extra_forbidden":
-            origin = lp_origins.get((*loc, "__key__"))
-        while origin is None and probe:
-            origin = lp_origins.get(probe)
-            probe = probe[:-1]
-        f, line, col = origin or (str(path), 1, 1)
-        where = ".".join(str(x) for x in loc) or "plan"
-        if err["type"] == "extra_forbidden":
-            msg, fix = (
-                f"unknown key '{key}' in {'.'.join(str(x) for x in loc[:-1]) or 'the plan'}",
-                _suggest(str(key), _FIELDS),
-            )
-        elif err["type"] == "missing":
-            msg, fix = f"{where} is required", f"add '{key}:' here"
+    ch = next((c for c in value if ord(c) < 0x20 or ord(c) == 0x7F), "")
+    return (
+        f"{where}: {subject} holds {char_name(ch) if ch else 'a character it may not hold'}",
+        "keep names on one line without tabs; only meta.description, sources and assumptions may hold them",
+    )
+
+
+def _message(err: dict[str, Any], loc: Loc, schema_loc: Loc, where: str, is_key: bool) -> tuple[str, str]:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        section = where.rsplit(".", 1)[0] if "." in where else "the plan"
+        key = str(loc[-1])
+        return f"unknown key {_show(key)} in {section}", _suggest(key, _fields_at(schema_loc[:-1]))
+    if kind == "missing":
+        return f"{where} is required", f"add '{loc[-1]}:' here"
+    if kind == "string_pattern_mismatch":
+        return _pattern_message(err, where, is_key)
+    number = _number_message(err, where, schema_loc)
+    if number is not None:
+        return number
+    return f"{where}: {err['msg']}", "correct the value (see plans/plan.schema.json)"
+
+
+_DICT_ERRORS = frozenset({"model_type", "model_attributes_type", "dict_type"})
+_SCALAR_ERRORS = frozenset({"int_type", "float_type", "string_type", "literal_error", "bool_type"})
+
+
+def _off_branch(err: dict[str, Any]) -> bool:
+    """Whether the error is a union member's complaint that the value is of another member's kind."""
+    value = err.get("input")
+    if err["type"] in _DICT_ERRORS:
+        return not isinstance(value, dict)
+    if err["type"] == "list_type":
+        return not isinstance(value, list)
+    return err["type"] in _SCALAR_ERRORS and isinstance(value, dict | list)
+
+
+_MISSING = object()
+
+
+def _child(node: Any, key: Any) -> Any:
+    """``node[key]`` when the data holds it, else :data:`_MISSING`."""
+    if isinstance(node, dict) and isinstance(key, str):
+        return node.get(key, _MISSING)
+    if isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+        return node[key]
+    return _MISSING
+
+
+def _data_loc(err: dict[str, Any], data: Any) -> tuple[Loc, bool, bool]:
+    """The error's path in the data, whether it points at a key, and whether pydantic named union members in it."""
+    out: list[str | int] = []
+    node, tagged = data, False
+    for i, x in enumerate(err["loc"]):
+        if x == "[key]":
+            return tuple(out), True, tagged
+        child = _child(node, x)
+        if child is not _MISSING:
+            node = child
+        elif not (err["type"] == "missing" and i == len(err["loc"]) - 1):
+            tagged = True  # a union member's name, e.g. 'constrained-int' or 'TroopRule'
+            continue
+        out.append(x)
+    return tuple(out), err["type"] == "extra_forbidden", tagged
+
+
+def _relevant(errors: list[Any], data: Any) -> list[tuple[dict[str, Any], Loc, bool]]:
+    """The errors worth showing: of a union, only the member matching the value's kind (the first if none does)."""
+    kept: dict[Loc, list[tuple[dict[str, Any], Loc, bool]]] = {}
+    dropped: dict[Loc, tuple[dict[str, Any], Loc, bool]] = {}
+    for err in errors:
+        loc, is_key, tagged = _data_loc(err, data)
+        if tagged and _off_branch(err):
+            dropped.setdefault(loc, (err, loc, is_key))
         else:
-            msg, fix = f"{where}: {err['msg']}", "correct the value (see plans/plan.schema.json)"
-        issues.append(PlanIssue(f, line, col, msg, fix))
+            kept.setdefault(loc, []).append((err, loc, is_key))
+    for loc, first in dropped.items():
+        if not any(k[: len(loc)] == loc for k in kept):
+            kept[loc] = [first]
+    return [e for group in kept.values() for e in group]
+
+
+@dataclass(frozen=True)
+class _Where:
+    """How to place and name the errors of one validation: the plan's, or one override's."""
+
+    origin: Callable[[Loc, bool], Origin]
+    label: Callable[[Loc], Loc]
+    schema_prefix: Loc = ()
+
+
+def _issues(exc: ValidationError, data: Any, where: _Where) -> list[PlanIssue]:
+    issues: list[PlanIssue] = []
+    seen: set[tuple[str, int, int, str]] = set()
+    for err, loc, is_key in _relevant(exc.errors(), data):
+        named = where.label(loc)[:-1] if is_key and err["type"] != "extra_forbidden" else where.label(loc)
+        label = ".".join(str(x) for x in named) or "plan"
+        msg, fix = _message(dict(err), loc, (*where.schema_prefix, *loc), label, is_key)
+        f, line, col = where.origin(loc, is_key)
+        if (f, line, col, msg) not in seen:
+            seen.add((f, line, col, msg))
+            issues.append(PlanIssue(f, line, col, msg, fix))
     return issues
+
+
+def _lookup(origins: dict[Loc, Origin], path: Path) -> Callable[[Loc, bool], Origin]:
+    def origin(loc: Loc, is_key: bool) -> Origin:
+        if is_key and (*loc, "__key__") in origins:
+            return origins[(*loc, "__key__")]
+        probe = loc
+        while probe:
+            if probe in origins:
+                return origins[probe]
+            probe = probe[:-1]
+        return origins.get((), (str(path), 1, 1))
+
+    return origin
+
+
+# -- checks after the models ------------------------------------------------------------------------------------
+def _override_where(lookup: Callable[[Loc, bool], Origin], own: Loc, base: Loc, patch: dict[str, Any]) -> _Where:
+    """Errors in a patched step: a field the override sets is its own; the others are the step's."""
+
+    def place(loc: Loc) -> Loc:
+        return (*(own if loc and loc[0] in patch else base), *loc)
+
+    return _Where(lambda loc, is_key: lookup(place(loc), is_key), place, base)
+
+
+def _override_issues(lp: LoadedPlan, path: Path) -> list[PlanIssue]:
+    """Each override applied to the step it changes, validated once, with errors at the override's own values.
+
+    Validated per zone in :mod:`geo.tasks` instead, a bad override value would be reported once per zone, at the
+    override as a whole rather than at the value.
+    """
+    issues: list[PlanIssue] = []
+    lookup = _lookup(lp.origins, path)
+    for key, ov in lp.plan.zones.overrides.items():
+        for track, steps, model in (
+            ("security", lp.plan.security.steps, SecurityStep),
+            ("movement", lp.plan.movement.steps, MovementStep),
+        ):
+            for s, patch in getattr(ov, track).items():
+                if s not in steps:
+                    continue  # an unknown step is reported against the ladder by geo.tasks
+                data = {**steps[s].model_dump(by_alias=True), **patch}
+                try:
+                    model.model_validate(data)
+                except ValidationError as exc:
+                    where = _override_where(lookup, ("zones", "overrides", key, track, s), (track, "steps", s), patch)
+                    issues += _issues(exc, data, where)
+    return issues
+
+
+def _duplicate_issues(lp: LoadedPlan) -> list[PlanIssue]:
+    """A name listed twice in a list that is a set: each repeat at its own position."""
+    p = lp.plan
+    lists: list[tuple[Loc, list[str], str]] = [
+        (("security", "states"), p.security.states, "security state"),
+        (("movement", "levels"), p.movement.levels, "movement level"),
+    ]
+    if isinstance(p.zones.use, list):
+        lists.append((("zones", "use"), p.zones.use, "zone"))
+    lists += [(("zones", "groups", g), members, "zone") for g, members in p.zones.groups.items()]
+    lists += [(("crossings", i, "serves"), c.serves, "zone or group") for i, c in enumerate(p.crossings)]
+    issues = []
+    for loc, names, what in lists:
+        first: dict[str, int] = {}
+        for i, name in enumerate(names):
+            if name not in first:
+                first[name] = i
+                continue
+            _, line, col = lp.at(*loc, first[name])
+            issues.append(
+                lp.issue(
+                    (*loc, i),
+                    f"{what} '{name}' is listed twice in {'.'.join(map(str, loc))} (first at line {line}, col {col})",
+                    "remove the repeat: each is counted once",
+                )
+            )
+    return issues
+
+
+def _base_path(p: Path, doc: Document) -> Path:
+    """The defaults file named by ``extends:``: a .yaml file in the plan's own folder, links resolved.
+
+    A link named like a file of the folder could otherwise read any file on the machine into the plan.
+    """
+    ext = doc.data.get("extends")
+    line, col = doc.where(("extends",))
+
+    def bad(message: str, fix: str = "write e.g. 'extends: defaults.yaml'") -> PlanError:
+        return PlanError([PlanIssue(str(p), line, col, message, fix)])
+
+    if not isinstance(ext, str) or re.fullmatch(EXTENDS_PATTERN, ext) is None:
+        raise bad("extends: must name a .yaml file in the same folder")
+    target = p.parent / ext
+    try:
+        inside = target.resolve().parent == p.parent.resolve()
+    except (OSError, RuntimeError):  # a link loop
+        inside = False
+    if not inside:
+        raise bad(
+            f"extends: {_show(ext)} is a link that leads out of the plan's folder",
+            "copy the defaults file into the plan's folder",
+        )
+    if not target.exists():
+        raise bad(f"extends: {_show(ext)} is not in the plan's folder ({_show(str(p.parent))})", "check the name")
+    return target
+
+
+def _read(p: Path) -> tuple[Any, dict[Loc, Origin]]:
+    """The plan's data merged over its defaults, and the origin of every value."""
+    doc = load_yaml(p)
+    if not isinstance(doc.data, dict):
+        raise PlanError(
+            [
+                PlanIssue(
+                    str(p),
+                    1,
+                    1,
+                    "a plan is a mapping of keys (meta:, security:, ...)",
+                    "start from plans/reference.yaml",
+                )
+            ]
+        )
+    data, origins = doc.data, _origins(doc)
+    if data.get("extends") is None:
+        return data, origins
+    base = load_yaml(_base_path(p, doc))
+    if isinstance(base.data, dict) and "extends" in base.data:
+        line, col = base.where(("extends",))
+        raise PlanError(
+            [
+                PlanIssue(
+                    str(base.path), line, col, "a defaults file cannot extend another", "merge the two defaults files"
+                )
+            ]
+        )
+    return _merge(base.data, data), {**_origins(base), **origins}  # values the plan replaces point into the plan
 
 
 def load(path: Path | str) -> LoadedPlan:
@@ -309,60 +724,19 @@ def load(path: Path | str) -> LoadedPlan:
     Raises
     ------
     PlanError
-        Listing every problem with ``file:line:col`` and a fix.
+        Listing the problems (at most :data:`MAX_ISSUES`, then a count) with ``file:line:col`` and a fix.
     """
     p = Path(path)
-    doc = load_yaml(p)
-    if not isinstance(doc.data, dict):
-        raise PlanError(
-            [
-                PlanIssue(
-                    str(p),
-                    1,
-                    1,
-                    "a plan is a mapping of keys (meta:, security:, ...)",
-                    "start from plans/reference.yaml",
-                )
-            ]
-        )
-    data = doc.data
-    origins = _origins(doc)
-    ext = data.get("extends")
-    if ext is not None:
-        if not isinstance(ext, str) or "/" in ext or "\\" in ext or not ext.endswith((".yaml", ".yml")):
-            line, col = doc.where(("extends",))
-            raise PlanError(
-                [
-                    PlanIssue(
-                        str(p),
-                        line,
-                        col,
-                        "extends: must name a .yaml file in the same folder",
-                        "write e.g. 'extends: defaults.yaml'",
-                    )
-                ]
-            )
-        base = load_yaml(p.parent / ext)
-        if isinstance(base.data, dict) and "extends" in base.data:
-            line, col = base.where(("extends",))
-            raise PlanError(
-                [
-                    PlanIssue(
-                        str(base.path),
-                        line,
-                        col,
-                        "a defaults file cannot extend another",
-                        "merge the two defaults files",
-                    )
-                ]
-            )
-        data = _merge(base.data, data)
-        origins = {**_origins(base), **origins}  # paths replaced by the plan point into the plan
+    data, origins = _read(p)
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:
-        raise PlanError(_validation_issues(exc, origins, p)) from None
-    return LoadedPlan(plan, origins, p)
+        raise PlanError(limit_issues(_issues(exc, data, _Where(_lookup(origins, p), lambda loc: loc)))) from None
+    lp = LoadedPlan(plan, origins, p)
+    issues = _override_issues(lp, p) + _duplicate_issues(lp)
+    if issues:
+        raise PlanError(limit_issues(issues))
+    return lp
 
 
 def schema_text() -> str:

@@ -9,6 +9,7 @@ cannot hold; tasks needing more troops than are ever available.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -17,7 +18,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from .errors import PlanError, PlanIssue
-from .plan import After, LoadedPlan, MovementStep, Origin, SecurityStep, TroopRule
+from .plan import After, LoadedPlan, MovementStep, Origin, SecurityStep, TroopRule, limit_issues
 
 __all__ = ["BUILTIN_GROUPS", "Pred", "Problem", "Task", "compile_plan"]
 
@@ -87,7 +88,13 @@ class Problem:
         return cap
 
 
-def _suggest(word: str, options: list[str]) -> str:
+def _suggest(word: str, options: list[str] | tuple[str, ...]) -> str:
+    return _closest(word, tuple(options))
+
+
+@functools.lru_cache(maxsize=4096)
+def _closest(word: str, options: tuple[str, ...]) -> str:
+    """Cached: a plan repeating one wrong name thousands of times costs one fuzzy match, not thousands."""
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else "check the spelling against the layers and the plan"
 
@@ -109,6 +116,7 @@ class _Compiler:
         self.p = lp.plan
         self.zdf = zones.set_index("zone_id")
         self.layer_zones = list(zones["zone_id"])
+        self.layer_set = set(self.layer_zones)
         self.crossing_ids = crossing_ids
         self.issues: list[PlanIssue] = []
         self.tasks: dict[str, Task] = {}
@@ -118,16 +126,24 @@ class _Compiler:
 
     # -- names -------------------------------------------------------------------------------------------------
     def resolve_names(self) -> None:
+        self.resolve_zones()
+        self.resolve_ladders()
+        self.resolve_crossings()
+
+    def resolve_zones(self) -> None:
+        """The zones in use and the groups, each zone once; membership is tested on sets, not lists."""
         p = self.p
         if p.zones.use == "all":
-            self.zones = list(self.layer_zones)
+            self.zones = list(dict.fromkeys(self.layer_zones))
         else:
-            self.zones = []
+            known = []
             for i, z in enumerate(p.zones.use):
-                if z not in self.zdf.index:
+                if z not in self.layer_set:
                     self.issue(("zones", "use", i), f"unknown zone '{z}'", _suggest(z, self.layer_zones))
                 else:
-                    self.zones.append(z)
+                    known.append(z)
+            self.zones = list(dict.fromkeys(known))  # plan.load reports a repeat; never count one twice
+        self.zone_set = set(self.zones)
         territory = self.zdf["territory"] if "territory" in self.zdf.columns else pd.Series(dtype=str)
         self.groups: dict[str, list[str]] = {
             "all": list(self.zones),
@@ -139,11 +155,16 @@ class _Compiler:
                 self.issue(("zones", "groups", g, "__key__"), f"'{g}' is a built-in group", "rename the group")
             ok = []
             for i, z in enumerate(members):
-                if z not in self.zones:
+                if z not in self.zone_set:
                     self.issue(("zones", "groups", g, i), f"group '{g}': unknown zone '{z}'", _suggest(z, self.zones))
                 else:
                     ok.append(z)
-            self.groups[g] = ok
+            self.groups[g] = list(dict.fromkeys(ok))
+        self.group_sets = {g: set(members) for g, members in self.groups.items()}
+        self.names = (*self.zones, *self.groups)
+
+    def resolve_ladders(self) -> None:
+        p = self.p
         self.states = list(p.security.states)
         self.levels = list(p.movement.levels)
         for name, seq, path in (
@@ -194,6 +215,8 @@ class _Compiler:
                 self.issue(
                     ("objective", "level"), f"unknown movement level '{obj.level}'", _suggest(obj.level, self.levels)
                 )
+
+    def resolve_crossings(self) -> None:
         self.crossings: dict[str, tuple[int, list[str]]] = {}
         for i, c in enumerate(self.p.crossings):
             if c.id not in self.crossing_ids:
@@ -202,21 +225,21 @@ class _Compiler:
                 )
             if c.id in self.crossings:
                 self.issue(("crossings", i, "id"), f"crossing '{c.id}' is planned twice", "merge the entries")
-            served: list[str] = []
+            served: dict[str, None] = {}  # ordered, each zone once (groups may overlap)
             for j, name in enumerate(c.serves):
-                served.extend(self.members(name, ("crossings", i, "serves", j)))
-            self.crossings[c.id] = (i, served)
+                served.update(dict.fromkeys(self.members(name, ("crossings", i, "serves", j))))
+            self.crossings[c.id] = (i, list(served))
         self.serving: dict[str, list[str]] = defaultdict(list)
-        for cid, (_, served) in self.crossings.items():
-            for z in served:
+        for cid, (_, zones) in self.crossings.items():
+            for z in zones:
                 self.serving[z].append(cid)
 
     def members(self, name: str, path: tuple[str | int, ...]) -> list[str]:
         if name in self.groups:
             return self.groups[name]
-        if name in self.zones:
+        if name in self.zone_set:
             return [name]
-        self.issue(path, f"unknown zone or group '{name}'", _suggest(name, self.zones + list(self.groups)))
+        self.issue(path, f"unknown zone or group '{name}'", _suggest(name, self.names))
         return []
 
     # -- steps per zone ----------------------------------------------------------------------------------------
@@ -229,7 +252,7 @@ class _Compiler:
             origins = {f: self.lp.at(track, "steps", s, f) for f in data}
             origins["__step__"] = self.lp.at(track, "steps", s)
             for key, ov in self.p.zones.overrides.items():
-                applies = z in self.groups.get(key, []) or key == z
+                applies = key == z or z in self.group_sets.get(key, ())
                 patch = getattr(ov, track).get(s)
                 if applies and patch:
                     data.update(patch)
@@ -250,11 +273,11 @@ class _Compiler:
 
     def check_overrides(self) -> None:
         for key, ov in self.p.zones.overrides.items():
-            if key not in self.groups and key not in self.zones:
+            if key not in self.groups and key not in self.zone_set:
                 self.issue(
                     ("zones", "overrides", key, "__key__"),
                     f"override for unknown zone or group '{key}'",
-                    _suggest(key, self.zones + list(self.groups)),
+                    _suggest(key, self.names),
                 )
             for track, ladder in (("security", self.states), ("movement", self.levels)):
                 for s in getattr(ov, track):
@@ -607,7 +630,7 @@ def compile_plan(lp: LoadedPlan, zones: pd.DataFrame, crossing_ids: set[str]) ->
         if order is not None:
             c.check_windows(order)
     if c.issues:
-        raise PlanError(_dedupe(c.issues))
+        raise PlanError(limit_issues(_dedupe(c.issues)))
     p = lp.plan
     return Problem(
         name=p.meta.name,

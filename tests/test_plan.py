@@ -30,10 +30,24 @@ def test_tiny_plan_loads(write_plan):
     [
         ("  name: tiny", "  nmae: tiny", 3, 3, "unknown key 'nmae' in meta", "did you mean 'name'?"),
         ("      duration: 2\n", "      duraton: 2\n", 9, 7, "unknown key 'duraton'", "did you mean 'duration'?"),
-        ('  start: "2030-01"', '  start: "2030-13"', 4, 10, "meta.start: String should match pattern", ""),
-        ("      duration: 2\n", '      duration: "2"\n', 9, 17, "Input should be a valid integer", ""),
-        ("      duration: 2\n", "      duration: -2\n", 9, 17, "greater than or equal to 0", ""),
-        ("horizon: 60", "horizon: 0", 5, 10, "horizon: Input should be greater than or equal to 1", ""),
+        ('  start: "2030-01"', '  start: "2030-13"', 4, 10, "meta.start: '2030-13' is not a month YYYY-MM", "2027-01"),
+        (
+            "      duration: 2\n",
+            '      duration: "2"\n',
+            9,
+            17,
+            "duration: '2' is text, not a whole number",
+            "without quotes",
+        ),
+        (
+            "      duration: 2\n",
+            "      duration: -2\n",
+            9,
+            17,
+            "duration: -2 is below the minimum of 0",
+            "from 0 to 600",
+        ),
+        ("horizon: 60", "horizon: 0", 5, 10, "horizon: 0 is below the minimum of 1", "from 1 to 600"),
         ("  minimize: completion", "  minimize: fastest", 29, 13, "objective.minimize", ""),
         (
             "    - {from: 0, available: 120}",
@@ -87,7 +101,8 @@ def test_extends_errors(write_plan):
     assert "cannot extend another" in issue.message
     assert issue.file.endswith("base.yaml")
     (issue,) = _issues(write_plan, "extends: missing.yaml\n")
-    assert "plan file not found" in issue.message
+    assert "extends: 'missing.yaml' is not in the plan's folder" in issue.message
+    assert issue.file.endswith("plan.yaml") and (issue.line, issue.col) == (1, 10)
 
 
 def test_a_typo_in_the_child_is_reported_in_the_child(write_plan):

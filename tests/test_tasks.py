@@ -197,5 +197,5 @@ def test_overrides_by_group_and_zone(write_plan, tiny_zones):
     assert p.tasks["south/security/international"].duration == 2
     bad = text.replace("        international: {duration: 5}", "        international: {duration: -1}")
     (issue,) = _issues(write_plan, tiny_zones, bad)
-    assert "for zone north" in issue.message
+    assert issue.message == "zones.overrides.north.security.international.duration: -1 is below the minimum of 0"
     assert (issue.line, issue.col) == (15, 35)

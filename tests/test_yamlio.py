@@ -87,3 +87,41 @@ def test_save_value_changes_one_line_and_keeps_comments(write_plan):
     assert changed == [("      duration: 2   # months", "      duration: 4   # months")]
     with pytest.raises(PlanError, match="no value at"):
         yamlio.save_value(p, ("security", "nope", "x"), 1)
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "col"),
+    [
+        (b"name: caf\xe9\n", 1, 10),
+        (b"a: 1\nb:\n  - ok\n  - \xff\xfe\n", 4, 5),
+        (b"\x80", 1, 1),
+    ],
+)
+def test_not_utf8_names_the_first_bad_byte(tmp_path, data, line, col):
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(data)
+    with pytest.raises(PlanError) as exc:
+        yamlio.load(bad)
+    (issue,) = exc.value.issues
+    assert "not UTF-8" in issue.message
+    assert (issue.line, issue.col) == (line, col)
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\x7f", "\x85", "\x9b", "\u202a", "\u202e", "\u2066", "\u2069"])
+def test_char_name_never_prints_the_character(char):
+    shown = yamlio.char_name(char)
+    assert char not in shown
+    assert shown.startswith(f"U+{ord(char):04X} (")
+
+
+def test_tabs_and_line_breaks_stay_in_parsed_text(write_plan):
+    doc = yamlio.load(write_plan('a: "x\\ty\\nz"\nb: |\n  one\n  two\nc: "a\ty"\n'))
+    assert doc.data == {"a": "x\ty\nz", "b": "one\ntwo\n", "c": "a\ty"}
+
+
+def test_crlf_line_endings_are_plain_line_breaks(tmp_path):
+    p = tmp_path / "crlf.yaml"
+    p.write_bytes(b"a: 1\r\nb:\r\n  - x\r\n")
+    doc = yamlio.load(p)
+    assert doc.data == {"a": 1, "b": ["x"]}
+    assert doc.where(("b", 0)) == (3, 5)
