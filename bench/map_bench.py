@@ -33,9 +33,10 @@ from shapely.geometry import Polygon
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo import layers, metrics, render, style  # noqa: E402
+from geo import layers, metrics  # noqa: E402
+from geo.output import phase_map, style
+from geo.plan import Problem, Task  # noqa: E402
 from geo.schedule import Schedule  # noqa: E402
-from geo.tasks import Problem, Task  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 NPM = [
@@ -138,8 +139,8 @@ def build_ours(zones: gpd.GeoDataFrame, problem: Problem, sched: Schedule, out: 
     ly = {**shipped, "zones": zones}
     t0 = time.perf_counter()
     table = metrics.monthly_metrics(problem, sched, zones)
-    inp = render.MapInputs(ly, problem, sched, table, "benchmark", "bench", "2030-01-01")
-    render.write_phase_map(inp, out, tiles=False)
+    inp = phase_map.MapInputs(ly, problem, sched, table, "benchmark", "bench", "2030-01-01")
+    phase_map.write_phase_map(inp, out, tiles=False)
     return time.perf_counter() - t0
 
 

@@ -26,7 +26,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo import plan, schedule, tasks  # noqa: E402
+from geo import plan, schedule  # noqa: E402
 
 
 def synthetic(n: int, seed: int = 0) -> tuple[pd.DataFrame, str, set[str]]:
@@ -102,7 +102,7 @@ def run_case(n: int, budget: float) -> dict[str, object]:
         p = Path(tmp) / "plan.yaml"
         p.write_text(text)
         t0 = time.perf_counter()
-        problem = tasks.compile_plan(plan.load(p), zones, crossing_ids)
+        problem = plan.compile_plan(plan.load(p), zones, crossing_ids)
         t_compile = time.perf_counter() - t0
     t0 = time.perf_counter()
     g = schedule.greedy(problem)

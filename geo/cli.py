@@ -237,10 +237,12 @@ def _run(ws: Workspace, name: str, budget: float | None) -> PlanRun:
 
 
 def _map_inputs(ws: Workspace, run: PlanRun) -> Any:
-    from . import render  # noqa: PLC0415 - folium loads only for maps
+    from .output import phase_map  # noqa: PLC0415 - folium loads only for maps
 
-    digest = render.digest(run.input_files(ws))
-    return render.MapInputs(run.layers, run.problem, run.schedule, run.metrics, run.name, digest, render.build_date())
+    digest = phase_map.digest(run.input_files(ws))
+    return phase_map.MapInputs(
+        run.layers, run.problem, run.schedule, run.metrics, run.name, digest, phase_map.build_date()
+    )
 
 
 # -- commands -------------------------------------------------------------------------------------------------------
@@ -253,7 +255,8 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_layers(args: argparse.Namespace) -> int:
-    from . import build, layers, sources  # noqa: PLC0415
+    from . import build, layers  # noqa: PLC0415
+    from .build import sources  # noqa: PLC0415
 
     ws = _workspace(args)
     if args.layers_command == "build":
@@ -286,13 +289,14 @@ def _cmd_layers(args: argparse.Namespace) -> int:
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
-    from . import layers, render  # noqa: PLC0415 - folium loads only here
+    from . import layers  # noqa: PLC0415
+    from .output import phase_map  # noqa: PLC0415 - folium loads only here
     from .run import plan_path  # noqa: PLC0415
 
     ws = _workspace(args)
     out = _check_output(args.output or _default_output(ws, plan_path(ws, args.plan).name, ".html"))
     run = _run(ws, args.plan, args.time)
-    render.write_phase_map(_map_inputs(ws, run), out, cdn=args.cdn, tiles=not args.no_tiles)
+    phase_map.write_phase_map(_map_inputs(ws, run), out, cdn=args.cdn, tiles=not args.no_tiles)
     _print_table(layers.summary(run.layers))
     _say(f"\n{run.name}: {run.schedule.status}, last task ends month {run.schedule.makespan}")
     _say(f"wrote {out}")
@@ -300,26 +304,26 @@ def _cmd_map(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from . import export, render  # noqa: PLC0415
+    from .output import export, phase_map  # noqa: PLC0415
 
     ws = _workspace(args)
     out = Path(args.output)
     export.check_destination(out, args.format)
     run = _run(ws, args.plan, args.time)
-    written = export.export(run, args.format, out, render.digest(run.input_files(ws)), wkt=args.wkt)
+    written = export.export(run, args.format, out, phase_map.digest(run.input_files(ws)), wkt=args.wkt)
     _say(f"{run.name}: {run.schedule.status}; wrote {args.format} to {written}")
     return EXIT_OK
 
 
 def _cmd_atlas(args: argparse.Namespace) -> int:
-    from . import atlas, render  # noqa: PLC0415 - matplotlib loads only here
+    from .output import atlas, phase_map  # noqa: PLC0415 - matplotlib loads only here
     from .run import plan_path  # noqa: PLC0415
 
     ws = _workspace(args)
     out = Path(args.output or _default_output(ws, plan_path(ws, args.plan).name, ".pdf"))
     atlas.check_destination(out, args.png)
     run = _run(ws, args.plan, args.time)
-    written = atlas.write_atlas(run, out, render.digest(run.input_files(ws)), render.build_date(), png=args.png)
+    written = atlas.write_atlas(run, out, phase_map.digest(run.input_files(ws)), phase_map.build_date(), png=args.png)
     pages = f" and {len(written) - 1} PNG pages" if args.png else ""
     _say(f"{run.name}: {run.schedule.status}; wrote {out} ({len(atlas.milestones(run)) + 1} pages){pages}")
     return EXIT_OK
@@ -344,7 +348,7 @@ def _diff_table(cmp: Any, every: int) -> pd.DataFrame:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from .compare import compare  # noqa: PLC0415
+    from .output.diff import compare  # noqa: PLC0415
 
     ws = _workspace(args)
     html_out = _check_output(args.html) if args.html else None
@@ -354,9 +358,9 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     for note in cmp.notes:
         _say(f"note: {note}", err=True)
     if html_out is not None:
-        from . import render  # noqa: PLC0415
+        from .output import phase_map  # noqa: PLC0415
 
-        render.write_comparison_map(_map_inputs(ws, a), _map_inputs(ws, b), html_out)
+        phase_map.write_comparison_map(_map_inputs(ws, a), _map_inputs(ws, b), html_out)
         _say(f"wrote {html_out}", err=True)
     if args.json:
         doc = {
@@ -377,7 +381,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from . import layers, plan, tasks  # noqa: PLC0415
+    from . import layers, plan  # noqa: PLC0415
     from .run import plan_path  # noqa: PLC0415
 
     ws = _workspace(args)
@@ -393,7 +397,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     lp = plan.load(path)
     zones = layers.load("zones", ws.root)
     crossing_ids = set(layers.load("crossings", ws.root)["crossing_id"])
-    problem = tasks.compile_plan(lp, zones, crossing_ids)
+    problem = plan.compile_plan(lp, zones, crossing_ids)
     if args.plan_command == "validate":
         _say(
             f"{path}: valid - {len(problem.zones)} zones, {len(problem.tasks)} tasks, horizon {problem.horizon} months"
@@ -415,8 +419,8 @@ def _plan_output(args: argparse.Namespace) -> Path | None:
 
 
 def _solved(args: argparse.Namespace, ws: Workspace, problem: Any, out: Path | None) -> int:
-    from . import explain as ex  # noqa: PLC0415
     from . import layers, metrics, schedule  # noqa: PLC0415
+    from .schedule import explain as ex  # noqa: PLC0415
 
     budget = args.time if args.time is not None else schedule.DEFAULT_DETERMINISTIC_TIME
     sched = schedule.solve(problem, budget, progress=_progress())

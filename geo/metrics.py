@@ -7,8 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from .schedule import Schedule
-from .tasks import Problem
+from .plan import Problem
+from .schedule import Schedule, troops_by_month
 
 __all__ = [
     "crossing_ends",
@@ -17,7 +17,6 @@ __all__ = [
     "schedule_table",
     "state_table",
     "step_ends",
-    "troops_by_month",
 ]
 
 #: When each zone reaches each state or level: ``(zone, track, state) -> month``.
@@ -132,27 +131,6 @@ def state_table(problem: Problem, sched: Schedule) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
-
-
-def troops_by_month(problem: Problem, sched: Schedule) -> pd.DataFrame:
-    """Troops deployed (handovers running plus states held) and available, per month."""
-    h = problem.horizon
-    used = [0] * (h + 1)
-    for tid, t in problem.tasks.items():
-        s, e = sched.start[tid], sched.end[tid]
-        for mo in range(s, e):
-            used[mo] += t.run_troops
-        if t.hold_troops:
-            stop = sched.end[t.hold_until] if t.hold_until in sched.end else h + 1
-            for mo in range(e, min(stop, h + 1)):
-                used[mo] += t.hold_troops
-    return pd.DataFrame(
-        {
-            "month": range(h + 1),
-            "troops_deployed": used,
-            "troops_available": [problem.available(mo) for mo in range(h + 1)],
-        }
-    )
 
 
 def monthly_metrics(

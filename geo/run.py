@@ -9,10 +9,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import layers, metrics, plan, schedule, tasks
-from .plan import LoadedPlan
+from . import layers, metrics, plan, schedule
+from .plan import LoadedPlan, Problem
 from .schedule import Schedule
-from .tasks import Problem
 from .workspace import Workspace
 
 __all__ = ["PlanRun", "plan_path", "run_plan"]
@@ -64,7 +63,7 @@ def run_plan(
     path = plan_path(ws, name)
     lp = plan.load(path)
     loaded = layers.load_all(ws.root)
-    problem = tasks.compile_plan(lp, loaded["zones"], set(loaded["crossings"]["crossing_id"]))
+    problem = plan.compile_plan(lp, loaded["zones"], set(loaded["crossings"]["crossing_id"]))
     sched = schedule.solve(
         problem, budget if budget is not None else schedule.DEFAULT_DETERMINISTIC_TIME, progress=progress
     )

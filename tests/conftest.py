@@ -160,9 +160,9 @@ def write_plan(tmp_path: Path) -> Callable[[str, str], Path]:
 @pytest.fixture
 def tiny_problem(write_plan, tiny_zones):  # type: ignore[no-untyped-def]
     """The tiny plan compiled."""
-    from geo import plan, tasks
+    from geo import plan
 
-    return tasks.compile_plan(plan.load(write_plan(TINY_PLAN)), tiny_zones, {"gate-x"})
+    return plan.compile_plan(plan.load(write_plan(TINY_PLAN)), tiny_zones, {"gate-x"})
 
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -11,9 +11,10 @@ from PIL import Image
 from pypdf import PdfReader
 from test_export import ROOT, run  # noqa: F401 - the small scheduled plan, a module fixture
 
-from geo import atlas, layers, metrics, plan, schedule, style, tasks
+from geo import layers, metrics, plan, schedule
 from geo.errors import OutputError
 from geo.metrics import month_label
+from geo.output import atlas, style
 from geo.run import PlanRun
 
 
@@ -93,7 +94,7 @@ def seven(tmp_path_factory):
     p.write_text(SEVEN.format(states=", ".join(quoted), steps=steps), encoding="utf-8")
     ly = layers.load_all(ROOT)
     lp = plan.load(p)
-    problem = tasks.compile_plan(lp, ly["zones"], set(ly["crossings"]["crossing_id"]))
+    problem = plan.compile_plan(lp, ly["zones"], set(ly["crossings"]["crossing_id"]))
     sched = schedule.solve(problem, 0.5)
     return PlanRun(p, lp, ly, problem, sched, metrics.monthly_metrics(problem, sched, ly["zones"], ly["obstacles"]))
 

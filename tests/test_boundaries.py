@@ -4,7 +4,7 @@ import pytest
 import shapely
 from shapely.geometry import Point, box
 
-from geo import boundaries
+from geo.build import boundaries
 from geo.crs import METRIC_CRS, area_km2
 
 
@@ -78,7 +78,7 @@ def test_zone_inventory(built):
 
 @pytest.mark.slow
 def test_population_is_allocated_and_sums_to_pcbs(built):
-    from geo import facts
+    from geo.build import facts
 
     z = built.layers["zones"]
     pcbs = {r["governorate"]: int(r["population"]) for r in facts.read("pcbs_population")}

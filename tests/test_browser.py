@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from test_render import PAYLOADS, small_inputs
 
-from geo import layers, metrics, plan, render, schedule, tasks
+from geo import layers, metrics, plan, schedule
+from geo.output import phase_map
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -19,12 +20,12 @@ pytestmark = pytest.mark.browser
 def reference_map(tmp_path_factory):
     ly = layers.load_all(ROOT)
     lp = plan.load(ROOT / "plans" / "reference.yaml")
-    problem = tasks.compile_plan(lp, ly["zones"], set(ly["crossings"]["crossing_id"]))
+    problem = plan.compile_plan(lp, ly["zones"], set(ly["crossings"]["crossing_id"]))
     sched = schedule.solve(problem, 1.0)
     table = metrics.monthly_metrics(problem, sched, ly["zones"], ly["obstacles"])
-    inp = render.MapInputs(ly, problem, sched, table, lp.plan.meta.name, "test", "2027-01-01")
+    inp = phase_map.MapInputs(ly, problem, sched, table, lp.plan.meta.name, "test", "2027-01-01")
     path = tmp_path_factory.mktemp("map") / "reference.html"
-    render.write_phase_map(inp, path)
+    phase_map.write_phase_map(inp, path)
     return path, inp
 
 
@@ -84,7 +85,7 @@ def test_clicking_a_zone_shows_its_timeline(reference_map, open_map):
 
 def test_injection_payloads_are_inert_and_shown_as_text(tmp_path, open_map):
     inp = small_inputs(tmp_path, name=PAYLOADS[1], zone_names=PAYLOADS)
-    path = render.write_phase_map(inp, tmp_path / "evil.html")
+    path = phase_map.write_phase_map(inp, tmp_path / "evil.html")
     page, log = open_map(path)
     page.wait_for_timeout(300)
     assert log.dialogs == []
@@ -153,7 +154,7 @@ def test_obstacles_appear_when_switched_on_and_disappear_once_removed(reference_
 def test_comparison_map_drives_both_plans_offline(tmp_path, open_map):
     a = small_inputs(tmp_path / "a", name="plan A")
     b = small_inputs(tmp_path / "b", name=PAYLOADS[0], zone_names=PAYLOADS)
-    path = render.write_comparison_map(a, b, tmp_path / "cmp.html")
+    path = phase_map.write_comparison_map(a, b, tmp_path / "cmp.html")
     page, log = open_map(path, ready="window.lpCompareReady === true")
     assert log.requests == [] and log.errors == [] and log.dialogs == []
     page.locator("#lp-month").fill("20")
@@ -213,7 +214,7 @@ FOOTER_LAYOUT = """(needles) => {
 def test_bidi_controls_in_names_cannot_reorder_the_footer(tmp_path, open_map, name):
     inp = small_inputs(tmp_path, zone_names=[name])
     inp = dataclasses.replace(inp, plan_name=name)
-    page, log = open_map(render.write_phase_map(inp, tmp_path / "bidi.html"))
+    page, log = open_map(phase_map.write_phase_map(inp, tmp_path / "bidi.html"))
     assert log.errors == []
     # drawn in reading order, on one line: "plan+layers", each character of the hash, "built", the date
     order = [("plan+layers", 1), (inp.digest, len(inp.digest)), ("built", 1), (inp.built, 1)]

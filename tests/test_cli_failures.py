@@ -96,7 +96,7 @@ def test_ctrl_c_while_starting_exits_130_without_a_traceback():
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize("where", ["geo.plan.load", "geo.layers.load", "geo.tasks.compile_plan"])
+@pytest.mark.parametrize("where", ["geo.plan.load", "geo.layers.load", "geo.plan.compile_plan"])
 def test_ctrl_c_before_the_solve_is_interrupted_not_a_traceback(monkeypatch, capsys, where):
     def interrupted(*_a, **_k):
         raise KeyboardInterrupt
@@ -110,7 +110,7 @@ def test_run_solver_stops_the_search_on_an_interrupt():
     """A Ctrl-C during CP-SAT raises KeyboardInterrupt promptly and leaves no search running."""
     from ortools.sat.python import cp_model
 
-    solver = schedule._solver(10_000.0, None)
+    solver = schedule.cpsat.make_solver(10_000.0, None)
     solver.parameters.max_time_in_seconds = 60
     # a model that keeps the search busy for far longer than the test waits
 

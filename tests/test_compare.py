@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from conftest import TINY_PLAN, TINY_ZONES
 
-from geo import compare, metrics, plan, schedule, tasks
+from geo import metrics, plan, schedule
+from geo.output import diff
 from geo.run import PlanRun
 
 
@@ -15,7 +16,7 @@ def _run(tmp_path: Path, text: str, name: str) -> PlanRun:
     p = tmp_path / name
     p.write_text(text, encoding="utf-8")
     lp = plan.load(p)
-    problem = tasks.compile_plan(lp, TINY_ZONES, {"gate-x"})
+    problem = plan.compile_plan(lp, TINY_ZONES, {"gate-x"})
     s = schedule.solve(problem, 1.0)
     return PlanRun(p, lp, {}, problem, s, metrics.monthly_metrics(problem, s, TINY_ZONES))
 
@@ -26,7 +27,7 @@ ONE_ZONE = TINY_PLAN.replace("security:\n  steps:", "zones:\n  use: [north]\nsec
 def test_a_longer_handover_shifts_every_later_step_by_its_length(tmp_path):
     a = _run(tmp_path, ONE_ZONE, "a.yaml")
     b = _run(tmp_path, ONE_ZONE.replace("      duration: 2\n", "      duration: 3\n", 1), "b.yaml")
-    cmp = compare.compare(a, b)
+    cmp = diff.compare(a, b)
     s = cmp.shifts.set_index(["zone", "track", "state"])
     # A: international ends at 2, palestinian at 2 + 3 + 1 = 6; B: one month later each
     assert (
@@ -47,7 +48,7 @@ def test_a_longer_handover_shifts_every_later_step_by_its_length(tmp_path):
 def test_plans_of_different_zones_and_horizons(tmp_path):
     a = _run(tmp_path, ONE_ZONE, "a.yaml")
     b = _run(tmp_path, TINY_PLAN.replace("horizon: 60", "horizon: 80"), "b.yaml")
-    cmp = compare.compare(a, b)
+    cmp = diff.compare(a, b)
     only_b = cmp.shifts[cmp.shifts["zone"] == "south"]
     assert only_b["month_a"].isna().all() and only_b["shift"].isna().all()
     assert len(cmp.metrics) == 81
@@ -94,9 +95,9 @@ SEVEN = (
 
 def test_default_ladders_compare_the_key_metrics(tmp_path):
     a = _run(tmp_path, ONE_ZONE, "a.yaml")
-    cmp = compare.compare(a, a)
-    assert compare.key_metrics(a.problem) == compare.KEY_METRICS
-    expected = [f"{c}_{side}" for c in compare.KEY_METRICS for side in ("a", "b", "delta")]
+    cmp = diff.compare(a, a)
+    assert diff.key_metrics(a.problem) == diff.KEY_METRICS
+    expected = [f"{c}_{side}" for c in diff.KEY_METRICS for side in ("a", "b", "delta")]
     assert list(cmp.metrics.columns) == ["month", *expected]
     assert cmp.notes == []
     assert (cmp.shifts["shift"] == 0).all()
@@ -114,8 +115,8 @@ def test_default_ladders_compare_the_key_metrics(tmp_path):
 def test_plans_with_their_own_ladders_compare(tmp_path, text, first, last, levels):
     a = _run(tmp_path, text, "a.yaml")
     b = _run(tmp_path, text.replace("duration: 1}", "duration: 2}"), "b.yaml")
-    cmp = compare.compare(a, b)
-    wanted = compare.key_metrics(a.problem)
+    cmp = diff.compare(a, b)
+    wanted = diff.key_metrics(a.problem)
     assert wanted[:2] == (f"area_pct_{first}", f"area_pct_{last}")
     assert all(f"population_{lv}" in wanted for lv in levels)
     assert [c[: -len("_delta")] for c in cmp.metrics.columns if c.endswith("_delta")] == list(wanted)
@@ -134,7 +135,7 @@ def test_plans_with_their_own_ladders_compare(tmp_path, text, first, last, level
 def test_plans_with_different_ladders_compare_what_they_share_and_say_so(tmp_path):
     a = _run(tmp_path, TINY_PLAN, "a.yaml")
     b = _run(tmp_path, renamed(TINY_PLAN, SECURITY_NAMES, {"residence": "settle"}), "b.yaml")
-    cmp = compare.compare(a, b)
+    cmp = diff.compare(a, b)
     deltas = [c[: -len("_delta")] for c in cmp.metrics.columns if c.endswith("_delta")]
     assert deltas == ["population_free_movement", "obstacles_removed", "troops_deployed"]
     notes = " ".join(cmp.notes)
@@ -153,7 +154,7 @@ def test_plans_with_different_ladders_compare_what_they_share_and_say_so(tmp_pat
 def test_asked_for_metrics_that_a_plan_lacks_are_named_not_a_crash(tmp_path):
     a = _run(tmp_path, TINY_PLAN, "a.yaml")
     b = _run(tmp_path, SEVEN, "b.yaml")
-    cmp = compare.compare(a, b, columns=("area_pct_idf", "area_pct_s3", "no_such_metric", "date", "crossings_open"))
+    cmp = diff.compare(a, b, columns=("area_pct_idf", "area_pct_s3", "no_such_metric", "date", "crossings_open"))
     assert [c for c in cmp.metrics.columns if c.endswith("_delta")] == ["crossings_open_delta"]
     notes = " ".join(cmp.notes)
     assert "only plan A has them: area_pct_idf" in notes and "only plan B has them: area_pct_s3" in notes
@@ -169,7 +170,7 @@ def test_zone_ids_holding_a_slash_are_compared(style):
         p, s = id_problem(style, crossing)
         loaded = SimpleNamespace(plan=SimpleNamespace(meta=SimpleNamespace(name=f"crossing {crossing}")))
         runs.append(PlanRun(Path("p.yaml"), loaded, {}, p, s, metrics.monthly_metrics(p, s, ID_ZONE_TABLE)))
-    cmp = compare.compare(*runs)
+    cmp = diff.compare(*runs)
     assert set(cmp.shifts["zone"]) == set(ID_ZONES)
     assert len(cmp.shifts) == len(ID_ZONES) * 6
     assert (cmp.shifts["shift"] == 0).all()

@@ -3,8 +3,8 @@ import pytest
 import shapely
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
-from geo import encode
 from geo.errors import LayerError
+from geo.output import encode
 
 
 def test_round_trip_of_every_geometry_type():

@@ -1,7 +1,8 @@
 import pytest
 
-from geo import explain, schedule
+from geo import schedule
 from geo.errors import UsageError
+from geo.schedule import explain
 
 
 def test_critical_path_slack_and_binding_periods(solved):

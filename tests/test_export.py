@@ -19,8 +19,9 @@ import pytest
 from shapely.geometry import Point, box
 from test_render import SMALL_PLAN
 
-from geo import export, files, layers, metrics, plan, schedule, tasks
+from geo import files, layers, metrics, plan, schedule
 from geo.errors import OutputError, UsageError
+from geo.output import export
 from geo.run import PlanRun
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +39,7 @@ def run(tmp_path_factory):
     z.loc[z["zone_id"] == "jenin-a", "name"] = '=HYPERLINK("http://x") <b>&'
     ly = {**ly, "zones": z}
     lp = plan.load(p)
-    problem = tasks.compile_plan(lp, ly["zones"], set(ly["crossings"]["crossing_id"]))
+    problem = plan.compile_plan(lp, ly["zones"], set(ly["crossings"]["crossing_id"]))
     sched = schedule.solve(problem, 0.5)
     return PlanRun(p, lp, ly, problem, sched, metrics.monthly_metrics(problem, sched, ly["zones"], ly["obstacles"]))
 

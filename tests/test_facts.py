@@ -1,6 +1,6 @@
 import pytest
 
-from geo import facts
+from geo.build import facts
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ import pytest
 from conftest import TINY_ZONES
 
 from geo import metrics, schedule
+from geo.plan import Problem, Task
 from geo.schedule import Schedule
-from geo.tasks import Problem, Task
 
 
 def test_month_label():
@@ -58,11 +58,11 @@ def test_metric_invariants(solved):
 def test_reference_plan_metrics_sum_to_the_layers():
     from pathlib import Path
 
-    from geo import layers, plan, tasks
+    from geo import layers, plan
 
     root = Path(__file__).resolve().parent.parent
     zones = layers.load("zones", root)
-    problem = tasks.compile_plan(
+    problem = plan.compile_plan(
         plan.load(root / "plans" / "reference.yaml"), zones, set(layers.load("crossings", root)["crossing_id"])
     )
     s = schedule.solve(problem, 1.0)

@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 from conftest import TINY_PLAN
 
-from geo import plan, tasks, yamlio
+from geo import plan
 from geo.errors import PlanError, PlanIssue
+from geo.plan import yamlio
 
 #: Longest any rejection here may take; a hang guard (each takes milliseconds), generous for a busy machine.
 SECONDS = 10.0
@@ -115,7 +116,7 @@ def test_a_repeated_name_is_an_error_at_the_repeat(write_plan, text, marker, nth
 
 def test_overlapping_groups_serve_each_zone_once(write_plan, tiny_zones):
     text = _with_zones("  groups:\n    west: [north, centre]\n").replace("serves: [all]", "serves: [west, north, all]")
-    problem = tasks.compile_plan(plan.load(write_plan(text)), tiny_zones, {"gate-x"})
+    problem = plan.compile_plan(plan.load(write_plan(text)), tiny_zones, {"gate-x"})
     assert problem.crossing_serves == {"gate-x": ["north", "centre", "south"]}
     assert problem.zones == ["north", "centre", "south"]
 
@@ -518,7 +519,7 @@ def test_a_flood_of_unknown_zones_is_cut_short(write_plan, tiny_zones, count):
     text = _with_zones("  use: [" + ", ".join(f"zone{i}" for i in range(count)) + "]\n")
     lp = plan.load(write_plan(text))
     with deadline(), pytest.raises(PlanError) as exc:
-        tasks.compile_plan(lp, tiny_zones, {"gate-x"})
+        plan.compile_plan(lp, tiny_zones, {"gate-x"})
     issues = exc.value.issues
     assert len(issues) == plan.MAX_ISSUES + 1
     assert [i.message for i in issues[:2]] == ["unknown zone 'zone0'", "unknown zone 'zone1'"]

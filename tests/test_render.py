@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from geo import layers, metrics, plan, render, schedule, tasks
+from geo import layers, metrics, plan, schedule
+from geo.output import phase_map
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,30 +48,30 @@ def small_inputs(tmp_path: Path, name: str = "small plan", zone_names: list[str]
         s.loc[s.index[0], "name"] = zone_names[0]
         ly["settlements"] = s
     lp = plan.load(p)
-    problem = tasks.compile_plan(lp, ly["zones"], set(ly["crossings"]["crossing_id"]))
+    problem = plan.compile_plan(lp, ly["zones"], set(ly["crossings"]["crossing_id"]))
     sched = schedule.solve(problem, 0.5)
     table = metrics.monthly_metrics(problem, sched, ly["zones"], ly["obstacles"])
-    return render.MapInputs(ly, problem, sched, table, lp.plan.meta.name, "0123456789ab", "2027-01-01")
+    return phase_map.MapInputs(ly, problem, sched, table, lp.plan.meta.name, "0123456789ab", "2027-01-01")
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_escape_text_leaves_no_active_characters(payload):
-    out = render.escape_text(payload)
+    out = phase_map.escape_text(payload)
     assert not set(out) & set("<>`$\\\"'")
 
 
 def test_payload_json_cannot_close_its_script_element():
     data = {"names": PAYLOADS, "n": [1, None]}
-    text = render.payload_json(data)
+    text = phase_map.payload_json(data)
     assert "<" not in text and ">" not in text and "&" not in text
     assert json.loads(text) == data
     with pytest.raises(ValueError, match="JSON compliant"):
-        render.payload_json({"x": float("nan")})
+        phase_map.payload_json({"x": float("nan")})
 
 
 def test_payload_carries_state_as_step_months_not_copies(tmp_path):
     inp = small_inputs(tmp_path)
-    data = render.build_payload(inp)
+    data = phase_map.build_payload(inp)
     z = data["zones"]
     assert z["id"] == ["jenin-a", "jenin-c", "old-city", "gaza-city"]
     assert len(z["sec"]) == 4 and all(len(x) == 2 for x in z["sec"])
@@ -90,8 +91,8 @@ def test_payload_carries_state_as_step_months_not_copies(tmp_path):
 
 def test_html_is_self_contained_deterministic_and_inert(tmp_path):
     inp = small_inputs(tmp_path, name=PAYLOADS[1], zone_names=PAYLOADS)
-    a = render.write_phase_map(inp, tmp_path / "a.html").read_text(encoding="utf-8")
-    b = render.write_phase_map(inp, tmp_path / "b.html").read_text(encoding="utf-8")
+    a = phase_map.write_phase_map(inp, tmp_path / "a.html").read_text(encoding="utf-8")
+    b = phase_map.write_phase_map(inp, tmp_path / "b.html").read_text(encoding="utf-8")
     assert a == b
     assert not re.search(r"<script[^>]+src=", a)
     assert not re.search(r"<link[^>]+href=\"https?:", a)
@@ -106,7 +107,7 @@ def test_html_is_self_contained_deterministic_and_inert(tmp_path):
 
 
 def test_cdn_option_links_leaflet_with_integrity(tmp_path):
-    html = render.phase_map(small_inputs(tmp_path), cdn=True).get_root().render()
+    html = phase_map.phase_map(small_inputs(tmp_path), cdn=True).get_root().render()
     assert re.search(
         r'<script src="https://cdn\.jsdelivr\.net/npm/leaflet@1\.9\.3/dist/leaflet\.js" '
         r'integrity="sha384-[A-Za-z0-9+/=]{64}" crossorigin="anonymous">',
@@ -116,14 +117,14 @@ def test_cdn_option_links_leaflet_with_integrity(tmp_path):
 
 def test_build_date_honours_source_date_epoch(monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
-    assert render.build_date() == "2027-01-15"
+    assert phase_map.build_date() == "2027-01-15"
 
 
 def test_digest_changes_with_any_input(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     a.write_text("x")
     b.write_text("y")
-    d1 = render.digest([a, b])
+    d1 = phase_map.digest([a, b])
     b.write_text("z")
-    assert render.digest([a, b]) != d1
+    assert phase_map.digest([a, b]) != d1
     assert len(d1) == 12

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from test_render import small_inputs
 
-from geo import render
+from geo.output import phase_map
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,30 +106,30 @@ ALL_TEXTS = JINJA_EXPRESSIONS + JINJA_STATEMENTS + JINJA_COMMENTS + JINJA_RAW + 
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> render.MapInputs:
+def base(tmp_path_factory: pytest.TempPathFactory) -> phase_map.MapInputs:
     """A small solved plan; each test changes only texts, so nothing is solved twice."""
     return small_inputs(tmp_path_factory.mktemp("base"))
 
 
 @pytest.fixture(scope="module")
-def plain_page(base: render.MapInputs) -> str:
+def plain_page(base: phase_map.MapInputs) -> str:
     """The page of ``base`` with ordinary text in every place the tests put theirs."""
     return render_page(with_text(base, "plain text"))
 
 
 @pytest.fixture(scope="module")
-def plain_comparison(base: render.MapInputs) -> str:
+def plain_comparison(base: phase_map.MapInputs) -> str:
     """The comparison of ``base`` with itself, ordinary text in plan B."""
-    return render.comparison_html(base, with_text(base, "plain text"))
+    return phase_map.comparison_html(base, with_text(base, "plain text"))
 
 
-def _row(inp: render.MapInputs, where: str) -> int:
+def _row(inp: phase_map.MapInputs, where: str) -> int:
     layer, col, key = PLACES[where]
     ids = list(inp.layers[layer][col])
     return 0 if key is None else ids.index(key)
 
 
-def with_text(inp: render.MapInputs, text: str, where: str | tuple[str, ...] = tuple(PLACES)) -> render.MapInputs:
+def with_text(inp: phase_map.MapInputs, text: str, where: str | tuple[str, ...] = tuple(PLACES)) -> phase_map.MapInputs:
     """``inp`` with ``text`` as the plan's name and/or as the name of one feature of each layer named."""
     for place in (where,) if isinstance(where, str) else where:
         if PLACES[place] is None:
@@ -155,7 +155,7 @@ def title_of(page: str) -> str:
     return html.unescape(found[0])
 
 
-def shown(page: str, inp: render.MapInputs, where: str) -> str:
+def shown(page: str, inp: phase_map.MapInputs, where: str) -> str:
     """The text the page's payload carries for ``where``."""
     data = payload_of(page)
     if PLACES[where] is None:
@@ -166,18 +166,20 @@ def shown(page: str, inp: render.MapInputs, where: str) -> str:
     return data[key]["props"][_row(inp, where)][0]
 
 
-def render_page(inp: render.MapInputs) -> str:
-    return render.phase_map(inp).get_root().render()
+def render_page(inp: phase_map.MapInputs) -> str:
+    return phase_map.phase_map(inp).get_root().render()
 
 
-def assert_literal(page: str, inp: render.MapInputs, text: str, where: str | tuple[str, ...] = tuple(PLACES)) -> None:
+def assert_literal(
+    page: str, inp: phase_map.MapInputs, text: str, where: str | tuple[str, ...] = tuple(PLACES)
+) -> None:
     """The page carries ``text`` as written in every place it was put, and its title is the plan's name."""
     places = (where,) if isinstance(where, str) else where
     assert {p: shown(page, inp, p) for p in places} == dict.fromkeys(places, text)
     assert title_of(page) == f"{inp.plan_name} - landplan"
 
 
-def _check_map(base: render.MapInputs, text: str) -> None:
+def _check_map(base: phase_map.MapInputs, text: str) -> None:
     inp = with_text(base, text)
     assert inp.plan_name == text
     assert_literal(render_page(inp), inp, text)
@@ -236,7 +238,7 @@ class TestComparisonKeepsTemplateAndFormatSyntaxAsText:
     @pytest.mark.parametrize("text", list(dict.fromkeys(ALL_TEXTS[::2] + FORMAT_BRACES + SLOT_MARKERS)))
     def test_texts(self, base, text):
         b = with_text(base, text)
-        page = render.comparison_html(base, b)
+        page = phase_map.comparison_html(base, b)
         frames = _frames(page)
         assert len(frames) == 2
         assert_literal(frames[1], b, text)
@@ -247,7 +249,7 @@ class TestComparisonKeepsTemplateAndFormatSyntaxAsText:
 
     @pytest.mark.parametrize(("text", "result"), EVALUATES)
     def test_nothing_is_evaluated(self, base, plain_comparison, text, result):
-        page = html.unescape(render.comparison_html(base, with_text(base, text)))
+        page = html.unescape(phase_map.comparison_html(base, with_text(base, text)))
         assert page.count(result) == html.unescape(plain_comparison).count(result)
 
 
@@ -258,7 +260,7 @@ def test_code_in_names_does_not_run(base, tmp_path, canary, where):
     text = canary.format(path=target)
     inp = with_text(base, text, where)
     page = render_page(inp)
-    compared = render.comparison_html(inp, base)
+    compared = phase_map.comparison_html(inp, base)
     assert not target.exists()
     assert_literal(page, inp, text, where)
     assert_literal(_frames(compared)[0], inp, text, where)
@@ -269,7 +271,7 @@ def test_code_in_a_plan_file_does_not_run_on_the_way_to_the_file(tmp_path, canar
     target = tmp_path / "ran"
     text = canary.format(path=target)
     inp = small_inputs(tmp_path / "plan", name=text)
-    page = render.write_phase_map(inp, tmp_path / "map.html").read_bytes().decode("utf-8")
+    page = phase_map.write_phase_map(inp, tmp_path / "map.html").read_bytes().decode("utf-8")
     assert not target.exists()
     assert inp.plan_name == text
     assert_literal(page, inp, text, "plan")
@@ -277,14 +279,14 @@ def test_code_in_a_plan_file_does_not_run_on_the_way_to_the_file(tmp_path, canar
 
 def test_two_builds_with_template_text_are_identical(base, tmp_path):
     inp = with_text(with_text(base, "{{7*7}} {# c #}", "plan"), "{% raw %}", ("zone", "crossing"))
-    a = render.write_phase_map(inp, tmp_path / "a.html").read_bytes()
-    b = render.write_phase_map(inp, tmp_path / "b.html").read_bytes()
+    a = phase_map.write_phase_map(inp, tmp_path / "a.html").read_bytes()
+    b = phase_map.write_phase_map(inp, tmp_path / "b.html").read_bytes()
     assert a == b
 
 
 def test_every_rendering_path_fills_the_page(base, tmp_path):
     inp = with_text(base, "{{ 'LP' ~ 'SAVE' }}", "plan")
-    render.phase_map(inp).save(str(tmp_path / "saved.html"))
+    phase_map.phase_map(inp).save(str(tmp_path / "saved.html"))
     saved = (tmp_path / "saved.html").read_bytes().decode("utf-8")
     assert saved == render_page(inp)
     assert "landplan-slot" not in saved
@@ -301,7 +303,7 @@ def test_every_rendering_path_fills_the_page(base, tmp_path):
     ],
 )
 def test_payload_json_escapes_braces_inside_strings(value):
-    text = render.payload_json(value)
+    text = phase_map.payload_json(value)
     assert json.loads(text) == value
     assert (
         text.count("{") == text.count("}") == json.dumps(value).count("{") - sum(s.count("{") for s in _strings(value))
@@ -320,7 +322,7 @@ def _strings(value: object) -> list[str]:
 
 @pytest.mark.parametrize("text", [*ALL_TEXTS, "${x}", "`x`", "\\", "<b>"])
 def test_escape_text_leaves_no_template_or_script_syntax(text):
-    out = render.escape_text(text)
+    out = phase_map.escape_text(text)
     assert not set(out) & set("{}<>`$\\\"'")
     assert html.unescape(out) == text
 
@@ -347,7 +349,7 @@ def _is_fixed(node: ast.expr) -> bool:
 
 
 def test_render_module_builds_templates_from_fixed_text_only():
-    tree = ast.parse((ROOT / "geo" / "render.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "geo" / "output" / "phase_map.py").read_text(encoding="utf-8"))
     sources = _template_sources(tree)
     assert sources, "the module builds its templates with Template(...)"
     loose = [ast.unparse(s) for s in sources if not _is_fixed(s)]
@@ -362,15 +364,15 @@ def test_render_module_builds_templates_from_fixed_text_only():
 @pytest.mark.parametrize("control", BIDI_CONTROLS)
 def test_plain_text_removes_bidi_controls_and_keeps_marks(control):
     text = f"{control}evil{control} name {''.join(BIDI_MARKS)}{control}"
-    assert render.plain_text(text) == "evil name " + "".join(BIDI_MARKS)
-    assert control not in render.escape_text(text)
-    assert render.plain_text(None) == ""
+    assert phase_map.plain_text(text) == "evil name " + "".join(BIDI_MARKS)
+    assert control not in phase_map.escape_text(text)
+    assert phase_map.plain_text(None) == ""
 
 
 @pytest.mark.parametrize("control", BIDI_CONTROLS)
 def test_payload_json_removes_bidi_controls_everywhere(control):
     value = {f"k{control}": [f"{control}a", {"b": f"b{control}"}], "n": 1}
-    text = render.payload_json(value)
+    text = phase_map.payload_json(value)
     assert control not in text and f"\\u{ord(control):04x}" not in text.lower()
     assert json.loads(text) == {"k": ["a", {"b": "b"}], "n": 1}
 
@@ -387,7 +389,7 @@ def test_pages_carry_no_bidi_controls(base, control):
     assert _bidi_escapes(page) == []
     assert {p: shown(page, inp, p) for p in PLACES} == dict.fromkeys(PLACES, "reversed name")
     assert title_of(page) == "reversed name - landplan"
-    compared = render.comparison_html(base, inp)
+    compared = phase_map.comparison_html(base, inp)
     assert _bidi_escapes(compared) == []
     assert _bidi_escapes(html.unescape(compared)) == []
 
@@ -399,6 +401,6 @@ def test_bidi_marks_are_kept_as_data(base):
 
 
 def test_comparison_names_are_isolated(base):
-    page = render.comparison_html(base, with_text(base, "\u202eB", "plan"))
+    page = phase_map.comparison_html(base, with_text(base, "\u202eB", "plan"))
     assert re.findall(r'<span class="lp-name" dir="auto">(.*?)</span>', page) == [base.plan_name, "B"]
     assert re.search(r"\.lp-name \{ unicode-bidi: isolate; \}", page)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from conftest import TINY_PLAN
 
-from geo import layers, plan, schedule, tasks
+from geo import layers, plan, schedule
 from geo.errors import PlanError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +48,7 @@ def test_check_schedule_catches_violations(tiny_problem):
 
 def test_population_weighted_objective_serves_the_most_people_first(write_plan, tiny_zones):
     text = TINY_PLAN.replace("  minimize: completion", "  minimize: population_weighted_time\n  level: free_movement")
-    p = tasks.compile_plan(plan.load(write_plan(text)), tiny_zones, {"gate-x"})
+    p = plan.compile_plan(plan.load(write_plan(text)), tiny_zones, {"gate-x"})
     s = schedule.solve(p, 1.0)
     assert s.start["centre/security/international"] == 0  # 40,000 people
     assert s.start["north/security/international"] == 4  # 10,000 people: last
@@ -66,7 +66,7 @@ def test_infeasible_plan_is_explained_with_its_lines(write_plan, tiny_zones):
         "      troops: 100          # each handover needs 100 troops",
         "      troops: 100          # each handover needs 100 troops\n      latest: 4",
     )
-    p = tasks.compile_plan(plan.load(write_plan(text)), tiny_zones, {"gate-x"})
+    p = plan.compile_plan(plan.load(write_plan(text)), tiny_zones, {"gate-x"})
     with pytest.raises(PlanError) as exc:
         schedule.solve(p, 1.0)
     issues = exc.value.issues
@@ -83,7 +83,7 @@ def test_infeasible_plan_is_explained_with_its_lines(write_plan, tiny_zones):
 def reference():
     lp = plan.load(ROOT / "plans" / "reference.yaml")
     zones = layers.load("zones", ROOT)
-    problem = tasks.compile_plan(lp, zones, set(layers.load("crossings", ROOT)["crossing_id"]))
+    problem = plan.compile_plan(lp, zones, set(layers.load("crossings", ROOT)["crossing_id"]))
     return problem, schedule.solve(problem, 1.0)
 
 
@@ -115,7 +115,7 @@ def test_reference_schedule_is_deterministic(reference):
 )
 def test_comparison_plans_keep_their_timelines(name, withdrawal, jordan_valley):
     lp = plan.load(ROOT / "plans" / f"{name}.yaml")
-    problem = tasks.compile_plan(lp, layers.load("zones", ROOT), set(layers.load("crossings", ROOT)["crossing_id"]))
+    problem = plan.compile_plan(lp, layers.load("zones", ROOT), set(layers.load("crossings", ROOT)["crossing_id"]))
     s = schedule.solve(problem, 1.0)
     assert schedule.check_schedule(problem, s) == []
     jv = {"jericho-a", "jericho-b", "jericho-c", "tubas-c"}

@@ -2,7 +2,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from geo import settlements
+from geo.build import settlements
 from geo.crs import METRIC_CRS
 
 

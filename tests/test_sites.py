@@ -2,7 +2,7 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point
 
-from geo import sites
+from geo.build import sites
 from geo.crs import METRIC_CRS
 
 pytestmark = pytest.mark.slow
@@ -59,7 +59,7 @@ def test_obstacles_are_the_full_survey_decoded(built):
 def test_unknown_closure_type_code_stops_the_build(source_copy):
     import json
 
-    from geo import boundaries, sources
+    from geo.build import boundaries, sources
     from geo.errors import SourceError
 
     p = source_copy("ocha-opt/closure_points_2025.geojson")

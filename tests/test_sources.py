@@ -8,7 +8,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from geo import sources
+from geo.build import sources
 from geo.errors import SourceError
 
 

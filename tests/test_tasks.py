@@ -3,12 +3,12 @@
 import pytest
 from conftest import TINY_PLAN
 
-from geo import plan, tasks
+from geo import plan
 from geo.errors import PlanError
 
 
 def _compile(write_plan, zones, text):
-    return tasks.compile_plan(plan.load(write_plan(text)), zones, {"gate-x", "gate-y"})
+    return plan.compile_plan(plan.load(write_plan(text)), zones, {"gate-x", "gate-y"})
 
 
 def _issues(write_plan, zones, text):

@@ -81,5 +81,6 @@ def test_the_wheel_ships_layers_and_plans(tmp_path: Path):
         assert f"geo/_workspace/layers/{layer}.geojson" in names
     assert "geo/_workspace/layers/SOURCES.md" in names
     assert "geo/_workspace/plans/README.md" in names
-    assert "geo/data/crossings.csv" in names
+    assert "geo/build/data/crossings.csv" in names
+    assert "geo/output/static/landplan.js" in names
     assert "geo/py.typed" in names

@@ -2,8 +2,8 @@
 
 import pytest
 
-from geo import yamlio
 from geo.errors import PlanError
+from geo.plan import yamlio
 
 
 def _err(write_plan, text):

@@ -52,14 +52,14 @@ import pandas as pd
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
+from ..errors import LandplanError
+from ..files import atomic_write
+from ..metrics import month_label
+from ..plan import Problem
+from ..schedule import Schedule
+from ..schema import SCHEMAS
 from .encode import encode_geometries
-from .errors import LandplanError
-from .files import atomic_write
-from .metrics import month_label
-from .schedule import Schedule
-from .schema import SCHEMAS
 from .style import ATTRIBUTION, level_colors, state_colors
-from .tasks import Problem
 
 __all__ = [
     "MapInputs",
@@ -394,7 +394,7 @@ class _JsLayer(folium.map.Layer):
 
 
 def _static(name: str) -> str:
-    return (resources.files("geo") / "static" / name).read_text(encoding="utf-8")
+    return (resources.files("geo.output") / "static" / name).read_text(encoding="utf-8")
 
 
 def _leaflet(page: _Page, cdn: bool) -> None:

@@ -12,8 +12,8 @@ from shapely.geometry import MultiPoint, Point
 
 from . import facts
 from .boundaries import old_city_polygon, slug
-from .crs import METRIC_CRS, STORE_CRS, area_km2
-from .errors import SourceError
+from ..crs import METRIC_CRS, STORE_CRS, area_km2
+from ..errors import SourceError
 
 __all__ = ["CLOSURE_TYPES", "GREENLINE_KM", "assign_zones", "build_crossings", "build_jerusalem", "build_obstacles"]
 

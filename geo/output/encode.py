@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-from .errors import LayerError
+from ..errors import LayerError
 
 __all__ = ["SCALE", "Encoded", "decode", "encode_geometries"]
 

@@ -36,7 +36,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import PlanError, PlanIssue
+from ..errors import PlanError, PlanIssue
 from .yamlio import Document, char_name
 from .yamlio import load as load_yaml
 

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from .errors import PlanError, PlanIssue, UsageError
-from .metrics import troops_by_month
-from .schedule import Schedule, _build, _solver, run_solver
-from .tasks import Problem
+from ..errors import PlanError, PlanIssue, UsageError
+from ..plan import Problem
+from .cpsat import make_solver, run_solver
+from .model import build_model
+from .result import Schedule
+from .verify import troops_by_month
 
 __all__ = ["Explanation", "Period", "explain", "resolve_task", "what_if"]
 
@@ -147,7 +149,7 @@ def what_if(
         raise UsageError(
             f"a delay of {months} months is outside 0..{problem.horizon} (the plan's horizon); give a smaller delay"
         )
-    b = _build(problem, with_lits=False)
+    b = build_model(problem, with_lits=False)
     m = b.model
     m.add(b.start[tid] >= sched.start[tid] + months)
     shifts = []
@@ -158,7 +160,7 @@ def what_if(
         shifts.append(d)
         m.add_hint(v, sched.start[k])
     m.minimize(sum(shifts))
-    solver = _solver(deterministic_time, None)
+    solver = make_solver(deterministic_time, None)
     status = run_solver(solver, m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         t = problem.tasks[tid]

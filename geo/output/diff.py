@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .metrics import month_label, step_ends
-from .run import PlanRun
-from .tasks import Problem
+from ..metrics import month_label, step_ends
+from ..plan import Problem
+from ..run import PlanRun
 
 __all__ = ["KEY_METRICS", "Comparison", "compare", "key_metrics"]
 

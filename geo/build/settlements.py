@@ -22,8 +22,8 @@ from shapely.geometry.base import BaseGeometry
 
 from . import facts
 from .boundaries import slug
-from .crs import METRIC_CRS, STORE_CRS
-from .errors import SourceError
+from ..crs import METRIC_CRS, STORE_CRS
+from ..errors import SourceError
 from .sites import assign_zones
 
 __all__ = ["BLOC_CORES", "BLOC_RADIUS_KM", "MatchReport", "build_settlements", "match", "normalise", "settlers_by_zone"]

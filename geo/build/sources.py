@@ -20,8 +20,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from .crs import METRIC_CRS, STORE_CRS, transformer
-from .errors import SourceError
+from ..crs import METRIC_CRS, STORE_CRS, transformer
+from ..errors import SourceError
 
 __all__ = ["REGION_BOUNDS", "SOURCES", "SourceSpec", "default_source_dir", "read", "read_all"]
 

@@ -24,5 +24,5 @@ def read(name: str) -> list[dict[str, str]]:
     list of dict
         One dict per row, values as strings (empty string for a blank cell).
     """
-    text = (resources.files("geo") / "data" / f"{name}.csv").read_text(encoding="utf-8")
+    text = (resources.files("geo.build") / "data" / f"{name}.csv").read_text(encoding="utf-8")
     return list(csv.DictReader(text.splitlines()))

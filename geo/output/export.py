@@ -20,10 +20,10 @@ import pandas as pd
 import pyogrio
 import pyogrio.errors
 
-from .errors import OutputError, UsageError
-from .files import atomic_write, check_output, csv_bytes, guard_csv, replace_folder, staged_file, writing
-from .metrics import crossing_ends, month_label, schedule_table, state_table, step_ends
-from .run import PlanRun
+from ..errors import OutputError, UsageError
+from ..files import atomic_write, check_output, csv_bytes, guard_csv, replace_folder, staged_file, writing
+from ..metrics import crossing_ends, month_label, schedule_table, state_table, step_ends
+from ..run import PlanRun
 from .style import ATTRIBUTION
 
 __all__ = [

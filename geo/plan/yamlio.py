@@ -41,8 +41,8 @@ from ruamel.yaml.events import (
 )
 from ruamel.yaml.reader import ReaderError
 
-from .errors import PlanError, PlanIssue
-from .files import atomic_write
+from ..errors import PlanError, PlanIssue
+from ..files import atomic_write
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "MAX_NUMBER_CHARS", "Document", "char_name", "load", "save_value"]
 

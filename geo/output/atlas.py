@@ -30,10 +30,10 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.text import Text
 
-from .crs import METRIC_CRS
-from .files import atomic_write, check_output, staged_folder, write_new
-from .metrics import crossing_ends, month_label, step_ends
-from .run import PlanRun
+from ..crs import METRIC_CRS
+from ..files import atomic_write, check_output, staged_folder, write_new
+from ..metrics import crossing_ends, month_label, step_ends
+from ..run import PlanRun
 from .style import ATTRIBUTION, state_colors
 
 __all__ = ["MAX_PAGES", "check_destination", "milestones", "pages_folder", "plain_text", "write_atlas"]

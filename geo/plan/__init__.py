@@ -1,0 +1,52 @@
+"""The planner's front half: read a plan file strictly, validate it, and compile it into a problem.
+
+``yamlio`` reads YAML with a position for every value; ``model`` is the plan format (pydantic models and the JSON
+Schema); ``compiler`` checks the plan against the layers and turns it into the tasks of a :class:`Problem`
+(``problem``), which the scheduler solves.
+"""
+
+from __future__ import annotations
+
+from .compiler import BUILTIN_GROUPS, compile_plan
+from .model import (
+    ID_PATTERN,
+    MAX_CAPACITY,
+    MAX_CONCURRENT,
+    MAX_HORIZON,
+    MAX_ISSUES,
+    MAX_RATE,
+    MAX_TROOPS,
+    SCHEMA_FILE,
+    LoadedPlan,
+    Origin,
+    Plan,
+    json_schema,
+    limit_issues,
+    load,
+    schema_text,
+)
+from .problem import Kind, Pred, Problem, Task
+
+__all__ = [
+    "BUILTIN_GROUPS",
+    "ID_PATTERN",
+    "MAX_CAPACITY",
+    "MAX_CONCURRENT",
+    "MAX_HORIZON",
+    "MAX_ISSUES",
+    "MAX_RATE",
+    "MAX_TROOPS",
+    "SCHEMA_FILE",
+    "Kind",
+    "LoadedPlan",
+    "Origin",
+    "Plan",
+    "Pred",
+    "Problem",
+    "Task",
+    "compile_plan",
+    "json_schema",
+    "limit_issues",
+    "load",
+    "schema_text",
+]

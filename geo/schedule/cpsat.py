@@ -1,0 +1,288 @@
+"""Scheduling a compiled plan with OR-Tools CP-SAT.  No I/O.
+
+Each task is an interval; preconditions are precedences with lags; windows
+bound starts and ends; the international force's troops form a cumulative
+resource whose capacity follows the plan's piecewise schedule (modelled with
+fixed blocker intervals); concurrent handovers are a second cumulative.
+
+The search runs on one worker with a fixed seed and a *deterministic* time
+limit, so the same plan gives the same schedule on every run and machine.
+An infeasible plan is explained by a minimal set of conflicting plan
+constraints, each with its ``file:line``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from ortools.sat.python import cp_model
+
+from ..errors import PlanError, PlanIssue
+from ..plan import Problem
+from .greedy import greedy
+from .model import build_model
+from .result import Schedule
+
+__all__ = [
+    "DEFAULT_DETERMINISTIC_TIME",
+    "MAX_DETERMINISTIC_TIME",
+    "explain_infeasible",
+    "make_solver",
+    "run_solver",
+    "solve",
+]
+
+log = logging.getLogger(__name__)
+
+#: Deterministic time budget (CP-SAT's machine-independent work units, roughly seconds) for each solve phase.
+DEFAULT_DETERMINISTIC_TIME = 5.0
+#: Largest budget accepted per phase; beyond it a typo (``--time 1e9``) would hang a command for days.
+MAX_DETERMINISTIC_TIME = 3600.0
+#: Share of the budget given to the second phase (pulling every task as early as possible).
+_PHASE2_SHARE = 0.4
+
+
+def make_solver(det_time: float, progress: Callable[[str], None] | None) -> cp_model.CpSolver:
+    """A deterministic solver: subsolvers interleaved on one thread, a fixed seed and a work budget."""
+    solver = cp_model.CpSolver()
+    # several subsolvers (core search, LNS, ...) interleaved on one thread: strong and deterministic
+    solver.parameters.num_workers = 8
+    solver.parameters.interleave_search = True
+    solver.parameters.interleave_batch_size = 1  # check the work limit after every chunk: stop on budget
+    solver.parameters.random_seed = 0
+    solver.parameters.max_deterministic_time = det_time
+    # Ctrl-C must abort the command, not quietly stop the search and return a worse schedule as if complete:
+    # the solver leaves SIGINT to Python and run_solver() stops the search when the interrupt arrives.
+    solver.parameters.catch_sigint_signal = False
+    if progress is not None:
+        solver.parameters.log_search_progress = True
+        solver.log_callback = progress
+    return solver
+
+
+def run_solver(solver: cp_model.CpSolver, model: cp_model.CpModel) -> cp_model.CpSolverStatus:
+    """Solve ``model``, staying interruptible: Ctrl-C stops the search and raises ``KeyboardInterrupt``.
+
+    CP-SAT runs in a worker thread (it releases the GIL), so the main thread keeps receiving signals; on an
+    interrupt the search is stopped, the worker joined and the interrupt re-raised, so no partial schedule is
+    ever returned as if it were complete.
+
+    Parameters
+    ----------
+    solver : CpSolver
+        A solver made by :func:`make_solver`.
+    model : CpModel
+        The model to solve.
+
+    Returns
+    -------
+    CpSolverStatus
+        The solver's status.
+
+    Raises
+    ------
+    KeyboardInterrupt
+        When interrupted; the search has stopped by then.
+    """
+    result: list[cp_model.CpSolverStatus] = []
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            result.append(solver.solve(model))
+        except BaseException as exc:  # handed to the caller's thread below
+            failure.append(exc)
+
+    worker = threading.Thread(target=work, name="cp-sat", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.05)
+    except KeyboardInterrupt:
+        solver.stop_search()
+        worker.join()
+        raise
+    if failure:
+        raise failure[0]
+    return result[0]
+
+
+def _invalid(problem: Problem, model: cp_model.CpModel) -> PlanError:
+    """The plan compiled into a model CP-SAT refuses (e.g. numbers past its 64-bit range)."""
+    reason = model.validate() or "the solver rejected the model"
+    origin = next(iter(problem.tasks.values())).origin if problem.tasks else problem.capacity_origin
+    return PlanError(
+        [
+            PlanIssue(
+                origin[0],
+                origin[1],
+                origin[2],
+                f"the plan gives the solver an invalid model ({reason.strip()})",
+                "keep durations, months and troop numbers within the ranges in plans/plan.schema.json",
+            )
+        ]
+    )
+
+
+def solve(
+    problem: Problem,
+    deterministic_time: float = DEFAULT_DETERMINISTIC_TIME,
+    progress: Callable[[str], None] | None = None,
+) -> Schedule:
+    """Schedule ``problem`` with CP-SAT.
+
+    The primary objective (completion, or population-weighted time to a
+    movement level) is minimised first; then, with the primary fixed at its
+    best value, the sum of start months is minimised so every task starts as
+    early as the plan allows.
+
+    Parameters
+    ----------
+    problem : Problem
+        From :func:`geo.tasks.compile_plan`.
+    deterministic_time : float, optional
+        Work budget per phase in CP-SAT deterministic time units.
+    progress : callable, optional
+        Receives CP-SAT's log lines (for a progress display).
+
+    Returns
+    -------
+    Schedule
+        ``status`` is ``"optimal"`` when the primary objective was proven optimal, else ``"feasible"``.
+
+    Raises
+    ------
+    PlanError
+        When the plan is infeasible: the issues are a minimal set of conflicting constraints.
+    """
+    t0 = time.perf_counter()
+    log.info("solving %d tasks (budget %g per phase)", len(problem.tasks), deterministic_time)
+    b = build_model(problem, with_lits=False)
+    b.model.minimize(b.primary)
+    try:
+        hint = greedy(problem)
+    except PlanError:
+        hint = None
+    if hint is not None:
+        for tid, v in b.start.items():
+            b.model.add_hint(v, hint.start[tid])
+    solver = make_solver(deterministic_time, progress)
+    status = run_solver(solver, b.model)
+    if status == cp_model.MODEL_INVALID:
+        raise _invalid(problem, b.model)
+    if status == cp_model.INFEASIBLE:
+        raise PlanError(explain_infeasible(problem, deterministic_time))
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise PlanError(
+            [
+                PlanIssue(
+                    problem.tasks[next(iter(problem.tasks))].origin[0],
+                    1,
+                    1,
+                    "the solver found no schedule within its time budget",
+                    "raise the time budget (--time) or simplify the plan",
+                )
+            ]
+        )
+    optimal = status == cp_model.OPTIMAL
+    best = int(solver.objective_value)
+    bound = int(solver.best_objective_bound)
+    det = solver.deterministic_time
+    # phase 2: everything as early as possible with the primary objective held
+    b.model.add(b.primary <= best)
+    b.model.clear_hints()  # type: ignore[no-untyped-call]
+    for v in b.start.values():
+        b.model.add_hint(v, solver.value(v))
+    b.model.minimize(sum(b.start.values()))
+    solver2 = make_solver(deterministic_time * _PHASE2_SHARE, progress)
+    status2 = run_solver(solver2, b.model)
+    chosen = solver2 if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE) else solver
+    det += solver2.deterministic_time
+    start = {tid: int(chosen.value(v)) for tid, v in b.start.items()}
+    end = {tid: int(chosen.value(v)) for tid, v in b.end.items()}
+    sched = Schedule(
+        "optimal" if optimal else "feasible",
+        best,
+        bound,
+        start,
+        end,
+        wall_seconds=time.perf_counter() - t0,
+        deterministic_time=det,
+        extra={"phase2_optimal": int(status2 == cp_model.OPTIMAL)},
+    )
+    log.info(
+        "scheduled %d tasks: %s, objective %d (bound %d), %.1fs",
+        len(start),
+        sched.status,
+        best,
+        bound,
+        sched.wall_seconds,
+    )
+    return sched
+
+
+def explain_infeasible(problem: Problem, deterministic_time: float = DEFAULT_DETERMINISTIC_TIME) -> list[PlanIssue]:
+    """The smallest set found of plan constraints that cannot hold together.
+
+    Every plan constraint gets an assumption literal; CP-SAT returns a set of
+    assumptions sufficient for infeasibility, which is then shrunk by deletion
+    until no constraint can be dropped.
+
+    Parameters
+    ----------
+    problem : Problem
+        An infeasible problem.
+    deterministic_time : float, optional
+        Work budget per solve.
+
+    Returns
+    -------
+    list of PlanIssue
+        One per conflicting constraint (merged when several come from the same plan line).
+    """
+    b = build_model(problem, with_lits=True)
+    index = {v.index: k for k, (v, _, _) in enumerate(b.lits)}
+
+    def core_of(active: list[int]) -> list[int] | None:
+        model = b.model.clone()
+        model.clear_assumptions()
+        model.add_assumptions([b.lits[k][0] for k in active])
+        solver = make_solver(deterministic_time, None)
+        solver.parameters.num_workers = 1  # assumption cores need a single worker
+        solver.parameters.interleave_search = False
+        st = run_solver(solver, model)
+        if st != cp_model.INFEASIBLE:
+            return None
+        return sorted(index[i] for i in solver.sufficient_assumptions_for_infeasibility())
+
+    core = core_of(list(range(len(b.lits))))
+    if core is None:
+        return [
+            PlanIssue(
+                problem.capacity_origin[0], 1, 1, "the plan is infeasible only through its horizon", "raise 'horizon:'"
+            )
+        ]
+    k = 0
+    while k < len(core):
+        trial = core[:k] + core[k + 1 :]
+        smaller = core_of(trial)
+        if smaller is not None:
+            core = [c for c in smaller if c in trial] or trial
+        else:
+            k += 1
+    merged: dict[tuple[str, int, int], list[str]] = {}
+    for c in core:
+        _, desc, origin = b.lits[c]
+        merged.setdefault(origin, []).append(desc)
+    issues = []
+    for (f, line, col), descs in merged.items():
+        msg = descs[0] if len(descs) == 1 else f"{descs[0]} (and {len(descs) - 1} more from this line)"
+        issues.append(
+            PlanIssue(
+                f, line, col, f"conflicting constraint: {msg}", "relax one of the constraints listed together here"
+            )
+        )
+    return issues
