@@ -32,6 +32,7 @@ lint: $(TSTAMP)
 	$(BIN)/ruff check geo tests
 	$(BIN)/ruff format --check geo tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 layers: $(STAMP)
 	$(BIN)/landplan layers build

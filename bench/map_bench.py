@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from geo import layers, metrics  # noqa: E402
 from geo.output import phase_map, style
-from geo.plan import Problem, Task  # noqa: E402
+from geo.plan import Problem, Task, TaskId  # noqa: E402
 from geo.schedule import Schedule  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
@@ -111,7 +111,7 @@ def synthetic(n: int, seed: int = 0) -> tuple[gpd.GeoDataFrame, Problem, Schedul
         for track, ladder in (("security", STATES), ("movement", LEVELS)):
             for st in ladder[1:]:
                 tid = f"{z}/{track}/{st}"
-                tasks[tid] = Task(tid, track, z, st, 1, 0, None)  # type: ignore[arg-type]
+                tasks[tid] = Task(key=TaskId(z, track, st), duration=1, earliest=0, latest=None)
                 end[tid] = min(MONTHS, m)
                 m += int(rng.integers(1, 6))
     problem = Problem(

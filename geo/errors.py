@@ -64,6 +64,25 @@ class PlanIssue:
     message: str
     fix: str
 
+    @classmethod
+    def at(cls, origin: tuple[str, int, int], message: str, fix: str) -> PlanIssue:
+        """The issue at ``origin`` (``(file, line, col)``, as every plan value carries it).
+
+        Parameters
+        ----------
+        origin : tuple of (str, int, int)
+            Where the offending value is.
+        message : str
+            What is wrong.
+        fix : str
+            How to fix it.
+
+        Returns
+        -------
+        PlanIssue
+        """
+        return cls(origin[0], origin[1], origin[2], message, fix)
+
     def __str__(self) -> str:
         fix = self.fix if self.fix.endswith((".", "?", ":")) else self.fix + "."
         return f"{self.file}:{self.line}:{self.col}: {self.message}. Fix: {fix}"

@@ -56,9 +56,7 @@ def step_ends(problem: Problem, sched: Schedule) -> dict[tuple[str, str, str], i
 def crossing_ends(problem: Problem, sched: Schedule) -> dict[str, int]:
     """The month each planned crossing opens, by crossing id (from the tasks' kind, not their id's shape)."""
     return {
-        tid.removeprefix("crossing/"): sched.end[tid]
-        for tid, t in problem.tasks.items()
-        if t.kind == "crossing" and tid in sched.end
+        t.key.entity: sched.end[tid] for tid, t in problem.tasks.items() if t.kind == "crossing" and tid in sched.end
     }
 
 

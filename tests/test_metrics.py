@@ -5,7 +5,7 @@ import pytest
 from conftest import TINY_ZONES
 
 from geo import metrics, schedule
-from geo.plan import Problem, Task
+from geo.plan import Problem, Task, TaskId
 from geo.schedule import Schedule
 
 
@@ -115,7 +115,8 @@ def id_problem(style: str, crossing: str = "x/y") -> tuple[Problem, Schedule]:
         tid = f"t{len(tasks) + 1}" if style == "opaque" else f"{zone}/{kind}/{to}"
         if kind == "crossing":
             tid = f"crossing/{crossing}"
-        tasks[tid] = Task(tid, kind, zone, to, 1, 0, None)
+        key = TaskId(crossing, "crossing", to) if kind == "crossing" else TaskId(str(zone), kind, to)
+        tasks[tid] = Task(key=key, duration=1, earliest=0, latest=None)
         end[tid] = month
 
     for i, z in enumerate(ID_ZONES):

@@ -25,7 +25,7 @@ from .model import (
     load,
     schema_text,
 )
-from .problem import Kind, Pred, Problem, Task
+from .problem import Kind, Pred, Problem, Task, TaskId
 
 __all__ = [
     "BUILTIN_GROUPS",
@@ -44,6 +44,7 @@ __all__ = [
     "Pred",
     "Problem",
     "Task",
+    "TaskId",
     "compile_plan",
     "json_schema",
     "limit_issues",

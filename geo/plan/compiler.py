@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from ..errors import PlanError, PlanIssue
 from .model import After, LoadedPlan, MovementStep, Origin, SecurityStep, TroopRule, limit_issues
-from .problem import Pred, Problem, Task
+from .problem import Pred, Problem, Task, TaskId
 
 __all__ = ["BUILTIN_GROUPS", "compile_plan"]
 
@@ -285,19 +285,16 @@ class _Compiler:
                 if s not in sec:
                     continue
                 step, o = sec[s]
-                tid = f"{z}/security/{s}"
-                nxt = f"{z}/security/{self.states[k + 1]}" if k + 1 < len(self.states) else None
+                tid = str(TaskId(z, "security", s))
+                nxt = str(TaskId(z, "security", self.states[k + 1])) if k + 1 < len(self.states) else None
                 t = Task(
-                    tid,
-                    "security",
-                    z,
-                    s,
-                    step.duration,
-                    step.earliest or 0,
-                    step.latest,
-                    _troops(step.troops, row),
-                    _troops(step.hold_troops, row),
-                    nxt,
+                    key=TaskId(z, "security", s),
+                    duration=step.duration,
+                    earliest=step.earliest or 0,
+                    latest=step.latest,
+                    run_troops=_troops(step.troops, row),
+                    hold_troops=_troops(step.hold_troops, row),
+                    hold_until=nxt,
                     origin=o["__step__"],
                     window_origin=o["latest"] if step.latest is not None else o["earliest"],
                     troops_origin=o["troops"],
@@ -312,15 +309,12 @@ class _Compiler:
                 if lv not in mov:
                     continue
                 mstep, o = mov[lv]
-                tid = f"{z}/movement/{lv}"
+                tid = str(TaskId(z, "movement", lv))
                 t = Task(
-                    tid,
-                    "movement",
-                    z,
-                    lv,
-                    mstep.duration,
-                    mstep.earliest or 0,
-                    mstep.latest,
+                    key=TaskId(z, "movement", lv),
+                    duration=mstep.duration,
+                    earliest=mstep.earliest or 0,
+                    latest=mstep.latest,
                     origin=o["__step__"],
                     window_origin=o["latest"] if mstep.latest is not None else o["earliest"],
                 )
@@ -364,13 +358,10 @@ class _Compiler:
         for cid, (i, _) in self.crossings.items():
             c = self.p.crossings[i]
             t = Task(
-                f"crossing/{cid}",
-                "crossing",
-                None,
-                "open",
-                c.duration,
-                c.earliest or 0,
-                c.latest,
+                key=TaskId(cid, "crossing", "open"),
+                duration=c.duration,
+                earliest=c.earliest or 0,
+                latest=c.latest,
                 origin=self.lp.at("crossings", i),
                 window_origin=self.lp.at("crossings", i, "latest" if c.latest is not None else "earliest"),
             )
@@ -378,13 +369,10 @@ class _Compiler:
             self.tasks[t.id] = t
         for g, gate in self.p.gates.items():
             t = Task(
-                f"gate/{g}",
-                "gate",
-                None,
-                g,
-                gate.min_duration,
-                gate.earliest or 0,
-                None,
+                key=TaskId(g, "gate", g),
+                duration=gate.min_duration,
+                earliest=gate.earliest or 0,
+                latest=None,
                 origin=self.lp.at("gates", g),
                 window_origin=self.lp.at("gates", g),
             )

@@ -6,13 +6,34 @@ No I/O and no files: a :class:`Problem` is plain data, built by :func:`geo.plan.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 from .model import Origin
 
-__all__ = ["Kind", "Pred", "Problem", "Task"]
+__all__ = ["Kind", "Pred", "Problem", "Task", "TaskId"]
 
 Kind = Literal["security", "movement", "crossing", "gate"]
+#: Tracks whose tasks belong to an entity other than a zone; their text ids name the track first.
+_ENTITY_TRACKS = ("crossing", "gate")
+
+
+@dataclass(frozen=True, order=True)
+class TaskId:
+    """Who moves, on which track, into which state: a value, never a string to split.
+
+    ``entity`` is a zone id on the ``security`` and ``movement`` tracks, a crossing id on the ``crossing`` track
+    (state ``open``) and a gate's name on the ``gate`` track (state: the gate's name).  Its text form keys
+    schedules and tables: ``ZONE/TRACK/STATE``, ``crossing/ID`` or ``gate/NAME``.
+    """
+
+    entity: str
+    track: str
+    state: str
+
+    def __str__(self) -> str:
+        if self.track in _ENTITY_TRACKS:
+            return f"{self.track}/{self.entity}"
+        return f"{self.entity}/{self.track}/{self.state}"
 
 
 @dataclass(frozen=True)
@@ -28,12 +49,9 @@ class Pred:
 
 @dataclass
 class Task:
-    """One schedulable step."""
+    """One schedulable step: ``key`` says whose step it is, on which track, into which state."""
 
-    id: str
-    kind: Kind
-    zone: str | None
-    to_state: str
+    key: TaskId
     duration: int
     earliest: int
     latest: int | None
@@ -44,6 +62,26 @@ class Task:
     origin: Origin = ("", 1, 1)
     window_origin: Origin = ("", 1, 1)
     troops_origin: Origin = ("", 1, 1)
+
+    @property
+    def id(self) -> str:
+        """The text id that keys schedules and tables (see :class:`TaskId`)."""
+        return str(self.key)
+
+    @property
+    def kind(self) -> Kind:
+        """The track: ``security``, ``movement``, ``crossing`` or ``gate``."""
+        return cast(Kind, self.key.track)
+
+    @property
+    def zone(self) -> str | None:
+        """The zone the step belongs to; None for crossings and gates."""
+        return None if self.key.track in _ENTITY_TRACKS else self.key.entity
+
+    @property
+    def to_state(self) -> str:
+        """The state (or level) the step reaches."""
+        return self.key.state
 
 
 @dataclass
