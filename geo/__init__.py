@@ -6,8 +6,13 @@ for the shipped layers, and the ``landplan`` command line.
 
 from __future__ import annotations
 
+from importlib import metadata
+
 from .errors import LandplanError
 
-__version__ = "0.1.0"
+try:  # the version lives in one place, pyproject.toml, and reaches the code through the installed metadata
+    __version__ = metadata.version("landplan")
+except metadata.PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = ["LandplanError", "__version__"]

@@ -291,10 +291,9 @@ def _cmd_layers(args: argparse.Namespace) -> int:
 def _cmd_map(args: argparse.Namespace) -> int:
     from . import layers  # noqa: PLC0415
     from .output import phase_map  # noqa: PLC0415 - folium loads only here
-    from .run import plan_path  # noqa: PLC0415
 
     ws = _workspace(args)
-    out = _check_output(args.output or _default_output(ws, plan_path(ws, args.plan).name, ".html"))
+    out = _check_output(args.output or _default_output(ws, ws.plan_path(args.plan).name, ".html"))
     run = _run(ws, args.plan, args.time)
     phase_map.write_phase_map(_map_inputs(ws, run), out, cdn=args.cdn, tiles=not args.no_tiles)
     _print_table(layers.summary(run.layers))
@@ -317,10 +316,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_atlas(args: argparse.Namespace) -> int:
     from .output import atlas, phase_map  # noqa: PLC0415 - matplotlib loads only here
-    from .run import plan_path  # noqa: PLC0415
 
     ws = _workspace(args)
-    out = Path(args.output or _default_output(ws, plan_path(ws, args.plan).name, ".pdf"))
+    out = Path(args.output or _default_output(ws, ws.plan_path(args.plan).name, ".pdf"))
     atlas.check_destination(out, args.png)
     run = _run(ws, args.plan, args.time)
     written = atlas.write_atlas(run, out, phase_map.digest(run.input_files(ws)), phase_map.build_date(), png=args.png)
@@ -382,7 +380,6 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 def _cmd_plan(args: argparse.Namespace) -> int:
     from . import layers, plan  # noqa: PLC0415
-    from .run import plan_path  # noqa: PLC0415
 
     ws = _workspace(args)
     if args.plan_command == "schema":
@@ -393,7 +390,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         _say(f"wrote {schema_out}")
         return EXIT_OK
     out = _plan_output(args)
-    path = plan_path(ws, args.plan)
+    path = ws.plan_path(args.plan)
     lp = plan.load(path)
     zones = layers.load("zones", ws.root)
     crossing_ids = set(layers.load("crossings", ws.root)["crossing_id"])

@@ -43,6 +43,19 @@ class Workspace:
         """Folder of generated output."""
         return self.root / "maps"
 
+    def plan_path(self, name: str) -> Path:
+        """A plan given as a path, or as a name in ``plans/`` (with or without ``.yaml``).
+
+        A name that matches nothing comes back as given, so the plan reader reports it as not found.
+        """
+        p = Path(name)
+        if p.is_file():
+            return p
+        for cand in (self.plans / name, self.plans / f"{name}.yaml"):
+            if cand.is_file():
+                return cand
+        return p
+
     def __repr__(self) -> str:
         return f"Workspace({str(self.root)!r})"
 
