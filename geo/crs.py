@@ -18,6 +18,7 @@ __all__ = [
     "METRIC_CRS",
     "STORE_CRS",
     "area_km2",
+    "is_store_crs",
     "require_crs",
     "to_equal_area",
     "to_metric",
@@ -28,6 +29,17 @@ STORE_CRS = CRS.from_epsg(4326)
 METRIC_CRS = CRS.from_epsg(2039)
 #: Lambert azimuthal equal-area centred on the West Bank / Gaza region.
 AREA_CRS = CRS.from_proj4("+proj=laea +lat_0=31.75 +lon_0=35.0 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs")
+
+
+def is_store_crs(crs: object, ignore_axis_order: bool = False) -> bool:
+    """Whether ``crs`` (anything pyproj reads, or None) is the storage CRS, EPSG:4326.
+
+    The one place that answers "is this EPSG:4326": layers, sources and writers all ask here, so they agree.
+    ``ignore_axis_order`` also accepts OGC:CRS84 (the same datum in lon/lat order, as GeoJSON files name it).
+    """
+    if crs is None:
+        return False
+    return bool(CRS.from_user_input(crs).equals(STORE_CRS, ignore_axis_order=ignore_axis_order))
 
 
 def require_crs(gdf: gpd.GeoDataFrame | gpd.GeoSeries, what: str) -> CRS:

@@ -25,7 +25,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError as ProjCRSError
 
-from .crs import STORE_CRS, require_crs
+from .crs import is_store_crs, require_crs
 from .errors import CRSError, LayerError
 
 __all__ = [
@@ -137,7 +137,7 @@ def to_bytes(gdf: gpd.GeoDataFrame, columns: Sequence[str], name: str) -> bytes:
         If a coordinate is NaN or infinite (JSON has no such number, so the file would not parse).
     """
     crs = require_crs(gdf, f"layer {name}")
-    if not crs.equals(STORE_CRS):
+    if not is_store_crs(crs):
         raise CRSError(f"layer {name} is in {crs.to_string()}; reproject it to EPSG:4326 before writing.")
     _require_finite(gdf, columns, name)
     geoms = clean_geometry(gdf.geometry)
@@ -327,7 +327,7 @@ def _check_crs(member: Any) -> None:
         crs = CRS.from_user_input(name) if isinstance(name, str) else None
     except ProjCRSError:
         crs = None
-    if crs is not None and crs.equals(STORE_CRS, ignore_axis_order=True):
+    if crs is not None and is_store_crs(crs, ignore_axis_order=True):
         return
     said = repr(name) if isinstance(name, str) else "an unreadable CRS"
     raise LayerError(

@@ -32,10 +32,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
-from pyproj import CRS
 
 from . import workspace as _ws
-from .crs import STORE_CRS, area_km2
+from .crs import STORE_CRS, area_km2, is_store_crs
 from .errors import LayerError
 from .geojson import PRECISION, NonFinite, read_collection
 from .schema import ID_PATTERN, LAYER_NAMES, MAX_EXACT_INT, SCHEMAS, Column, LayerSchema
@@ -337,7 +336,7 @@ def _frame_problems(gdf: gpd.GeoDataFrame, name: str) -> list[_Problem]:
     """Layer-wide problems of a frame in memory: its CRS and its columns."""
     schema = SCHEMAS[name]
     out = []
-    if gdf.crs is None or not CRS.from_user_input(gdf.crs).equals(STORE_CRS):
+    if not is_store_crs(gdf.crs):
         out.append(_Problem("crs", f"{name}: CRS is {gdf.crs}, not EPSG:4326; reproject and rebuild."))
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
     if cols != list(schema.column_names):

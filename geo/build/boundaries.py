@@ -17,9 +17,9 @@ import shapely
 from shapely.geometry import LineString, MultiLineString, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
-from . import facts
 from ..crs import METRIC_CRS, STORE_CRS, area_km2
 from ..errors import SourceError
+from . import facts
 
 __all__ = [
     "OSLO_CORRECTIONS",

@@ -9,12 +9,12 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from . import boundaries, settlements, sites, sources
 from ..errors import LayerError
 from ..files import replace_all
 from ..geojson import to_bytes
 from ..layers import check
 from ..schema import LAYER_NAMES, SCHEMAS
+from . import boundaries, settlements, sites, sources
 
 __all__ = ["MATCH_REPORT", "BuildResult", "build_layers", "write_layers"]
 

@@ -20,15 +20,24 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from . import facts
-from .boundaries import slug
 from ..crs import METRIC_CRS, STORE_CRS
 from ..errors import SourceError
+from . import facts
+from .boundaries import slug
 from .sites import assign_zones
 
 __all__ = ["BLOC_CORES", "BLOC_RADIUS_KM", "MatchReport", "build_settlements", "match", "normalise", "settlers_by_zone"]
 
 log = logging.getLogger(__name__)
+#: A Peace Now point this close to East Jerusalem counts as in it (points sit on the outline's edge).
+_EJ_TOLERANCE_M = 100.0
+
+
+def _within_m(point: BaseGeometry, area: BaseGeometry, metres: float) -> bool:
+    """Whether ``point`` lies within ``metres`` of ``area``, measured in EPSG:2039 (never in degrees)."""
+    both = gpd.GeoSeries([point, area], crs=STORE_CRS).to_crs(METRIC_CRS)
+    return bool(both.iloc[0].distance(both.iloc[1]) <= metres)
+
 
 #: Bloc cores (CBS names) and the radius around them, a project convention for the `bloc` column.
 BLOC_CORES: dict[str, tuple[str, ...]] = {
@@ -227,7 +236,7 @@ def build_settlements(
             )
             log.info("settlements: Peace Now row %r lies outside the West Bank; left out", r["name"])
             continue
-        in_ej = bool(east_jerusalem.buffer(0.001).contains(r.geometry))
+        in_ej = _within_m(r.geometry, east_jerusalem, _EJ_TOLERANCE_M)
         hebron = str(r["name"]).startswith("Hebron")
         kind = "hebron_enclave" if hebron else ("east_jerusalem_neighbourhood" if in_ej else "settlement")
         name = str(r["name"]).replace(" Settlement", "")

@@ -10,10 +10,10 @@ import pandas as pd
 import shapely
 from shapely.geometry import MultiPoint, Point
 
-from . import facts
-from .boundaries import old_city_polygon, slug
 from ..crs import METRIC_CRS, STORE_CRS, area_km2
 from ..errors import SourceError
+from . import facts
+from .boundaries import old_city_polygon, slug
 
 __all__ = ["CLOSURE_TYPES", "GREENLINE_KM", "assign_zones", "build_crossings", "build_jerusalem", "build_obstacles"]
 

@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from ..crs import METRIC_CRS, STORE_CRS, transformer
+from ..crs import METRIC_CRS, STORE_CRS, is_store_crs, transformer
 from ..errors import SourceError
 
 __all__ = ["REGION_BOUNDS", "SOURCES", "SourceSpec", "default_source_dir", "read", "read_all"]
@@ -262,11 +262,10 @@ def _check_cross_coords(spec: SourceSpec, path: Path, gdf: gpd.GeoDataFrame) -> 
     east = pd.to_numeric(gdf["coordinates_itm_east"], errors="coerce").to_numpy()
     north = pd.to_numeric(gdf["coordinates_itm_north"], errors="coerce").to_numpy()
     ok = np.isfinite(east) & np.isfinite(north)
-    lon, lat = transformer(METRIC_CRS, STORE_CRS).transform(east[ok], north[ok])
     pts = gdf.geometry.values[ok]
-    dx = (shapely.get_x(pts) - lon) * 94_000
-    dy = (shapely.get_y(pts) - lat) * 111_000
-    far = np.hypot(dx, dy) > 500
+    # compare in metres: the WGS84 points projected to ITM against the ITM columns
+    x, y = transformer(STORE_CRS, METRIC_CRS).transform(shapely.get_x(pts), shapely.get_y(pts))
+    far = np.hypot(np.asarray(x) - east[ok], np.asarray(y) - north[ok]) > 500
     if far.any():
         pos = int(np.flatnonzero(ok)[np.flatnonzero(far)[0]])
         raise _fail(
@@ -317,7 +316,7 @@ def read(key: str, source_dir: Path | str) -> gpd.GeoDataFrame:
         raise _fail(path, "holds no features. Use a complete copy of the source.")
     geoms = gdf.geometry.values
     if not (shapely.is_missing(geoms) | shapely.is_empty(geoms)).any():
-        if not crs.equals(STORE_CRS):
+        if not is_store_crs(crs):
             gdf = gdf.to_crs(STORE_CRS)
         _check_coordinates(spec, path, gdf)
     gdf = _check_geometry(spec, path, gdf)
