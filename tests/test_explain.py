@@ -1,7 +1,10 @@
+import itertools
+
 import pytest
 
 from geo import schedule
 from geo.errors import UsageError
+from geo.plan import TaskId
 from geo.schedule import explain
 
 
@@ -9,10 +12,9 @@ def test_critical_path_slack_and_binding_periods(solved):
     p, s = solved
     exp = explain.explain(p, s)
     assert exp.makespan == 19
-    last = exp.critical_path[-1]
-    assert last.endswith("/movement/residence")
-    zone = last.split("/")[0]
-    assert exp.critical_path[0] == f"{zone}/security/international"
+    last = p.tasks[exp.critical_path[-1]].key
+    assert (last.track, last.state) == ("movement", "residence")
+    assert exp.critical_path[0] == str(TaskId(last.entity, "security", "international"))
     assert all(exp.slack[t] == 0 for t in exp.critical_path)
     assert min(exp.slack.values()) == 0
     assert exp.slack["crossing/gate-x"] > 0
@@ -35,3 +37,36 @@ def test_unknown_task(solved):
     p, s = solved
     with pytest.raises(UsageError, match="no task or gate named 'gate/nope'"):
         explain.what_if(p, s, "gate/nope", 2)
+
+
+def test_critical_path_links_each_task_to_the_precondition_that_fixed_its_start(solved):
+    p, s = solved
+    path = explain.explain(p, s).critical_path
+    for prev, nxt in itertools.pairwise(path):
+        lags = [pr.lag for pr in p.tasks[nxt].preds if prev in pr.tasks]
+        assert any(s.end[prev] + lag == s.start[nxt] for lag in lags)
+    assert s.end[path[-1]] == s.makespan
+
+
+@pytest.mark.parametrize(
+    ("name", "tid"),
+    [
+        ("crossing gate-x", "crossing/gate-x"),
+        ("crossing/gate-x", "crossing/gate-x"),
+        ("  crossing/gate-x ", "crossing/gate-x"),
+        ("crossing gate-x ", "crossing/gate-x"),
+        ("north/security/international", "north/security/international"),
+        (" south/movement/permits", "south/movement/permits"),
+    ],
+)
+def test_tasks_are_found_by_id_or_by_track_and_name(tiny_problem, name, tid):
+    assert explain.resolve_task(tiny_problem, name) == tid
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["gate gate-x", "crossing north", "crossing  gate-x", "crossing", "north security international", "gate/x", ""],
+)
+def test_names_that_are_no_task(tiny_problem, name):
+    with pytest.raises(UsageError, match="no task or gate named"):
+        explain.resolve_task(tiny_problem, name)

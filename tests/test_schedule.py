@@ -4,9 +4,12 @@ from pathlib import Path
 
 import pytest
 from conftest import TINY_PLAN
+from ortools.sat.python import cp_model
 
 from geo import layers, plan, schedule
 from geo.errors import PlanError
+from geo.plan import Task, TaskId
+from geo.schedule.model import build_model, describe
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -122,3 +125,164 @@ def test_comparison_plans_keep_their_timelines(name, withdrawal, jordan_valley):
     ends = {z: s.end[f"{z}/security/international"] for z in problem.zones}
     assert max(v for z, v in ends.items() if z not in jv) <= withdrawal
     assert max(v for z, v in ends.items() if z in jv) == jordan_valley
+
+
+# --- the model: CP-SAT's answer depends on the order and names of what is created ------------------------------
+
+VARIANTS = {
+    "tiny": (TINY_PLAN, []),
+    "windows": (
+        TINY_PLAN.replace(
+            "security:\n  steps:",
+            "zones:\n  overrides:\n    gaza:\n      security:\n"
+            "        international: {earliest: 3, latest: 20}\nsecurity:\n  steps:",
+            1,
+        ),
+        [],
+    ),
+    "two crossings": (
+        TINY_PLAN.replace(
+            "  - {id: gate-x, serves: [all], duration: 4}",
+            "  - {id: gate-x, serves: [all], duration: 4}\n  - {id: gate-y, serves: [west_bank], duration: 2}",
+        ),
+        [],
+    ),
+    "gate": (
+        TINY_PLAN.replace(
+            "resources:",
+            "gates:\n  review:\n    min_duration: 3\n    after:\n      - group: all\n        security: international\n"
+            "resources:",
+        ),
+        [],
+    ),
+    "capacity steps and handover limit": (
+        TINY_PLAN.replace(
+            "    - {from: 0, available: 120}",
+            "    - {from: 2, available: 120}\n    - {from: 5, available: 300}\n  max_concurrent_handovers: 1",
+        ),
+        ["cap[0]", "cap[2]"],  # no troops before month 2, 120 of 300 until month 5
+    ),
+    "population objective": (
+        TINY_PLAN.replace("  minimize: completion", "  minimize: population_weighted_time\n  level: free_movement"),
+        [],
+    ),
+}
+
+
+def _compile(write_plan, tiny_zones, text):  # type: ignore[no-untyped-def]
+    return plan.compile_plan(plan.load(write_plan(text)), tiny_zones, {"gate-x", "gate-y"})
+
+
+def _expected_variables(problem, with_lits):  # type: ignore[no-untyped-def]
+    """The documented creation order: intervals; task by task its window and preconditions; holds; the two
+    resource guards; the makespan."""
+    names = [n for tid in problem.tasks for n in (f"s[{tid}]", f"e[{tid}]")]
+    guards = iter(range(10_000))
+
+    def guard() -> None:
+        if with_lits:
+            names.append(f"c{next(guards)}")
+
+    for tid, t in problem.tasks.items():
+        for _ in range((t.earliest > 0) + (t.latest is not None)):
+            guard()
+        for pr in t.preds:
+            srcs = [s for s in pr.tasks if s in problem.tasks]
+            if srcs:
+                guard()
+                if pr.any_of and len(srcs) > 1:
+                    names.append(f"first[{tid}]")
+    names += [f"hold[{tid}]" for tid, t in problem.tasks.items() if t.hold_troops > 0]
+    if any(t.hold_troops > 0 or (t.run_troops > 0 and t.duration > 0) for t in problem.tasks.values()):
+        guard()
+    if problem.max_concurrent is not None:
+        guard()
+    if problem.objective != "population_weighted_time":
+        names.append("makespan")
+    return names
+
+
+@pytest.mark.parametrize("with_lits", [False, True])
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_model_creates_variables_and_intervals_in_their_documented_order(write_plan, tiny_zones, variant, with_lits):
+    text, blockers = VARIANTS[variant]
+    p = _compile(write_plan, tiny_zones, text)
+    proto = build_model(p, with_lits).model.Proto()
+    assert [v.name for v in proto.variables] == _expected_variables(p, with_lits)
+    holds = [f"hi[{tid}]" for tid, t in p.tasks.items() if t.hold_troops > 0]
+    assert [c.name for c in proto.constraints if c.name] == [f"i[{tid}]" for tid in p.tasks] + holds + blockers
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_model_is_the_same_every_time(write_plan, tiny_zones, variant):
+    p = _compile(write_plan, tiny_zones, VARIANTS[variant][0])
+    for with_lits in (False, True):
+        assert str(build_model(p, with_lits).model.Proto()) == str(build_model(p, with_lits).model.Proto())
+
+
+def test_guards_describe_windows_before_preconditions_and_resources_last(write_plan, tiny_zones):
+    text = VARIANTS["windows"][0].replace("  troops:\n", "  max_concurrent_handovers: 2\n  troops:\n")
+    p = _compile(write_plan, tiny_zones, text)
+    descs = [(d, o[1]) for _, d, o in build_model(p, with_lits=True).lits]
+    south = [d for d, _ in descs if d.startswith("south: security international")]
+    assert south == [
+        "south: security international starts no earlier than month 3",
+        "south: security international ends by month 20",
+    ]
+    # task by task, in plan order: first its window, then its preconditions
+    rank = {" starts no earlier than": 0, " ends by": 1, " waits for": 2}
+    owners = []
+    for d, _ in descs[:-2]:
+        k, t = next((k, t) for k, t in enumerate(p.tasks.values()) if d.startswith(describe(t) + " "))
+        owners.append((k, next(r for w, r in rank.items() if d.startswith(describe(t) + w))))
+    assert owners == sorted(owners)
+    assert len({k for k, _ in owners}) == sum(
+        bool(t.preds) or t.earliest > 0 or t.latest is not None for t in p.tasks.values()
+    )
+    assert descs[-2][0] == "troops used never exceed troops available (resources.troops)"
+    assert descs[-1][0] == "at most 2 handovers at once (resources.max_concurrent_handovers)"
+    assert descs[-1][1] == p.concurrent_origin[1]
+    assert build_model(p, with_lits=False).lits == []
+
+
+@pytest.mark.parametrize("variant", ["tiny", "population objective", "capacity steps and handover limit"])
+def test_model_objective_is_the_objective_the_schedule_is_checked_by(write_plan, tiny_zones, variant):
+    p = _compile(write_plan, tiny_zones, VARIANTS[variant][0])
+    g = schedule.greedy(p)
+    b = build_model(p, with_lits=False)
+    for tid, v in b.start.items():
+        b.model.add(v == g.start[tid])
+    solver = cp_model.CpSolver()
+    assert solver.solve(b.model) == cp_model.OPTIMAL
+    assert solver.value(b.primary) == schedule.objective_value(p, g.end) == g.objective
+
+
+@pytest.mark.parametrize(
+    ("tid", "name"),
+    [
+        ("gate/review", "gate review"),
+        ("crossing/gate-x", "crossing gate-x"),
+        ("crossing/gate-y", "crossing gate-y"),
+        ("north/security/international", "north: security international"),
+        ("south/movement/free_movement", "south: movement free_movement"),
+    ],
+)
+def test_tasks_are_described_by_their_key(write_plan, tiny_zones, tid, name):
+    text = VARIANTS["gate"][0].replace(
+        "  - {id: gate-x, serves: [all], duration: 4}",
+        "  - {id: gate-x, serves: [all], duration: 4}\n  - {id: gate-y, serves: [gaza], duration: 2}",
+    )
+    p = _compile(write_plan, tiny_zones, text)
+    assert describe(p.tasks[tid]) == name
+
+
+@pytest.mark.parametrize(
+    ("key", "name"),
+    [
+        (TaskId("allenby", "crossing", "open"), "crossing allenby"),
+        (TaskId("jv-review", "gate", "jv-review"), "gate jv-review"),
+        (TaskId("z-1", "movement", "permits"), "z-1: movement permits"),
+    ],
+)
+def test_hand_built_tasks_are_described_by_their_key(key, name):
+    assert describe(Task(key=key, duration=1, earliest=0, latest=None)) == name

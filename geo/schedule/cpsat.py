@@ -23,7 +23,7 @@ from ortools.sat.python import cp_model
 from ..errors import PlanError, PlanIssue
 from ..plan import Problem
 from .greedy import greedy
-from .model import build_model
+from .model import Built, build_model
 from .result import Schedule
 
 __all__ = [
@@ -116,12 +116,26 @@ def _invalid(problem: Problem, model: cp_model.CpModel) -> PlanError:
     origin = next(iter(problem.tasks.values())).origin if problem.tasks else problem.capacity_origin
     return PlanError(
         [
-            PlanIssue(
-                origin[0],
-                origin[1],
-                origin[2],
+            PlanIssue.at(
+                origin,
                 f"the plan gives the solver an invalid model ({reason.strip()})",
                 "keep durations, months and troop numbers within the ranges in plans/plan.schema.json",
+            )
+        ]
+    )
+
+
+def _no_schedule(problem: Problem) -> PlanError:
+    """No schedule found and no proof there is none: the budget ran out first."""
+    plan_file = problem.tasks[next(iter(problem.tasks))].origin[0]
+    return PlanError(
+        [
+            PlanIssue(
+                plan_file,
+                1,
+                1,
+                "the solver found no schedule within its time budget",
+                "raise the time budget (--time) or simplify the plan",
             )
         ]
     )
@@ -142,7 +156,7 @@ def solve(
     Parameters
     ----------
     problem : Problem
-        From :func:`geo.tasks.compile_plan`.
+        From :func:`geo.plan.compile_plan`.
     deterministic_time : float, optional
         Work budget per phase in CP-SAT deterministic time units.
     progress : callable, optional
@@ -161,9 +175,45 @@ def solve(
     t0 = time.perf_counter()
     log.info("solving %d tasks (budget %g per phase)", len(problem.tasks), deterministic_time)
     b = build_model(problem, with_lits=False)
+    solver, status = _primary_phase(problem, b, deterministic_time, progress)
+    best = int(solver.objective_value)
+    bound = int(solver.best_objective_bound)
+    solver2, status2 = _early_phase(b, solver, best, deterministic_time * _PHASE2_SHARE, progress)
+    chosen = solver2 if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE) else solver
+    start = {tid: int(chosen.value(v)) for tid, v in b.start.items()}
+    end = {tid: int(chosen.value(v)) for tid, v in b.end.items()}
+    sched = Schedule(
+        "optimal" if status == cp_model.OPTIMAL else "feasible",
+        best,
+        bound,
+        start,
+        end,
+        wall_seconds=time.perf_counter() - t0,
+        deterministic_time=solver.deterministic_time + solver2.deterministic_time,
+        extra={"phase2_optimal": int(status2 == cp_model.OPTIMAL)},
+    )
+    log.info(
+        "scheduled %d tasks: %s, objective %d (bound %d), %.1fs",
+        len(start),
+        sched.status,
+        best,
+        bound,
+        sched.wall_seconds,
+    )
+    return sched
+
+
+def _primary_phase(
+    problem: Problem, b: Built, deterministic_time: float, progress: Callable[[str], None] | None
+) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
+    """Minimise the primary objective, starting from the greedy schedule when there is one.
+
+    Returns the solver holding a schedule, and its status; raises :class:`PlanError` when there is none (an
+    invalid model, an infeasible plan explained by its lines, or a budget too small).
+    """
     b.model.minimize(b.primary)
     try:
-        hint = greedy(problem)
+        hint: Schedule | None = greedy(problem)
     except PlanError:
         hint = None
     if hint is not None:
@@ -176,52 +226,29 @@ def solve(
     if status == cp_model.INFEASIBLE:
         raise PlanError(explain_infeasible(problem, deterministic_time))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise PlanError(
-            [
-                PlanIssue(
-                    problem.tasks[next(iter(problem.tasks))].origin[0],
-                    1,
-                    1,
-                    "the solver found no schedule within its time budget",
-                    "raise the time budget (--time) or simplify the plan",
-                )
-            ]
-        )
-    optimal = status == cp_model.OPTIMAL
-    best = int(solver.objective_value)
-    bound = int(solver.best_objective_bound)
-    det = solver.deterministic_time
-    # phase 2: everything as early as possible with the primary objective held
+        raise _no_schedule(problem)
+    return solver, status
+
+
+def _early_phase(
+    b: Built,
+    first: cp_model.CpSolver,
+    best: int,
+    deterministic_time: float,
+    progress: Callable[[str], None] | None,
+) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
+    """With the primary objective held at ``best``, pull every task as early as possible.
+
+    The first phase's schedule is the hint.  Returns this phase's solver, which may hold no schedule if its
+    budget ran out (the caller then keeps the first phase's), and its status.
+    """
     b.model.add(b.primary <= best)
     b.model.clear_hints()  # type: ignore[no-untyped-call]
     for v in b.start.values():
-        b.model.add_hint(v, solver.value(v))
+        b.model.add_hint(v, first.value(v))
     b.model.minimize(sum(b.start.values()))
-    solver2 = make_solver(deterministic_time * _PHASE2_SHARE, progress)
-    status2 = run_solver(solver2, b.model)
-    chosen = solver2 if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE) else solver
-    det += solver2.deterministic_time
-    start = {tid: int(chosen.value(v)) for tid, v in b.start.items()}
-    end = {tid: int(chosen.value(v)) for tid, v in b.end.items()}
-    sched = Schedule(
-        "optimal" if optimal else "feasible",
-        best,
-        bound,
-        start,
-        end,
-        wall_seconds=time.perf_counter() - t0,
-        deterministic_time=det,
-        extra={"phase2_optimal": int(status2 == cp_model.OPTIMAL)},
-    )
-    log.info(
-        "scheduled %d tasks: %s, objective %d (bound %d), %.1fs",
-        len(start),
-        sched.status,
-        best,
-        bound,
-        sched.wall_seconds,
-    )
-    return sched
+    solver = make_solver(deterministic_time, progress)
+    return solver, run_solver(solver, b.model)
 
 
 def explain_infeasible(problem: Problem, deterministic_time: float = DEFAULT_DETERMINISTIC_TIME) -> list[PlanIssue]:
@@ -244,45 +271,65 @@ def explain_infeasible(problem: Problem, deterministic_time: float = DEFAULT_DET
         One per conflicting constraint (merged when several come from the same plan line).
     """
     b = build_model(problem, with_lits=True)
-    index = {v.index: k for k, (v, _, _) in enumerate(b.lits)}
-
-    def core_of(active: list[int]) -> list[int] | None:
-        model = b.model.clone()
-        model.clear_assumptions()
-        model.add_assumptions([b.lits[k][0] for k in active])
-        solver = make_solver(deterministic_time, None)
-        solver.parameters.num_workers = 1  # assumption cores need a single worker
-        solver.parameters.interleave_search = False
-        st = run_solver(solver, model)
-        if st != cp_model.INFEASIBLE:
-            return None
-        return sorted(index[i] for i in solver.sufficient_assumptions_for_infeasibility())
-
-    core = core_of(list(range(len(b.lits))))
+    cores = _Cores(b, deterministic_time)
+    core = cores.of(list(range(len(b.lits))))
     if core is None:
         return [
             PlanIssue(
                 problem.capacity_origin[0], 1, 1, "the plan is infeasible only through its horizon", "raise 'horizon:'"
             )
         ]
+    return _conflicts(b, _shrink(core, cores))
+
+
+class _Cores:
+    """Asks CP-SAT which of the guarded plan constraints cannot hold together."""
+
+    def __init__(self, b: Built, deterministic_time: float) -> None:
+        self.b = b
+        self.deterministic_time = deterministic_time
+        self.index = {v.index: k for k, (v, _, _) in enumerate(b.lits)}
+
+    def of(self, active: list[int]) -> list[int] | None:
+        """A set of the ``active`` constraints (indices into the literals) sufficient for infeasibility.
+
+        None when the active constraints can hold together.
+        """
+        model = self.b.model.clone()
+        model.clear_assumptions()
+        model.add_assumptions([self.b.lits[k][0] for k in active])
+        solver = make_solver(self.deterministic_time, None)
+        solver.parameters.num_workers = 1  # assumption cores need a single worker
+        solver.parameters.interleave_search = False
+        st = run_solver(solver, model)
+        if st != cp_model.INFEASIBLE:
+            return None
+        return sorted(self.index[i] for i in solver.sufficient_assumptions_for_infeasibility())
+
+
+def _shrink(core: list[int], cores: _Cores) -> list[int]:
+    """Drop constraints from ``core`` one by one while the rest still conflict: no member can then be dropped."""
     k = 0
     while k < len(core):
         trial = core[:k] + core[k + 1 :]
-        smaller = core_of(trial)
+        smaller = cores.of(trial)
         if smaller is not None:
             core = [c for c in smaller if c in trial] or trial
         else:
             k += 1
+    return core
+
+
+def _conflicts(b: Built, core: list[int]) -> list[PlanIssue]:
+    """One issue per plan line among the conflicting constraints, in the order the lines first appear."""
     merged: dict[tuple[str, int, int], list[str]] = {}
     for c in core:
         _, desc, origin = b.lits[c]
         merged.setdefault(origin, []).append(desc)
     issues = []
-    for (f, line, col), descs in merged.items():
+    for origin, descs in merged.items():
         msg = descs[0] if len(descs) == 1 else f"{descs[0]} (and {len(descs) - 1} more from this line)"
         issues.append(
-            PlanIssue(
-                f, line, col, f"conflicting constraint: {msg}", "relax one of the constraints listed together here"
-            )
+            PlanIssue.at(origin, f"conflicting constraint: {msg}", "relax one of the constraints listed together here")
         )
     return issues

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from ..errors import PlanError, PlanIssue, UsageError
-from ..plan import Problem
+from ..plan import Problem, Task
 from .cpsat import make_solver, run_solver
 from .model import build_model
 from .result import Schedule
-from .verify import troops_by_month
+from .verify import is_handover, troops_by_month
 
 __all__ = ["Explanation", "Period", "explain", "resolve_task", "what_if"]
 
@@ -37,6 +37,7 @@ class Explanation:
 
 
 def _successors(problem: Problem) -> dict[str, list[tuple[str, int, bool]]]:
+    """For each task, the tasks whose preconditions name it, with the lag and whether any one of several counts."""
     succ: dict[str, list[tuple[str, int, bool]]] = defaultdict(list)
     for tid, t in problem.tasks.items():
         for pr in t.preds:
@@ -60,8 +61,18 @@ def explain(problem: Problem, sched: Schedule) -> Explanation:
     -------
     Explanation
     """
+    ls = _latest_starts(problem, sched)
+    slack = {tid: ls[tid] - sched.start[tid] for tid in problem.tasks}
+    return Explanation(_critical_path(problem, sched), slack, _binding(problem, sched), sched.makespan)
+
+
+def _latest_starts(problem: Problem, sched: Schedule) -> dict[str, int]:
+    """The latest start of every task that keeps the schedule's end, its windows and its successors' starts.
+
+    A backward pass in reverse order of start; a successor waiting for any one of several tasks does not hold
+    back any single one of them.  A latest start is never before the actual start, so slack is never negative.
+    """
     mk = sched.makespan
-    # backward pass: latest start with the schedule's end as deadline
     order = sorted(problem.tasks, key=lambda t: sched.start[t])
     succ = _successors(problem)
     ls: dict[str, int] = {}
@@ -73,27 +84,32 @@ def explain(problem: Problem, sched: Schedule) -> Explanation:
             if s in ls and not any_of:
                 limit = min(limit, ls[s] - lag - t.duration)
         ls[tid] = max(limit, sched.start[tid])
-    slack = {tid: ls[tid] - sched.start[tid] for tid in problem.tasks}
-    # critical path
+    return ls
+
+
+def _critical_path(problem: Problem, sched: Schedule) -> list[str]:
+    """From the first task to a task ending last, each one's start fixed by the end of the one before."""
     last = max(problem.tasks, key=lambda t: (sched.end[t], t))
     path = [last]
     seen = {last}
-    while True:
-        t = problem.tasks[path[-1]]
-        t_start = sched.start[t.id]
-        nxt: str | None = None
-        for pr in t.preds:
-            for src in pr.tasks:
-                if src in sched.end and sched.end[src] + pr.lag == t_start and src not in seen:
-                    nxt = src
-                    break
-            if nxt:
-                break
-        if nxt is None:
-            break
+    while (nxt := _binding_precondition(problem.tasks[path[-1]], sched, seen)) is not None:
         path.append(nxt)
         seen.add(nxt)
-    # binding resource periods
+    return path[::-1]
+
+
+def _binding_precondition(t: Task, sched: Schedule, seen: set[str]) -> str | None:
+    """The first precondition task (not yet on the path) whose end plus lag is exactly when ``t`` starts."""
+    t_start = sched.start[t.id]
+    for pr in t.preds:
+        for src in pr.tasks:
+            if src in sched.end and sched.end[src] + pr.lag == t_start and src not in seen:
+                return src
+    return None
+
+
+def _binding(problem: Problem, sched: Schedule) -> list[Period]:
+    """Runs of months in which the troops, then the concurrent handovers (if limited), are all in use."""
     troops = troops_by_month(problem, sched)
     deployed = [int(v) for v in troops["troops_deployed"]]
     available = [int(v) for v in troops["troops_available"]]
@@ -102,14 +118,15 @@ def explain(problem: Problem, sched: Schedule) -> Explanation:
     if problem.max_concurrent is not None:
         conc = [0] * (problem.horizon + 1)
         for tid, t in problem.tasks.items():
-            if t.kind == "security" and t.duration > 0:
+            if is_handover(t):
                 for mo in range(sched.start[tid], sched.end[tid]):
                     conc[mo] += 1
         binding += _runs("concurrent handovers", [mo for mo, c in enumerate(conc) if c >= problem.max_concurrent])
-    return Explanation(path[::-1], slack, binding, mk)
+    return binding
 
 
 def _runs(resource: str, months: list[int]) -> list[Period]:
+    """Consecutive months (given in order) merged into periods of ``resource``."""
     out: list[Period] = []
     for mo in months:
         if out and out[-1].last == mo - 1:
@@ -120,10 +137,23 @@ def _runs(resource: str, months: list[int]) -> list[Period]:
 
 
 def resolve_task(problem: Problem, name: str) -> str:
-    """Task id for a user's name: a task id, ``gate NAME``/``gate/NAME``, or ``crossing ID``."""
-    cand = name.strip().replace(" ", "/", 1) if name.startswith(("gate ", "crossing ")) else name.strip()
+    """Task id for a user's name: a task id, ``gate NAME``/``gate/NAME``, or ``crossing ID``.
+
+    ``gate NAME`` and ``crossing ID`` name the step of that entity on that track.
+
+    Raises
+    ------
+    UsageError
+        When no task has that name.
+    """
+    cand = name.strip()
     if cand in problem.tasks:
         return cand
+    if name.startswith(("gate ", "crossing ")):
+        track, _, entity = cand.partition(" ")
+        for tid, t in problem.tasks.items():
+            if t.zone is None and (t.key.track, t.key.entity) == (track, entity):
+                return tid
     raise UsageError(
         f"no task or gate named {name!r}; use an id from the schedule table, "
         "e.g. 'gate/security-review' or 'jenin-a/security/international'"
@@ -166,10 +196,8 @@ def what_if(
         t = problem.tasks[tid]
         raise PlanError(
             [
-                PlanIssue(
-                    t.origin[0],
-                    t.origin[1],
-                    t.origin[2],
+                PlanIssue.at(
+                    t.origin,
                     f"delaying {tid} by {months} months leaves no feasible schedule",
                     "try a shorter delay or relax the windows it pushes against",
                 )

@@ -10,7 +10,7 @@ from ..errors import PlanError, PlanIssue
 from ..plan import Problem, Task
 from .model import describe
 from .result import Schedule
-from .verify import objective_value
+from .verify import is_handover, objective_value
 
 __all__ = ["greedy"]
 
@@ -27,13 +27,34 @@ def greedy(problem: Problem) -> Schedule:
     -------
     Schedule
         ``status`` is ``"greedy"``; ``objective`` is computed as CP-SAT's primary objective.
+
+    Raises
+    ------
+    PlanError
+        When a task fits nowhere within the horizon, or the preconditions form a cycle.
     """
-    h = problem.horizon
-    avail = np.array([problem.available(mo) for mo in range(h + 1)], dtype=np.int64)
-    used = np.zeros(h + 1, dtype=np.int64)
-    hand = np.zeros(h + 1, dtype=np.int64)
-    start: dict[str, int] = {}
-    end: dict[str, int] = {}
+    board = _Board(problem)
+    waiting, succ = _dependencies(problem)
+    heap: list[tuple[int, str]] = []
+    for tid, n in waiting.items():
+        if n == 0:
+            heapq.heappush(heap, (board.earliest(problem.tasks[tid]), tid))
+    while heap:
+        est, tid = heapq.heappop(heap)
+        board.place(tid, problem.tasks[tid], est)
+        for nxt in succ.get(tid, []):
+            waiting[nxt] -= 1
+            if waiting[nxt] == 0:
+                heapq.heappush(heap, (board.earliest(problem.tasks[nxt]), nxt))
+    if len(board.start) < len(problem.tasks):
+        raise PlanError(
+            [PlanIssue("", 1, 1, "the greedy scheduler found a dependency it cannot order", "validate the plan first")]
+        )
+    return Schedule("greedy", objective_value(problem, board.end), 0, board.start, board.end)
+
+
+def _dependencies(problem: Problem) -> tuple[dict[str, int], dict[str, list[str]]]:
+    """How many distinct tasks each task waits for, and the tasks waiting for each (in plan order)."""
     waiting: dict[str, int] = {}
     succ: dict[str, list[str]] = {}
     for tid, t in problem.tasks.items():
@@ -41,55 +62,65 @@ def greedy(problem: Problem) -> Schedule:
         waiting[tid] = len(srcs)
         for x in srcs:
             succ.setdefault(x, []).append(tid)
-    ends_hold: dict[str, list[tuple[str, int]]] = {}  # task -> holds its end closes
-    heap: list[tuple[int, str]] = []
+    return waiting, succ
 
-    def est_of(t: Task) -> int:
+
+class _Board:
+    """The horizon month by month as tasks are placed: troops used, handovers running, starts and ends."""
+
+    def __init__(self, problem: Problem) -> None:
+        h = problem.horizon
+        self.problem = problem
+        self.avail = np.array([problem.available(mo) for mo in range(h + 1)], dtype=np.int64)
+        self.used = np.zeros(h + 1, dtype=np.int64)
+        self.hand = np.zeros(h + 1, dtype=np.int64)
+        self.start: dict[str, int] = {}
+        self.end: dict[str, int] = {}
+        self.ends_hold: dict[str, list[tuple[str, int]]] = {}  # task -> holds its end closes
+
+    def earliest(self, t: Task) -> int:
+        """The first month the task's window and its placed preconditions allow."""
         est = t.earliest
         for pr in t.preds:
-            ends = [end[x] for x in pr.tasks if x in end]
+            ends = [self.end[x] for x in pr.tasks if x in self.end]
             if ends:
                 est = max(est, (min(ends) if pr.any_of else max(ends)) + pr.lag)
         return est
 
-    for tid, n in waiting.items():
-        if n == 0:
-            heapq.heappush(heap, (est_of(problem.tasks[tid]), tid))
-    while heap:
-        est, tid = heapq.heappop(heap)
-        t = problem.tasks[tid]
-        s = _first_fit(t, est, avail - used, hand, limit=problem.max_concurrent, h=h)
+    def place(self, tid: str, t: Task, est: int) -> None:
+        """Place ``t`` at the first month from ``est`` where it fits, and book its troops and handover."""
+        h = self.problem.horizon
+        s = _first_fit(t, est, self.avail - self.used, self.hand, limit=self.problem.max_concurrent, h=h)
         if s is None:
             raise PlanError(
                 [
-                    PlanIssue(
-                        t.origin[0],
-                        t.origin[1],
-                        t.origin[2],
+                    PlanIssue.at(
+                        t.origin,
                         f"greedy scheduling could not place {describe(t)} within the horizon",
                         "use the CP-SAT scheduler",
                     )
                 ]
             )
-        start[tid], end[tid] = s, s + t.duration
-        used[s : s + t.duration] += t.run_troops
-        if t.kind == "security" and t.duration > 0:
-            hand[s : s + t.duration] += 1
+        self.start[tid], self.end[tid] = s, s + t.duration
+        self.used[s : s + t.duration] += t.run_troops
+        if is_handover(t):
+            self.hand[s : s + t.duration] += 1
+        self._book_hold(tid, t)
+
+    def _book_hold(self, tid: str, t: Task) -> None:
+        """Book the task's hold to the horizon, and end the holds its completion relieves.
+
+        A hold is provisional until the step named by its ``hold_until`` is placed: then it ends when the later
+        of the two ends.
+        """
+        h = self.problem.horizon
+        end = self.end
         if t.hold_troops:
-            used[s + t.duration : h] += t.hold_troops
+            self.used[end[tid] : h] += t.hold_troops
             if t.hold_until is not None:
-                ends_hold.setdefault(t.hold_until, []).append((tid, t.hold_troops))
-        for prev_id, dmd in ends_hold.pop(tid, []):
-            used[max(end[prev_id], end[tid]) : h] -= dmd  # the step that completes ends the previous hold
-        for nxt in succ.get(tid, []):
-            waiting[nxt] -= 1
-            if waiting[nxt] == 0:
-                heapq.heappush(heap, (est_of(problem.tasks[nxt]), nxt))
-    if len(start) < len(problem.tasks):
-        raise PlanError(
-            [PlanIssue("", 1, 1, "the greedy scheduler found a dependency it cannot order", "validate the plan first")]
-        )
-    return Schedule("greedy", objective_value(problem, end), 0, start, end)
+                self.ends_hold.setdefault(t.hold_until, []).append((tid, t.hold_troops))
+        for prev_id, dmd in self.ends_hold.pop(tid, []):
+            self.used[max(end[prev_id], end[tid]) : h] -= dmd  # the step that completes ends the previous hold
 
 
 def _first_fit(t: Task, est: int, slack: np.ndarray, hand: np.ndarray, *, limit: int | None, h: int) -> int | None:
@@ -104,7 +135,7 @@ def _first_fit(t: Task, est: int, slack: np.ndarray, hand: np.ndarray, *, limit:
     if t.duration > 0:
         windows = np.lib.stride_tricks.sliding_window_view(slack[:h], t.duration)
         ok &= windows[cands].min(axis=1) >= t.run_troops
-        if limit is not None and t.kind == "security":
+        if limit is not None and is_handover(t):
             busy = np.lib.stride_tricks.sliding_window_view(hand[:h], t.duration)
             ok &= busy[cands].max(axis=1) < limit
     hits = np.flatnonzero(ok)

@@ -4,15 +4,19 @@ Each task is an interval; preconditions are precedences with lags; windows bound
 international force's troops form a cumulative resource whose capacity follows the plan's piecewise schedule
 (modelled with fixed blocker intervals); concurrent handovers are a second cumulative.  With ``with_lits`` every
 plan constraint is guarded by an assumption literal, so an infeasible plan can be explained by its own lines.
+
+CP-SAT's search depends on the order in which variables and constraints are created and on their names, so
+:func:`build_model` creates them in one fixed order (see there); the functions below each add one family.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from ..plan import Problem, Task
+from ..plan import Origin, Pred, Problem, Task
+from .verify import is_handover, objective_terms
 
 __all__ = ["Built", "build_model", "describe"]
 
@@ -28,8 +32,132 @@ class Built:
     primary: cp_model.LinearExprT
 
 
+@dataclass
+class _Builder:
+    """The model under construction, with the variables every family of constraints refers to."""
+
+    problem: Problem
+    with_lits: bool
+    model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    start: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    end: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    interval: dict[str, cp_model.IntervalVar] = field(default_factory=dict)
+    lits: list[tuple[cp_model.IntVar, str, Origin]] = field(default_factory=list)
+
+    def guard(self, desc: str, origin: Origin) -> cp_model.IntVar | None:
+        """A new literal guarding one plan constraint (named ``c0``, ``c1``, ...), or None without literals.
+
+        The description and the plan position travel with the literal, so a conflict found by the solver is
+        reported as the plan's own lines.
+        """
+        if not self.with_lits:
+            return None
+        v = self.model.new_bool_var(f"c{len(self.lits)}")
+        self.lits.append((v, desc, origin))
+        return v
+
+    @staticmethod
+    def enforce(ct: cp_model.Constraint, v: cp_model.IntVar | None) -> None:
+        """Make ``ct`` hold only when its guard ``v`` is true (always, when there is no guard)."""
+        if v is not None:
+            ct.only_enforce_if(v)
+
+
+def build_model(problem: Problem, with_lits: bool) -> Built:
+    """The CP-SAT model of ``problem``; with ``with_lits`` each plan constraint is guarded by a literal.
+
+    The order of creation is part of the result (it steers the solver): first every task's interval, then task
+    by task its window and its preconditions, then the troop capacity, the concurrent handovers and last the
+    primary objective.
+
+    Parameters
+    ----------
+    problem : Problem
+        The compiled plan.
+    with_lits : bool
+        Guard each plan constraint by an assumption literal (to explain an infeasible plan).
+
+    Returns
+    -------
+    Built
+    """
+    b = _Builder(problem, with_lits)
+    _add_intervals(b)
+    for tid, t in problem.tasks.items():
+        _add_window(b, tid, t)
+        for pr in t.preds:
+            _add_precondition(b, tid, t, pr)
+    _add_troop_capacity(b)
+    _add_concurrent_handovers(b)
+    return Built(b.model, b.start, b.end, b.lits, _primary_objective(b))
+
+
+def _add_intervals(b: _Builder) -> None:
+    """One interval per task, starting and ending within the horizon."""
+    h = b.problem.horizon
+    for tid, t in b.problem.tasks.items():
+        s = b.model.new_int_var(0, max(0, h - t.duration), f"s[{tid}]")
+        e = b.model.new_int_var(t.duration, h, f"e[{tid}]")
+        b.interval[tid] = b.model.new_interval_var(s, t.duration, e, f"i[{tid}]")
+        b.start[tid], b.end[tid] = s, e
+
+
+def _add_window(b: _Builder, tid: str, t: Task) -> None:
+    """The task's window: it starts no earlier than ``earliest`` and ends by ``latest``."""
+    if t.earliest > 0:
+        b.enforce(
+            b.model.add(b.start[tid] >= t.earliest),
+            b.guard(f"{describe(t)} starts no earlier than month {t.earliest}", t.window_origin),
+        )
+    if t.latest is not None:
+        b.enforce(
+            b.model.add(b.end[tid] <= t.latest),
+            b.guard(f"{describe(t)} ends by month {t.latest}", t.window_origin),
+        )
+
+
+def _add_precondition(b: _Builder, tid: str, t: Task, pr: Pred) -> None:
+    """The task starts ``lag`` months after its precondition's tasks end (all of them, or the first if any_of).
+
+    Tasks the precondition names but the problem lacks are skipped; one guard covers the whole precondition.
+    """
+    srcs = [s for s in pr.tasks if s in b.end]
+    if not srcs:
+        return
+    v = b.guard(f"{describe(t)} waits for {pr.why}" + (f" + {pr.lag} months" if pr.lag else ""), pr.origin)
+    if pr.any_of and len(srcs) > 1:
+        first = b.model.new_int_var(0, b.problem.horizon, f"first[{tid}]")
+        b.model.add_min_equality(first, [b.end[s] for s in srcs])
+        b.enforce(b.model.add(b.start[tid] >= first + pr.lag), v)
+    else:
+        for src in srcs:
+            b.enforce(b.model.add(b.start[tid] >= b.end[src] + pr.lag), v)
+
+
+def _troop_demands(b: _Builder) -> tuple[list[cp_model.IntervalVar], list[int]]:
+    """Intervals using troops and their demands: each handover's run, then the state it holds until relieved.
+
+    A hold starts when its task ends and lasts until the task named by ``hold_until`` ends (else the horizon).
+    """
+    ivs: list[cp_model.IntervalVar] = []
+    dem: list[int] = []
+    for tid, t in b.problem.tasks.items():
+        if t.run_troops > 0 and t.duration > 0:
+            ivs.append(b.interval[tid])
+            dem.append(t.run_troops)
+        if t.hold_troops > 0:
+            stop = b.end[t.hold_until] if t.hold_until is not None and t.hold_until in b.end else b.problem.horizon
+            size = b.model.new_int_var(0, b.problem.horizon, f"hold[{tid}]")
+            ivs.append(b.model.new_interval_var(b.end[tid], size, stop, f"hi[{tid}]"))
+            dem.append(t.hold_troops)
+    return ivs, dem
+
+
 def _capacity_segments(problem: Problem) -> list[tuple[int, int, int]]:
-    """(start, end, available) segments covering [0, horizon)."""
+    """The plan's piecewise troop capacity as ``(start, end, available)`` segments covering ``[0, horizon)``.
+
+    Months before the first ``from:`` have no troops at all.
+    """
     segs = []
     for k, (frm, n) in enumerate(problem.capacity):
         nxt = problem.capacity[k + 1][0] if k + 1 < len(problem.capacity) else problem.horizon
@@ -41,99 +169,61 @@ def _capacity_segments(problem: Problem) -> list[tuple[int, int, int]]:
     return segs
 
 
-def build_model(problem: Problem, with_lits: bool) -> Built:
-    """The CP-SAT model of ``problem``; with ``with_lits`` each plan constraint is guarded by a literal."""
-    m = cp_model.CpModel()
-    h = problem.horizon
-    start: dict[str, cp_model.IntVar] = {}
-    end: dict[str, cp_model.IntVar] = {}
-    interval = {}
-    lits: list[tuple[cp_model.IntVar, str, tuple[str, int, int]]] = []
+def _add_troop_capacity(b: _Builder) -> None:
+    """Troops used never exceed troops available.
 
-    def lit(desc: str, origin: tuple[str, int, int]) -> cp_model.IntVar | None:
-        if not with_lits:
-            return None
-        v = m.new_bool_var(f"c{len(lits)}")
-        lits.append((v, desc, origin))
-        return v
-
-    def enforce(ct: cp_model.Constraint, v: cp_model.IntVar | None) -> None:
-        if v is not None:
-            ct.only_enforce_if(v)
-
-    for tid, t in problem.tasks.items():
-        s = m.new_int_var(0, max(0, h - t.duration), f"s[{tid}]")
-        e = m.new_int_var(t.duration, h, f"e[{tid}]")
-        interval[tid] = m.new_interval_var(s, t.duration, e, f"i[{tid}]")
-        start[tid], end[tid] = s, e
-    for tid, t in problem.tasks.items():
-        if t.earliest > 0:
-            enforce(
-                m.add(start[tid] >= t.earliest),
-                lit(f"{describe(t)} starts no earlier than month {t.earliest}", t.window_origin),
-            )
-        if t.latest is not None:
-            enforce(m.add(end[tid] <= t.latest), lit(f"{describe(t)} ends by month {t.latest}", t.window_origin))
-        for pr in t.preds:
-            srcs = [s for s in pr.tasks if s in end]
-            if not srcs:
-                continue
-            v = lit(f"{describe(t)} waits for {pr.why}" + (f" + {pr.lag} months" if pr.lag else ""), pr.origin)
-            if pr.any_of and len(srcs) > 1:
-                first = m.new_int_var(0, h, f"first[{tid}]")
-                m.add_min_equality(first, [end[s] for s in srcs])
-                enforce(m.add(start[tid] >= first + pr.lag), v)
-            else:
-                for src in srcs:
-                    enforce(m.add(start[tid] >= end[src] + pr.lag), v)
-    # troops: run intervals, hold intervals, and blockers for the capacity profile
-    top = max((n for _, n in problem.capacity), default=0)
-    ivs, dem = [], []
-    for tid, t in problem.tasks.items():
-        if t.run_troops > 0 and t.duration > 0:
-            ivs.append(interval[tid])
-            dem.append(t.run_troops)
-        if t.hold_troops > 0:
-            stop = end[t.hold_until] if t.hold_until is not None and t.hold_until in end else h
-            size = m.new_int_var(0, h, f"hold[{tid}]")
-            ivs.append(m.new_interval_var(end[tid], size, stop, f"hi[{tid}]"))
-            dem.append(t.hold_troops)
-    if ivs:
-        for a, b, n in _capacity_segments(problem):
-            if n < top:
-                ivs.append(m.new_fixed_size_interval_var(a, b - a, f"cap[{a}]"))
-                dem.append(top - n)
-        cap_lit = lit("troops used never exceed troops available (resources.troops)", problem.capacity_origin)
-        if cap_lit is None:
-            m.add_cumulative(ivs, dem, top)
-        else:
-            big = sum(dem)
-            m.add_cumulative(ivs, dem, top + big * (1 - cap_lit))
-    if problem.max_concurrent is not None:
-        hand = [interval[tid] for tid, t in problem.tasks.items() if t.kind == "security" and t.duration > 0]
-        if hand:
-            c_lit = lit(
-                f"at most {problem.max_concurrent} handovers at once (resources.max_concurrent_handovers)",
-                problem.concurrent_origin,
-            )
-            cap = problem.max_concurrent if c_lit is None else problem.max_concurrent + len(hand) * (1 - c_lit)
-            m.add_cumulative(hand, [1] * len(hand), cap)
-    if problem.objective == "population_weighted_time" and problem.objective_level:
-        lvl = problem.objective_level
-        primary = sum(
-            problem.zone_population[z] * end[f"{z}/movement/{lvl}"]
-            for z in problem.zones
-            if f"{z}/movement/{lvl}" in end
-        )
+    One cumulative at the largest capacity ever available; in months with fewer troops a fixed blocker interval
+    takes up the difference.  Guarded, the capacity grows by every demand when the guard is false.
+    """
+    ivs, dem = _troop_demands(b)
+    if not ivs:
+        return
+    top = max((n for _, n in b.problem.capacity), default=0)
+    for a, end, n in _capacity_segments(b.problem):
+        if n < top:
+            ivs.append(b.model.new_fixed_size_interval_var(a, end - a, f"cap[{a}]"))
+            dem.append(top - n)
+    cap_lit = b.guard("troops used never exceed troops available (resources.troops)", b.problem.capacity_origin)
+    if cap_lit is None:
+        b.model.add_cumulative(ivs, dem, top)
     else:
-        mk = m.new_int_var(0, h, "makespan")
-        m.add_max_equality(mk, list(end.values()))
-        primary = mk
-    return Built(m, start, end, lits, primary)
+        b.model.add_cumulative(ivs, dem, top + sum(dem) * (1 - cap_lit))
+
+
+def _add_concurrent_handovers(b: _Builder) -> None:
+    """At most ``max_concurrent`` security handovers run at once (when the plan sets a limit)."""
+    limit = b.problem.max_concurrent
+    if limit is None:
+        return
+    hand = [b.interval[tid] for tid, t in b.problem.tasks.items() if is_handover(t)]
+    if not hand:
+        return
+    c_lit = b.guard(
+        f"at most {limit} handovers at once (resources.max_concurrent_handovers)", b.problem.concurrent_origin
+    )
+    cap = limit if c_lit is None else limit + len(hand) * (1 - c_lit)
+    b.model.add_cumulative(hand, [1] * len(hand), cap)
+
+
+def _primary_objective(b: _Builder) -> cp_model.LinearExprT:
+    """The population-weighted months to the objective's movement level, or else the makespan.
+
+    Computed exactly as :func:`geo.schedule.verify.objective_value` computes it for a finished schedule.
+    """
+    terms = objective_terms(b.problem)
+    if terms is not None:
+        return sum(weight * b.end[tid] for weight, tid in terms)
+    mk = b.model.new_int_var(0, b.problem.horizon, "makespan")
+    b.model.add_max_equality(mk, list(b.end.values()))
+    return mk
 
 
 def describe(t: Task) -> str:
-    """How a task is named in messages: ``gate NAME``, ``crossing ID`` or ``ZONE: TRACK STATE``."""
-    if t.kind in ("gate", "crossing"):
-        return f"{t.kind} {t.to_state if t.kind == 'gate' else t.id.split('/', 1)[1]}"
-    return f"{t.zone}: {t.kind} {t.to_state}"
+    """How a task is named in messages: ``gate NAME``, ``crossing ID`` or ``ZONE: TRACK STATE``.
+
+    A step of an entity that is not a zone is named by its track and entity (a gate's entity is its name).
+    """
+    k = t.key
+    if t.zone is None:
+        return f"{k.track} {k.entity}"
+    return f"{k.entity}: {k.track} {k.state}"
