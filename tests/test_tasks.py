@@ -199,3 +199,42 @@ def test_overrides_by_group_and_zone(write_plan, tiny_zones):
     (issue,) = _issues(write_plan, tiny_zones, bad)
     assert issue.message == "zones.overrides.north.security.international.duration: -1 is below the minimum of 0"
     assert (issue.line, issue.col) == (15, 35)
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "label"),
+    [
+        (plan.TaskId.gate("review"), "gate/review", "gate review"),
+        (plan.TaskId.gate("second-review"), "gate/second-review", "gate second-review"),
+        (plan.TaskId.crossing("gate-x"), "crossing/gate-x", "crossing gate-x"),
+        (plan.TaskId("north", "security", "palestinian"), "north/security/palestinian", "north: security palestinian"),
+        (
+            plan.TaskId("south", "movement", "free_movement"),
+            "south/movement/free_movement",
+            "south: movement free_movement",
+        ),
+    ],
+)
+def test_task_ids_and_labels_come_from_the_key(key, text, label):
+    task = plan.Task(key=key, duration=1, earliest=0, latest=None)
+    assert str(key) == task.id == text
+    assert task.label == label
+
+
+def test_compiled_ids_are_built_from_keys(write_plan, tiny_zones):
+    text = TINY_PLAN.replace(
+        "resources:", "gates:\n  review:\n    min_duration: 1\n    after:\n      - crossing: gate-x\nresources:"
+    ).replace("          lag: 3", "          lag: 3\n        - gate: review")
+    p = _compile(write_plan, tiny_zones, text)
+    assert all(tid == str(t.key) for tid, t in p.tasks.items())
+    assert p.tasks["gate/review"].key == plan.TaskId.gate("review")
+    assert p.tasks["crossing/gate-x"].key == plan.TaskId.crossing("gate-x")
+    assert p.tasks["gate/review"].preds[0].tasks == ("crossing/gate-x",)
+    pal = p.tasks["centre/security/palestinian"]
+    assert [pr.tasks for pr in pal.preds] == [
+        ("centre/security/international",),
+        ("centre/security/international",),
+        ("gate/review",),
+    ]
+    assert [pr.why for pr in pal.preds] == ["after international", "same zone reaches international", "gate review"]
+    assert p.tasks["south/movement/permits"].preds[1].tasks == ("crossing/gate-x",)

@@ -1,8 +1,8 @@
 """The planner's front half: read a plan file strictly, validate it, and compile it into a problem.
 
 ``yamlio`` reads YAML with a position for every value; ``model`` is the plan format (pydantic models and the JSON
-Schema); ``compiler`` checks the plan against the layers and turns it into the tasks of a :class:`Problem`
-(``problem``), which the scheduler solves.
+Schema); ``checks`` holds one function per planning rule; ``compiler`` applies them against the layers and turns the
+plan into the tasks of a :class:`Problem` (``problem``), which the scheduler solves.
 """
 
 from __future__ import annotations

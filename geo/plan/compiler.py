@@ -1,23 +1,28 @@
 """Compile a validated plan into zone-level tasks, checking it against the layers.
 
-Semantic checks, each reported at the plan's ``file:line:col`` with a fix:
-unknown zone, group, gate, crossing, state or level; steps missing or out of
-the ladder's order; dependency cycles (named in the plan's terms); windows that
-cannot hold; tasks needing more troops than are ever available.
+The rules themselves live in :mod:`geo.plan.checks`, one function each; the compiler resolves the plan's names,
+builds the tasks and calls every rule in plan order, so that one run lists every problem, each at the plan's
+``file:line:col`` with a fix.  It checks in three rounds, each only when the one before found nothing (a later
+round would trip over the earlier round's mistakes):
+
+1. names: zones and groups, the ladders and their steps, crossings, overrides;
+2. tasks: each zone's steps with their overrides and preconditions, and the troops they need;
+3. the whole plan: dependency cycles, then windows and the horizon.
 """
 
 from __future__ import annotations
 
-import difflib
-import functools
+import dataclasses
 from collections import defaultdict
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 from pydantic import ValidationError
 
 from ..errors import PlanError, PlanIssue
-from .model import After, LoadedPlan, MovementStep, Origin, SecurityStep, TroopRule, limit_issues
+from . import checks
+from .model import After, LoadedPlan, Loc, MovementStep, Origin, SecurityStep, TroopRule, limit_issues
 from .problem import Pred, Problem, Task, TaskId
 
 __all__ = ["BUILTIN_GROUPS", "compile_plan"]
@@ -25,19 +30,11 @@ __all__ = ["BUILTIN_GROUPS", "compile_plan"]
 #: Groups every plan can use: every zone in use, and the zones of each territory.
 BUILTIN_GROUPS = ("all", "west_bank", "gaza")
 
-
-def _suggest(word: str, options: list[str] | tuple[str, ...]) -> str:
-    return _closest(word, tuple(options))
-
-
-@functools.lru_cache(maxsize=4096)
-def _closest(word: str, options: tuple[str, ...]) -> str:
-    """Cached: a plan repeating one wrong name thousands of times costs one fuzzy match, not thousands."""
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else "check the spelling against the layers and the plan"
+_Step = TypeVar("_Step", SecurityStep, MovementStep)
 
 
 def _troops(rule: int | TroopRule, z: pd.Series) -> int:
+    """Troops a step needs in zone ``z``: a number, or a rule scaled by the zone's people, area and settlers."""
     if isinstance(rule, int):
         return rule
     return round(
@@ -48,464 +45,270 @@ def _troops(rule: int | TroopRule, z: pd.Series) -> int:
     )
 
 
+def _window_origin(origins: Mapping[str, Origin], latest: int | None) -> Origin:
+    """Where a step's window is written: its ``latest`` if it has one, else its ``earliest``."""
+    return origins["latest"] if latest is not None else origins["earliest"]
+
+
 class _Compiler:
+    """One compilation: the names the plan resolves, the tasks it builds, and every issue found on the way."""
+
     def __init__(self, lp: LoadedPlan, zones: pd.DataFrame, crossing_ids: set[str]) -> None:
         self.lp = lp
         self.p = lp.plan
         self.zdf = zones.set_index("zone_id")
         self.layer_zones = list(zones["zone_id"])
-        self.layer_set = set(self.layer_zones)
         self.crossing_ids = crossing_ids
         self.issues: list[PlanIssue] = []
         self.tasks: dict[str, Task] = {}
 
-    def issue(self, path: tuple[str | int, ...], msg: str, fix: str) -> None:
-        self.issues.append(self.lp.issue(path, msg, fix))
+    def passes(self, issues: list[PlanIssue]) -> bool:
+        """Keep a rule's issues; whether it found none (so what it checked can be used)."""
+        self.issues += issues
+        return not issues
 
-    # -- names -------------------------------------------------------------------------------------------------
+    # -- round 1: names ----------------------------------------------------------------------------------------
     def resolve_names(self) -> None:
+        """The zones, groups, ladders and crossings the rest of the plan refers to, each checked."""
         self.resolve_zones()
         self.resolve_ladders()
         self.resolve_crossings()
 
-    def resolve_zones(self) -> None:
-        """The zones in use and the groups, each zone once; membership is tested on sets, not lists."""
-        p = self.p
-        if p.zones.use == "all":
-            self.zones = list(dict.fromkeys(self.layer_zones))
-        else:
-            known = []
-            for i, z in enumerate(p.zones.use):
-                if z not in self.layer_set:
-                    self.issue(("zones", "use", i), f"unknown zone '{z}'", _suggest(z, self.layer_zones))
-                else:
-                    known.append(z)
-            self.zones = list(dict.fromkeys(known))  # plan.load reports a repeat; never count one twice
-        self.zone_set = set(self.zones)
+    def builtin_groups(self, zones: list[str]) -> dict[str, list[str]]:
+        """``all`` and one group per territory, from the zones layer's ``territory`` column."""
         territory = self.zdf["territory"] if "territory" in self.zdf.columns else pd.Series(dtype=str)
-        self.groups: dict[str, list[str]] = {
-            "all": list(self.zones),
-            "west_bank": [z for z in self.zones if territory.get(z) == "west_bank"],
-            "gaza": [z for z in self.zones if territory.get(z) == "gaza"],
+        return {
+            "all": list(zones),
+            "west_bank": [z for z in zones if territory.get(z) == "west_bank"],
+            "gaza": [z for z in zones if territory.get(z) == "gaza"],
         }
-        for g, members in p.zones.groups.items():
-            if g in BUILTIN_GROUPS:
-                self.issue(("zones", "groups", g, "__key__"), f"'{g}' is a built-in group", "rename the group")
-            ok = []
-            for i, z in enumerate(members):
-                if z not in self.zone_set:
-                    self.issue(("zones", "groups", g, i), f"group '{g}': unknown zone '{z}'", _suggest(z, self.zones))
-                else:
-                    ok.append(z)
-            self.groups[g] = list(dict.fromkeys(ok))
-        self.group_sets = {g: set(members) for g, members in self.groups.items()}
-        self.names = (*self.zones, *self.groups)
+
+    def resolve_zones(self) -> None:
+        """The zones in use and the groups, each zone once."""
+        zones, issues = checks.zones_in_use(self.lp, self.layer_zones)
+        self.issues += issues
+        in_use = checks.Names.of(zones, self.builtin_groups(zones))
+        groups = dict(in_use.groups)
+        for g, listed in self.p.zones.groups.items():
+            self.issues += checks.builtin_group(self.lp, g, BUILTIN_GROUPS)
+            groups[g], issues = checks.group_members(self.lp, g, listed, in_use)
+            self.issues += issues
+        self.names = checks.Names.of(zones, groups)
 
     def resolve_ladders(self) -> None:
-        p = self.p
+        """The security states and movement levels, the steps between them and what refers to them."""
+        lp, p = self.lp, self.p
         self.states = list(p.security.states)
         self.levels = list(p.movement.levels)
-        for name, seq, path in (
-            ("security state", self.states, ("security", "states")),
-            ("movement level", self.levels, ("movement", "levels")),
-        ):
-            if len(set(seq)) != len(seq):
-                self.issue(path, f"a {name} is listed twice", "list each once, in order")
+        self.issues += checks.repeated_rungs(lp, "security state", self.states, ("security", "states"))
+        self.issues += checks.repeated_rungs(lp, "movement level", self.levels, ("movement", "levels"))
         for track, ladder, steps in (
-            ("security", self.states, self.p.security.steps),
-            ("movement", self.levels, self.p.movement.steps),
+            ("security", self.states, list(p.security.steps)),
+            ("movement", self.levels, list(p.movement.steps)),
         ):
-            names = list(steps)
-            for s in names:
-                if s not in ladder[1:]:
-                    self.issue(
-                        (track, "steps", s, "__key__"),
-                        f"{track} step '{s}' is not a later state of the ladder {ladder}",
-                        _suggest(s, ladder[1:]),
-                    )
-            for s in ladder[1:]:
-                if s not in steps:
-                    self.issue((track, "steps"), f"no {track} step for '{s}'", f"add '{s}:' under {track}.steps")
-            known = [s for s in names if s in ladder]
-            if known != sorted(known, key=ladder.index):
-                first = next(a for a, b in zip(known, sorted(known, key=ladder.index), strict=True) if a != b)
-                self.issue(
-                    (track, "steps", first, "__key__"),
-                    f"{track} steps are out of the ladder's order ({' -> '.join(known)})",
-                    f"list them as {' -> '.join(sorted(known, key=ladder.index))}",
-                )
-        for s, step in self.p.movement.steps.items():
-            if step.requires_security is not None and step.requires_security not in self.states:
-                self.issue(
-                    ("movement", "steps", s, "requires_security"),
-                    f"unknown security state '{step.requires_security}'",
-                    _suggest(step.requires_security, self.states),
-                )
-        obj = self.p.objective
-        if obj.minimize == "population_weighted_time":
-            if obj.level is None:
-                self.issue(
-                    ("objective",),
-                    "population_weighted_time needs a movement level",
-                    f"add 'level:' (one of {self.levels[1:]})",
-                )
-            elif obj.level not in self.levels[1:]:
-                self.issue(
-                    ("objective", "level"), f"unknown movement level '{obj.level}'", _suggest(obj.level, self.levels)
-                )
+            self.issues += checks.steps_on_ladder(lp, track, ladder, steps)
+            self.issues += checks.steps_present(lp, track, ladder, steps)
+            self.issues += checks.steps_in_order(lp, track, ladder, steps)
+        self.issues += checks.required_security(lp, p.movement.steps, self.states)
+        self.issues += checks.objective_level(lp, p.objective, self.levels)
 
     def resolve_crossings(self) -> None:
+        """The planned crossings with the zones each serves, and the crossings serving each zone."""
         self.crossings: dict[str, tuple[int, list[str]]] = {}
         for i, c in enumerate(self.p.crossings):
-            if c.id not in self.crossing_ids:
-                self.issue(
-                    ("crossings", i, "id"), f"unknown crossing '{c.id}'", _suggest(c.id, sorted(self.crossing_ids))
-                )
-            if c.id in self.crossings:
-                self.issue(("crossings", i, "id"), f"crossing '{c.id}' is planned twice", "merge the entries")
-            served: dict[str, None] = {}  # ordered, each zone once (groups may overlap)
-            for j, name in enumerate(c.serves):
-                served.update(dict.fromkeys(self.members(name, ("crossings", i, "serves", j))))
-            self.crossings[c.id] = (i, list(served))
+            self.issues += checks.crossing_in_layer(self.lp, i, c.id, self.crossing_ids)
+            self.issues += checks.crossing_once(self.lp, i, c.id, self.crossings)
+            served, issues = checks.served_zones(self.lp, self.names, i, c.serves)
+            self.issues += issues
+            self.crossings[c.id] = (i, served)
         self.serving: dict[str, list[str]] = defaultdict(list)
         for cid, (_, zones) in self.crossings.items():
             for z in zones:
                 self.serving[z].append(cid)
 
-    def members(self, name: str, path: tuple[str | int, ...]) -> list[str]:
-        if name in self.groups:
-            return self.groups[name]
-        if name in self.zone_set:
-            return [name]
-        self.issue(path, f"unknown zone or group '{name}'", _suggest(name, self.names))
-        return []
+    def check_overrides(self) -> None:
+        """Each override names a zone or group, and steps of the ladders."""
+        for key, ov in self.p.zones.overrides.items():
+            self.issues += checks.override_target(self.lp, key, self.names)
+            self.issues += checks.override_steps(self.lp, key, "security", ov.security, self.states)
+            self.issues += checks.override_steps(self.lp, key, "movement", ov.movement, self.levels)
 
-    # -- steps per zone ----------------------------------------------------------------------------------------
-    def zone_steps(self, z: str, track: str) -> dict[str, tuple[Any, dict[str, Origin]]]:
-        base_steps = self.p.security.steps if track == "security" else self.p.movement.steps
-        model = SecurityStep if track == "security" else MovementStep
+    # -- round 2: tasks ----------------------------------------------------------------------------------------
+    def patched(self, z: str, track: str, s: str, step: _Step) -> tuple[dict[str, Any], dict[str, Origin]]:
+        """Step ``s`` with every override for zone ``z`` applied in plan order, and where each field was written."""
+        data = step.model_dump(by_alias=True)
+        origins = {f: self.lp.at(track, "steps", s, f) for f in data}
+        origins["__step__"] = self.lp.at(track, "steps", s)
+        for key, ov in self.p.zones.overrides.items():
+            patch = getattr(ov, track).get(s)
+            if patch and (key == z or z in self.names.group_sets.get(key, ())):
+                data.update(patch)
+                origins.update({f: self.lp.at("zones", "overrides", key, track, s, f) for f in patch})
+        return data, origins
+
+    def zone_steps(
+        self, z: str, track: str, steps: Mapping[str, _Step], model: type[_Step]
+    ) -> dict[str, tuple[_Step, dict[str, Origin]]]:
+        """Zone ``z``'s steps on ``track``, overrides applied, each with where its fields were written."""
         out = {}
-        for s, step in base_steps.items():
-            data = step.model_dump(by_alias=True)
-            origins = {f: self.lp.at(track, "steps", s, f) for f in data}
-            origins["__step__"] = self.lp.at(track, "steps", s)
-            for key, ov in self.p.zones.overrides.items():
-                applies = key == z or z in self.group_sets.get(key, ())
-                patch = getattr(ov, track).get(s)
-                if applies and patch:
-                    data.update(patch)
-                    for f in patch:
-                        origins[f] = self.lp.at("zones", "overrides", key, track, s, f)
+        for s, step in steps.items():
+            data, origins = self.patched(z, track, s, step)
             try:
                 out[s] = (model.model_validate(data), origins)
             except ValidationError as exc:
-                for err in exc.errors():
-                    f = str(err["loc"][0]) if err["loc"] else "__step__"
-                    o = origins.get(f, origins["__step__"])
-                    self.issues.append(
-                        PlanIssue(
-                            o[0], o[1], o[2], f"{track}.{s}.{f} for zone {z}: {err['msg']}", "correct the override"
-                        )
-                    )
+                self.issues += checks.override_values(exc, origins, track, s, z)
         return out
 
-    def check_overrides(self) -> None:
-        for key, ov in self.p.zones.overrides.items():
-            if key not in self.groups and key not in self.zone_set:
-                self.issue(
-                    ("zones", "overrides", key, "__key__"),
-                    f"override for unknown zone or group '{key}'",
-                    _suggest(key, self.names),
-                )
-            for track, ladder in (("security", self.states), ("movement", self.levels)):
-                for s in getattr(ov, track):
-                    if s not in ladder[1:]:
-                        self.issue(
-                            ("zones", "overrides", key, track, s, "__key__"),
-                            f"unknown {track} step '{s}'",
-                            _suggest(s, ladder[1:]),
-                        )
+    def after(self, items: list[After], zone: str | None, path: Loc) -> list[Pred]:
+        """The preconditions an ``after:`` list names; a wrong one is reported and adds none."""
+        return [pr for i, a in enumerate(items) for pr in self.after_one(a, zone, (*path, i))]
 
-    def after(self, items: list[After], zone: str | None, path: tuple[str | int, ...]) -> list[Pred]:
-        preds = []
-        for i, a in enumerate(items):
-            origin = self.lp.at(*path, i)
-            if a.gate is not None:
-                if a.gate not in self.p.gates:
-                    self.issue((*path, i, "gate"), f"unknown gate '{a.gate}'", _suggest(a.gate, list(self.p.gates)))
-                    continue
-                preds.append(Pred((f"gate/{a.gate}",), a.lag, origin, f"gate {a.gate}"))
-                continue
-            if a.crossing is not None:
-                if a.crossing not in self.crossings:
-                    self.issue(
-                        (*path, i, "crossing"),
-                        f"crossing '{a.crossing}' is not in the plan's crossings",
-                        "add it under crossings: or fix the name",
-                    )
-                    continue
-                preds.append(Pred((f"crossing/{a.crossing}",), a.lag, origin, f"crossing {a.crossing}"))
-                continue
-            track, state = ("security", a.security) if a.security is not None else ("movement", a.movement)
-            ladder = self.states if track == "security" else self.levels
-            if state not in ladder:
-                self.issue(
-                    (*path, i, track),
-                    f"unknown {track} {'state' if track == 'security' else 'level'} '{state}'",
-                    _suggest(str(state), ladder),
-                )
-                continue
-            if a.group is not None:
-                targets = self.members(a.group, (*path, i, "group"))
-            elif a.zone is not None:
-                targets = self.members(a.zone, (*path, i, "zone"))
-            elif zone is not None:
-                targets = [zone]
-            else:
-                self.issue(
-                    (*path, i),
-                    f"awaiting {track} '{state}' needs a zone or group here",
-                    "add 'group: all' or 'zone: ...'",
-                )
-                continue
-            if state == ladder[0]:
-                continue  # every zone starts there
-            for t in targets:
-                scope = "same zone" if t == zone else t
-                preds.append(Pred((f"{t}/{track}/{state}",), a.lag, origin, f"{scope} reaches {state}"))
-        return preds
+    def after_one(self, a: After, zone: str | None, path: Loc) -> list[Pred]:
+        """One ``after:`` entry: a gate, a crossing, or a state reached."""
+        origin = self.lp.at(*path)
+        if a.gate is not None:
+            if not self.passes(checks.after_gate(self.lp, path, a.gate, self.p.gates)):
+                return []
+            return [Pred((str(TaskId.gate(a.gate)),), a.lag, origin, f"gate {a.gate}")]
+        if a.crossing is not None:
+            if not self.passes(checks.after_crossing(self.lp, path, a.crossing, self.crossings)):
+                return []
+            return [Pred((str(TaskId.crossing(a.crossing)),), a.lag, origin, f"crossing {a.crossing}")]
+        return self.after_state(a, zone, path, origin)
+
+    def after_state(self, a: After, zone: str | None, path: Loc, origin: Origin) -> list[Pred]:
+        """An ``after:`` awaiting a security state or movement level in zones (none for the ladder's first)."""
+        track, state = ("security", a.security) if a.security is not None else ("movement", str(a.movement))
+        ladder = self.states if track == "security" else self.levels
+        if not self.passes(checks.after_state(self.lp, path, track, state, ladder)):
+            return []
+        targets, issues = checks.after_targets(self.lp, self.names, path, a, zone)
+        if not self.passes(issues) or state == ladder[0]:
+            return []  # every zone starts on the first rung
+        return [
+            Pred((str(TaskId(t, track, state)),), a.lag, origin, f"{'same zone' if t == zone else t} reaches {state}")
+            for t in targets
+        ]
+
+    def add(self, task: Task) -> str:
+        """Keep ``task``; its id."""
+        self.tasks[task.id] = task
+        return task.id
 
     def build(self) -> None:
-        for z in self.zones:
-            row = self.zdf.loc[z]
-            sec = self.zone_steps(z, "security")
-            mov = self.zone_steps(z, "movement")
-            prev: str | None = None
-            for k, s in enumerate(self.states[1:], start=1):
-                if s not in sec:
-                    continue
-                step, o = sec[s]
-                tid = str(TaskId(z, "security", s))
-                nxt = str(TaskId(z, "security", self.states[k + 1])) if k + 1 < len(self.states) else None
-                t = Task(
-                    key=TaskId(z, "security", s),
-                    duration=step.duration,
-                    earliest=step.earliest or 0,
-                    latest=step.latest,
-                    run_troops=_troops(step.troops, row),
-                    hold_troops=_troops(step.hold_troops, row),
-                    hold_until=nxt,
-                    origin=o["__step__"],
-                    window_origin=o["latest"] if step.latest is not None else o["earliest"],
-                    troops_origin=o["troops"],
-                )
-                if prev:
-                    t.preds.append(Pred((prev,), 0, o["__step__"], f"after {self.states[k - 1]}"))
-                t.preds += self.after(step.after, z, ("security", "steps", s, "after"))
-                self.tasks[tid] = t
-                prev = tid
-            prev = None
-            for k, lv in enumerate(self.levels[1:], start=1):
-                if lv not in mov:
-                    continue
-                mstep, o = mov[lv]
-                tid = str(TaskId(z, "movement", lv))
-                t = Task(
-                    key=TaskId(z, "movement", lv),
-                    duration=mstep.duration,
-                    earliest=mstep.earliest or 0,
-                    latest=mstep.latest,
-                    origin=o["__step__"],
-                    window_origin=o["latest"] if mstep.latest is not None else o["earliest"],
-                )
-                if prev:
-                    t.preds.append(
-                        Pred(
-                            (prev,),
-                            mstep.min_months_at_previous,
-                            o["min_months_at_previous"],
-                            f"{mstep.min_months_at_previous} months at {self.levels[k - 1]}",
-                        )
-                    )
-                rs = mstep.requires_security
-                if rs is not None and rs in self.states and rs != self.states[0]:
-                    t.preds.append(Pred((f"{z}/security/{rs}",), 0, o["requires_security"], f"security {rs}"))
-                if mstep.requires_crossing:
-                    if not self.serving.get(z):
-                        f, line, col = o["requires_crossing"]
-                        self.issues.append(
-                            PlanIssue(
-                                f,
-                                line,
-                                col,
-                                f"movement '{lv}' needs an open crossing but no planned crossing serves zone {z}",
-                                f"add {z} (or a group holding it) to a crossing's serves:",
-                            )
-                        )
-                    else:
-                        t.preds.append(
-                            Pred(
-                                tuple(f"crossing/{c}" for c in self.serving[z]),
-                                0,
-                                o["requires_crossing"],
-                                "a crossing open",
-                                any_of=True,
-                            )
-                        )
-                t.preds += self.after(mstep.after, z, ("movement", "steps", lv, "after"))
-                self.tasks[tid] = t
-                prev = tid
+        """Every task: each zone's steps (security, then movement), then the crossings, then the gates."""
+        for z in self.names.zones:
+            self.build_zone(z)
         for cid, (i, _) in self.crossings.items():
-            c = self.p.crossings[i]
-            t = Task(
-                key=TaskId(cid, "crossing", "open"),
-                duration=c.duration,
-                earliest=c.earliest or 0,
-                latest=c.latest,
-                origin=self.lp.at("crossings", i),
-                window_origin=self.lp.at("crossings", i, "latest" if c.latest is not None else "earliest"),
-            )
-            t.preds += self.after(c.after, None, ("crossings", i, "after"))
-            self.tasks[t.id] = t
-        for g, gate in self.p.gates.items():
-            t = Task(
-                key=TaskId(g, "gate", g),
-                duration=gate.min_duration,
-                earliest=gate.earliest or 0,
-                latest=None,
-                origin=self.lp.at("gates", g),
-                window_origin=self.lp.at("gates", g),
-            )
-            t.preds += self.after(gate.after, None, ("gates", g, "after"))
-            self.tasks[t.id] = t
+            self.add(self.crossing_task(cid, i))
+        for g in self.p.gates:
+            self.add(self.gate_task(g))
 
-    # -- whole-plan checks -------------------------------------------------------------------------------------
-    def order(self) -> list[str] | None:
-        """Topological order of the tasks, or None after reporting a cycle."""
-        succ: dict[str, list[tuple[str, Pred]]] = defaultdict(list)
-        for t in self.tasks.values():
-            for pr in t.preds:
-                for src in pr.tasks:
-                    if src in self.tasks:
-                        succ[src].append((t.id, pr))
-        state: dict[str, int] = {}
-        out: list[str] = []
-        for root in self.tasks:
-            if root in state:
-                continue
-            stack: list[tuple[str, int]] = [(root, 0)]
-            path: list[str] = []
-            while stack:
-                node, i = stack.pop()
-                if i == 0:
-                    if state.get(node) == 2:
-                        continue
-                    state[node] = 1
-                    path.append(node)
-                nxt = succ.get(node, [])
-                if i < len(nxt):
-                    stack.append((node, i + 1))
-                    child, pr = nxt[i]
-                    if state.get(child) == 1:
-                        cyc = [*path[path.index(child) :], child]
-                        f, line, col = pr.origin
-                        self.issues.append(
-                            PlanIssue(
-                                f,
-                                line,
-                                col,
-                                "dependency cycle: " + " -> ".join(_label(c) for c in cyc),
-                                "remove or change one of these preconditions",
-                            )
-                        )
-                        return None
-                    if state.get(child) != 2:
-                        stack.append((child, 0))
-                else:
-                    state[node] = 2
-                    path.pop()
-                    out.append(node)
-        return out[::-1]
+    def build_zone(self, z: str) -> None:
+        """Zone ``z``'s steps up each ladder, each after the one before."""
+        sec = self.zone_steps(z, "security", self.p.security.steps, SecurityStep)
+        mov = self.zone_steps(z, "movement", self.p.movement.steps, MovementStep)
+        prev: str | None = None
+        for k, s in enumerate(self.states[1:], start=1):
+            if s in sec:
+                prev = self.add(self.security_task(z, k, sec[s], prev))
+        prev = None
+        for k, lv in enumerate(self.levels[1:], start=1):
+            if lv in mov:
+                prev = self.add(self.movement_task(z, k, mov[lv], prev))
 
-    def check_windows(self, order: list[str]) -> None:
-        es: dict[str, int] = {}
-        why: dict[str, str] = {}
-        for tid in order:
-            t = self.tasks[tid]
-            best, reason = t.earliest, "its earliest month"
-            for pr in t.preds:
-                ends = [es[s] + self.tasks[s].duration for s in pr.tasks if s in es]
-                if not ends:
-                    continue
-                v = (min(ends) if pr.any_of else max(ends)) + pr.lag
-                if v > best:
-                    best, reason = v, pr.why
-            es[tid], why[tid] = best, reason
-            if t.latest is not None and t.earliest + t.duration > t.latest:
-                f, line, col = t.window_origin
-                self.issues.append(
-                    PlanIssue(
-                        f,
-                        line,
-                        col,
-                        f"{_label(tid)} cannot fit: earliest {t.earliest} + duration {t.duration} > latest {t.latest}",
-                        "widen the window or shorten the step",
-                    )
-                )
-            elif t.latest is not None and best + t.duration > t.latest:
-                f, line, col = t.window_origin
-                self.issues.append(
-                    PlanIssue(
-                        f,
-                        line,
-                        col,
-                        f"{_label(tid)} must end by month {t.latest} but cannot "
-                        f"start before month {best} ({why[tid]}) and takes {t.duration}",
-                        "move 'latest' later or its preconditions earlier",
-                    )
-                )
-            elif best + t.duration > self.p.horizon:
-                f, line, col = t.origin
-                self.issues.append(
-                    PlanIssue(
-                        f,
-                        line,
-                        col,
-                        f"{_label(tid)} cannot end within the horizon of "
-                        f"{self.p.horizon} months (earliest end {best + t.duration})",
-                        "raise 'horizon:' or shorten the chain",
-                    )
-                )
+    def security_task(self, z: str, k: int, patched: tuple[SecurityStep, dict[str, Origin]], prev: str | None) -> Task:
+        """Zone ``z``'s handover into the ``k``-th security state; its hold lasts until the next handover ends."""
+        step, o = patched
+        s = self.states[k]
+        row = cast(pd.Series, self.zdf.loc[z])
+        nxt = str(TaskId(z, "security", self.states[k + 1])) if k + 1 < len(self.states) else None
+        t = Task(
+            key=TaskId(z, "security", s),
+            duration=step.duration,
+            earliest=step.earliest or 0,
+            latest=step.latest,
+            run_troops=_troops(step.troops, row),
+            hold_troops=_troops(step.hold_troops, row),
+            hold_until=nxt,
+            origin=o["__step__"],
+            window_origin=_window_origin(o, step.latest),
+            troops_origin=o["troops"],
+        )
+        if prev:
+            t.preds.append(Pred((prev,), 0, o["__step__"], f"after {self.states[k - 1]}"))
+        t.preds += self.after(step.after, z, ("security", "steps", s, "after"))
+        return t
+
+    def movement_task(self, z: str, k: int, patched: tuple[MovementStep, dict[str, Origin]], prev: str | None) -> Task:
+        """Zone ``z``'s step into the ``k``-th movement level."""
+        step, o = patched
+        lv = self.levels[k]
+        t = Task(
+            key=TaskId(z, "movement", lv),
+            duration=step.duration,
+            earliest=step.earliest or 0,
+            latest=step.latest,
+            origin=o["__step__"],
+            window_origin=_window_origin(o, step.latest),
+        )
+        if prev:
+            why = f"{step.min_months_at_previous} months at {self.levels[k - 1]}"
+            t.preds.append(Pred((prev,), step.min_months_at_previous, o["min_months_at_previous"], why))
+        rs = step.requires_security
+        if rs is not None and rs in self.states and rs != self.states[0]:
+            t.preds.append(Pred((str(TaskId(z, "security", rs)),), 0, o["requires_security"], f"security {rs}"))
+        if step.requires_crossing and self.passes(
+            checks.served_by_a_crossing(o["requires_crossing"], lv, z, self.serving)
+        ):
+            serving = tuple(str(TaskId.crossing(c)) for c in self.serving[z])
+            t.preds.append(Pred(serving, 0, o["requires_crossing"], "a crossing open", any_of=True))
+        t.preds += self.after(step.after, z, ("movement", "steps", lv, "after"))
+        return t
+
+    def crossing_task(self, cid: str, i: int) -> Task:
+        """The opening of crossing ``cid`` (entry ``i`` of ``crossings:``)."""
+        c = self.p.crossings[i]
+        t = Task(
+            key=TaskId.crossing(cid),
+            duration=c.duration,
+            earliest=c.earliest or 0,
+            latest=c.latest,
+            origin=self.lp.at("crossings", i),
+            window_origin=self.lp.at("crossings", i, "latest" if c.latest is not None else "earliest"),
+        )
+        t.preds += self.after(c.after, None, ("crossings", i, "after"))
+        return t
+
+    def gate_task(self, g: str) -> Task:
+        """Gate ``g``: a review lasting at least its ``min_duration``."""
+        gate = self.p.gates[g]
+        t = Task(
+            key=TaskId.gate(g),
+            duration=gate.min_duration,
+            earliest=gate.earliest or 0,
+            latest=None,
+            origin=self.lp.at("gates", g),
+            window_origin=self.lp.at("gates", g),
+        )
+        t.preds += self.after(gate.after, None, ("gates", g, "after"))
+        return t
 
     def check_troops(self) -> None:
-        most = max(p.available for p in self.p.resources.troops)
+        """No task needs more troops than are ever available; the troop periods are in order."""
+        periods = self.p.resources.troops
+        most = max(p.available for p in periods)
         for t in self.tasks.values():
-            need = max(t.run_troops, t.hold_troops)
-            if need > most:
-                f, line, col = t.troops_origin
-                self.issues.append(
-                    PlanIssue(
-                        f,
-                        line,
-                        col,
-                        f"{_label(t.id)} needs {need:,} troops but at most {most:,} are ever available",
-                        "lower the troops or raise resources.troops",
-                    )
-                )
-        froms = [p.from_ for p in self.p.resources.troops]
-        if froms != sorted(set(froms)):
-            self.issue(
-                ("resources", "troops"),
-                "troop periods must have increasing 'from' months",
-                "sort the periods and remove duplicates",
-            )
+            self.issues += checks.troops_available(t, most)
+        self.issues += checks.troop_periods(self.lp, periods)
 
-
-def _label(tid: str) -> str:
-    parts = tid.split("/")
-    if parts[0] in ("gate", "crossing"):
-        return f"{parts[0]} {parts[1]}"
-    return f"{parts[0]}: {parts[1]} {parts[2]}"
+    # -- round 3: the whole plan -------------------------------------------------------------------------------
+    def check_schedulable(self) -> None:
+        """No dependency cycle; then every task can meet its window and the horizon."""
+        order, issues = checks.dependency_order(self.tasks)
+        self.issues += issues
+        if order is not None:
+            self.issues += checks.windows(self.tasks, order, self.p.horizon)
 
 
 def _dedupe(issues: list[PlanIssue]) -> list[PlanIssue]:
@@ -519,8 +322,7 @@ def _dedupe(issues: list[PlanIssue]) -> list[PlanIssue]:
     out = []
     for key, i in first.items():
         more = count[key] - 1
-        msg = i.message + (f" (and {more} more like it)" if more else "")
-        out.append(PlanIssue(i.file, i.line, i.col, msg, i.fix))
+        out.append(dataclasses.replace(i, message=i.message + (f" (and {more} more like it)" if more else "")))
     return out
 
 
@@ -552,19 +354,18 @@ def compile_plan(lp: LoadedPlan, zones: pd.DataFrame, crossing_ids: set[str]) ->
         c.build()
         c.check_troops()
     if not c.issues:
-        order = c.order()
-        if order is not None:
-            c.check_windows(order)
+        c.check_schedulable()
     if c.issues:
         raise PlanError(limit_issues(_dedupe(c.issues)))
     p = lp.plan
+    population = c.zdf["population"]
     return Problem(
         name=p.meta.name,
         start=p.meta.start,
         horizon=p.horizon,
         tasks=c.tasks,
-        zones=c.zones,
-        zone_population={z: int(c.zdf.loc[z, "population"]) for z in c.zones},
+        zones=c.names.zones,
+        zone_population={z: int(population[z]) for z in c.names.zones},
         capacity=[(tp.from_, tp.available) for tp in p.resources.troops],
         capacity_origin=lp.at("resources", "troops"),
         max_concurrent=p.resources.max_concurrent_handovers,

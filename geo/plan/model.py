@@ -15,7 +15,7 @@ A plan is untrusted input, so the models bound every value, not only its type:
   no ``/``, because task ids join them with ``/``;
 - every other name (``meta.name``) is one line.  Tabs and line breaks are allowed only in free text:
   ``meta.description``, ``meta.sources`` and ``meta.assumptions`` (a folded paragraph is ordinary there); every
-  other control character is refused by :mod:`geo.yamlio` anywhere in the file;
+  other control character is refused by :mod:`geo.plan.yamlio` anywhere in the file;
 - a zone listed twice (in ``zones.use``, a group or a crossing's ``serves``), or a state or level listed twice,
   is an error at the repeat, so nothing is counted twice.
 
@@ -24,6 +24,7 @@ At most :data:`MAX_ISSUES` problems are listed, then one line counting the rest.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import json
@@ -37,6 +38,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import PlanError, PlanIssue
+from .checks import repeated_names
 from .yamlio import Document, char_name
 from .yamlio import load as load_yaml
 
@@ -301,8 +303,7 @@ class LoadedPlan:
 
     def issue(self, path: tuple[str | int, ...], message: str, fix: str) -> PlanIssue:
         """A :class:`PlanIssue` at ``path``."""
-        f, line, col = self.at(*path)
-        return PlanIssue(f, line, col, message, fix)
+        return PlanIssue.at(self.at(*path), message, fix)
 
 
 def limit_issues(issues: list[PlanIssue], most: int = MAX_ISSUES) -> list[PlanIssue]:
@@ -325,13 +326,10 @@ def limit_issues(issues: list[PlanIssue], most: int = MAX_ISSUES) -> list[PlanIs
     """
     if len(issues) <= most:
         return list(issues)
-    nxt = issues[most]
-    more = PlanIssue(
-        nxt.file,
-        nxt.line,
-        nxt.col,
-        f"and {len(issues) - most:,} more problems, from here on",
-        "fix the problems above first (one mistake often causes many) and check the plan again",
+    more = dataclasses.replace(
+        issues[most],
+        message=f"and {len(issues) - most:,} more problems, from here on",
+        fix="fix the problems above first (one mistake often causes many) and check the plan again",
     )
     return [*issues[:most], more]
 
@@ -565,10 +563,10 @@ def _issues(exc: ValidationError, data: Any, where: _Where) -> list[PlanIssue]:
         named = where.label(loc)[:-1] if is_key and err["type"] != "extra_forbidden" else where.label(loc)
         label = ".".join(str(x) for x in named) or "plan"
         msg, fix = _message(dict(err), loc, (*where.schema_prefix, *loc), label, is_key)
-        f, line, col = where.origin(loc, is_key)
-        if (f, line, col, msg) not in seen:
-            seen.add((f, line, col, msg))
-            issues.append(PlanIssue(f, line, col, msg, fix))
+        origin = where.origin(loc, is_key)
+        if (*origin, msg) not in seen:
+            seen.add((*origin, msg))
+            issues.append(PlanIssue.at(origin, msg, fix))
     return issues
 
 
@@ -599,7 +597,7 @@ def _override_where(lookup: Callable[[Loc, bool], Origin], own: Loc, base: Loc, 
 def _override_issues(lp: LoadedPlan, path: Path) -> list[PlanIssue]:
     """Each override applied to the step it changes, validated once, with errors at the override's own values.
 
-    Validated per zone in :mod:`geo.tasks` instead, a bad override value would be reported once per zone, at the
+    Validated per zone in :mod:`geo.plan.compiler` instead, a bad override value would be reported once per zone, at the
     override as a whole rather than at the value.
     """
     issues: list[PlanIssue] = []
@@ -611,7 +609,7 @@ def _override_issues(lp: LoadedPlan, path: Path) -> list[PlanIssue]:
         ):
             for s, patch in getattr(ov, track).items():
                 if s not in steps:
-                    continue  # an unknown step is reported against the ladder by geo.tasks
+                    continue  # an unknown step is reported against the ladder by geo.plan.checks
                 data = {**steps[s].model_dump(by_alias=True), **patch}
                 try:
                     model.model_validate(data)
@@ -621,45 +619,16 @@ def _override_issues(lp: LoadedPlan, path: Path) -> list[PlanIssue]:
     return issues
 
 
-def _duplicate_issues(lp: LoadedPlan) -> list[PlanIssue]:
-    """A name listed twice in a list that is a set: each repeat at its own position."""
-    p = lp.plan
-    lists: list[tuple[Loc, list[str], str]] = [
-        (("security", "states"), p.security.states, "security state"),
-        (("movement", "levels"), p.movement.levels, "movement level"),
-    ]
-    if isinstance(p.zones.use, list):
-        lists.append((("zones", "use"), p.zones.use, "zone"))
-    lists += [(("zones", "groups", g), members, "zone") for g, members in p.zones.groups.items()]
-    lists += [(("crossings", i, "serves"), c.serves, "zone or group") for i, c in enumerate(p.crossings)]
-    issues = []
-    for loc, names, what in lists:
-        first: dict[str, int] = {}
-        for i, name in enumerate(names):
-            if name not in first:
-                first[name] = i
-                continue
-            _, line, col = lp.at(*loc, first[name])
-            issues.append(
-                lp.issue(
-                    (*loc, i),
-                    f"{what} '{name}' is listed twice in {'.'.join(map(str, loc))} (first at line {line}, col {col})",
-                    "remove the repeat: each is counted once",
-                )
-            )
-    return issues
-
-
 def _base_path(p: Path, doc: Document) -> Path:
     """The defaults file named by ``extends:``: a .yaml file in the plan's own folder, links resolved.
 
     A link named like a file of the folder could otherwise read any file on the machine into the plan.
     """
     ext = doc.data.get("extends")
-    line, col = doc.where(("extends",))
+    origin = (str(p), *doc.where(("extends",)))
 
     def bad(message: str, fix: str = "write e.g. 'extends: defaults.yaml'") -> PlanError:
-        return PlanError([PlanIssue(str(p), line, col, message, fix)])
+        return PlanError([PlanIssue.at(origin, message, fix)])
 
     if not isinstance(ext, str) or re.fullmatch(EXTENDS_PATTERN, ext) is None:
         raise bad("extends: must name a .yaml file in the same folder")
@@ -684,10 +653,8 @@ def _read(p: Path) -> tuple[Any, dict[Loc, Origin]]:
     if not isinstance(doc.data, dict):
         raise PlanError(
             [
-                PlanIssue(
-                    str(p),
-                    1,
-                    1,
+                PlanIssue.at(
+                    (str(p), 1, 1),
                     "a plan is a mapping of keys (meta:, security:, ...)",
                     "start from plans/reference.yaml",
                 )
@@ -698,14 +665,8 @@ def _read(p: Path) -> tuple[Any, dict[Loc, Origin]]:
         return data, origins
     base = load_yaml(_base_path(p, doc))
     if isinstance(base.data, dict) and "extends" in base.data:
-        line, col = base.where(("extends",))
-        raise PlanError(
-            [
-                PlanIssue(
-                    str(base.path), line, col, "a defaults file cannot extend another", "merge the two defaults files"
-                )
-            ]
-        )
+        origin = (str(base.path), *base.where(("extends",)))
+        raise PlanError([PlanIssue.at(origin, "a defaults file cannot extend another", "merge the two defaults files")])
     return _merge(base.data, data), {**_origins(base), **origins}  # values the plan replaces point into the plan
 
 
@@ -733,7 +694,7 @@ def load(path: Path | str) -> LoadedPlan:
     except ValidationError as exc:
         raise PlanError(limit_issues(_issues(exc, data, _Where(_lookup(origins, p), lambda loc: loc)))) from None
     lp = LoadedPlan(plan, origins, p)
-    issues = _override_issues(lp, p) + _duplicate_issues(lp)
+    issues = _override_issues(lp, p) + repeated_names(lp)
     if issues:
         raise PlanError(limit_issues(issues))
     return lp

@@ -30,6 +30,16 @@ class TaskId:
     track: str
     state: str
 
+    @classmethod
+    def gate(cls, name: str) -> TaskId:
+        """The id of the gate ``name`` (its state is its name: a gate has one step, which is itself)."""
+        return cls(name, "gate", name)
+
+    @classmethod
+    def crossing(cls, crossing_id: str) -> TaskId:
+        """The id of the opening of the crossing ``crossing_id`` (state ``open``)."""
+        return cls(crossing_id, "crossing", "open")
+
     def __str__(self) -> str:
         if self.track in _ENTITY_TRACKS:
             return f"{self.track}/{self.entity}"
@@ -82,6 +92,13 @@ class Task:
     def to_state(self) -> str:
         """The state (or level) the step reaches."""
         return self.key.state
+
+    @property
+    def label(self) -> str:
+        """How messages name the step, in the plan's terms: ``north: security palestinian``, ``gate review``."""
+        if self.zone is None:
+            return f"{self.key.track} {self.key.entity}"
+        return f"{self.zone}: {self.key.track} {self.key.state}"
 
 
 @dataclass

@@ -113,7 +113,7 @@ def char_name(ch: str) -> str:
 
 
 def _issue(path: Path, line: int, col: int, msg: str, fix: str) -> PlanIssue:
-    return PlanIssue(str(path), line, col, msg, fix)
+    return PlanIssue.at((str(path), line, col), msg, fix)
 
 
 def _fail(path: Path, line: int, col: int, msg: str, fix: str) -> PlanError:
