@@ -12,6 +12,7 @@ Heavy libraries load inside the commands, so Ctrl-C at any point is answered wit
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import math
@@ -576,6 +577,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _HANDLERS[args.command](args)
     except KeyboardInterrupt:
         _say("\ninterrupted; nothing was written", err=True)
+        # An interrupted CP-SAT solver must be freed now: left to the interpreter's teardown, its destructor
+        # aborts the process (SIGABRT, exit 134) instead of letting it exit with 130.
+        gc.collect()
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         raise

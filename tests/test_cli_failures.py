@@ -79,6 +79,28 @@ def test_ctrl_c_during_the_solve_exits_130_and_writes_nothing(tmp_path, command,
         assert not (tmp_path / name).exists()
 
 
+@pytest.mark.parametrize("after", [1.0, 2.5])
+def test_ctrl_c_deep_in_the_search_exits_130_not_an_abort(tmp_path, after):
+    """Interrupted well inside CP-SAT's search, the process still exits 130 (not SIGABRT at teardown)."""
+    with subprocess.Popen(
+        [sys.executable, "-m", "geo", "-v", "--workspace", str(ROOT), "plan", "schedule", "reference", "--time", "200"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        assert proc.stderr is not None
+        seen = ""
+        while "solving" not in seen:
+            line = proc.stderr.readline()
+            assert line, seen
+            seen += line
+        time.sleep(after)  # the greedy hint is built by now; the search itself is running
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "terminate called" not in err and "Traceback" not in err
+
+
 def test_ctrl_c_while_starting_exits_130_without_a_traceback():
     # the interrupt lands while the command is still importing and loading, before any solve
     with subprocess.Popen(
