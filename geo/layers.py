@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -52,7 +54,7 @@ MAX_LINES_PER_KIND = 20
 
 #: Control characters layer text may not hold: C0 (NUL cuts text short in C libraries such as GDAL; ESC, CR,
 #: BEL... drive terminals), DEL and C1.  Tab and line feed are whitespace, kept (an OCHA name holds a line feed).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _SHAPES = {"Point": "point", "LineString": "line", "MultiLineString": "line", "Polygon": "polygon"}
 
 
@@ -102,12 +104,42 @@ def _layers_dir(where: Path | str | None) -> Path:
 # -- reading ---------------------------------------------------------------------------------------------------------
 
 
+#: Largest layer file read, in bytes (the shipped zones are under 1 MB; locality-level zones stay far below this).
+MAX_LAYER_BYTES = 64 * 1024 * 1024
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, refusing what is not a regular file or is too large before reading it.
+
+    A FIFO would block forever and a device such as ``/dev/zero`` would never end, so the file is opened
+    non-blocking, checked with ``fstat``, and read no further than the limit.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise LayerError("is not a regular file (a folder, FIFO or device); put the GeoJSON file itself there.")
+        if st.st_size > MAX_LAYER_BYTES:
+            raise LayerError(
+                f"is {st.st_size:,} bytes, over the {MAX_LAYER_BYTES:,}-byte limit; simplify or split the layer."
+            )
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            data = fh.read(MAX_LAYER_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_LAYER_BYTES:
+        raise LayerError(f"is over the {MAX_LAYER_BYTES:,}-byte limit; simplify or split the layer.")
+    return data
+
+
 def _read(name: str, folder: Path) -> _Layer:
     """Read ``folder/name.geojson`` into raw values and geometries; never raises on bad content."""
     path = folder / f"{name}.geojson"
     where = str(path)
     try:
-        raw = path.read_bytes()
+        raw = _read_bytes(path)
+    except LayerError as exc:
+        return _Layer(name, where, problems=[_Problem("file", str(exc))])
     except FileNotFoundError:
         text = "the file is missing; rebuild the layers with `landplan layers build` or restore it."
         return _Layer(name, where, problems=[_Problem("file", text)])
@@ -243,6 +275,11 @@ def _text_problem(v: Any, col: Column) -> tuple[str, str] | None:
     if not isinstance(v, str):
         return "type", f"{col.name} is {_show(v)}, not text; give it {_expect(col)}."
     bad = _CONTROL.search(v)
+    if bad is not None and "\ud800" <= bad.group() <= "\udfff":
+        return "control", (
+            f"{col.name}={_show(v)} holds U+{ord(bad.group()):04X}, half of a surrogate pair that is not text; "
+            "write the character itself (the file must be valid UTF-8)."
+        )
     if bad is not None:
         return "control", (
             f"{col.name}={_show(v)} holds the control character U+{ord(bad.group()):04X}; remove it "
@@ -633,11 +670,16 @@ def _reference_problems(
     for name in ("crossings", "obstacles", "settlements"):
         if name not in layers:
             continue
-        refs = layers[name]["zone_id"]
-        bad = sorted(set(refs[refs.notna() & ~refs.isin(zone_ids)]))
-        if bad:
-            shown = ", ".join(map(_show, bad[:MAX_LINES_PER_KIND])) + (" ..." if len(bad) > MAX_LINES_PER_KIND else "")
-            text = f"{name}: zone_id {shown} not in zones; use a zone_id of zones.geojson or rebuild the layers."
+        frame = layers[name]
+        refs = frame["zone_id"]
+        id_col = SCHEMAS[name].id_column
+        ids = list(frame[id_col]) if id_col in frame.columns else [None] * len(frame)
+        label = _labeller(name, id_col, ids)
+        for pos in (refs.notna() & ~refs.isin(zone_ids)).to_numpy().nonzero()[0]:
+            text = (
+                f"{label(int(pos))}: zone_id {_show(refs.iloc[pos])} is not in zones; "
+                "use a zone_id of zones.geojson or rebuild the layers."
+            )
             out.append((name, _Problem("reference", text)))
     return out
 

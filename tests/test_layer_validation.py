@@ -7,7 +7,10 @@ Each case corrupts a copy of the shipped layers in a temporary workspace.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -340,7 +343,7 @@ CASES = [
         "crossings[crossing_id=kerem-shalom]",
     ),
     Case("duplicate-zone-id", "zones", _props(1, zone_id="bethlehem-a"), "duplicate zone_id 'bethlehem-a'"),
-    Case("unknown-zone", "obstacles", _props(0, zone_id="atlantis"), "zone_id 'atlantis' not in zones", alone=False),
+    Case("unknown-zone", "obstacles", _props(0, zone_id="atlantis"), "zone_id 'atlantis' is not in zones", alone=False),
     # features and geometry
     Case(
         "not-a-feature",
@@ -593,3 +596,69 @@ def test_repeated_keys_are_reported(workspace):
     _text(lambda t: t.replace('"population":68697,', '"population":68697,"population":-1,', 1))(path)
     with pytest.raises(LayerError, match=r"zones\[zone_id=bethlehem-a\]: names the property 'population' twice"):
         layers.load("zones", workspace)
+
+
+# -- files that are not layer files: they must be refused before they are read ------------------------------------
+
+
+def _cli(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "geo", *argv], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.mark.parametrize("layer", ["basemap", "settlements", "zones"])
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "folder"])
+def test_a_layer_that_is_not_a_regular_file_is_refused_at_once(workspace, layer, kind):
+    path = workspace / "layers" / f"{layer}.geojson"
+    path.unlink()
+    if kind == "fifo":
+        os.mkfifo(path)  # would block a plain open() forever
+    elif kind == "dev-zero":
+        path.symlink_to("/dev/zero")  # would never end
+    else:
+        path.mkdir()
+    commands = [["layers", "check"], ["plan", "validate", "reference"]] if layer == "zones" else [["layers", "check"]]
+    for argv in commands:
+        out = _cli(["--workspace", str(workspace), *argv])
+        assert out.returncode in (1, 65), out.stderr
+        assert f"{layer}.geojson" in out.stderr and "not a regular file" in out.stderr
+        assert "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("extra", [1, 1000])
+def test_a_layer_over_the_size_limit_is_refused_before_it_is_parsed(workspace, monkeypatch, extra):
+    size = (workspace / "layers" / "crossings.geojson").stat().st_size
+    monkeypatch.setattr(layers, "MAX_LAYER_BYTES", size - extra)
+    with pytest.raises(LayerError, match=r"crossings\.geojson.*over the .*-byte limit"):
+        layers.load("crossings", workspace)
+    monkeypatch.setattr(layers, "MAX_LAYER_BYTES", size)
+    assert len(layers.load("crossings", workspace)) > 0
+
+
+@pytest.mark.parametrize(("column", "value"), [("name_ar", "x\udc80y"), ("name", "\ud800"), ("name_he", "a\udfffb")])
+def test_an_unpaired_surrogate_in_layer_text_is_a_clear_error(workspace, capsys, column, value):
+    path = workspace / "layers" / "crossings.geojson"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["features"][2]["properties"][column] = value
+    path.write_text(json.dumps(doc), encoding="utf-8")  # json escapes it as \\udc80, as a hostile file would
+    cid = doc["features"][2]["properties"]["crossing_id"]
+    with pytest.raises(LayerError, match=rf"crossings\[crossing_id={cid}\]: {column}=.*surrogate"):
+        layers.load("crossings", workspace)
+    assert main(["--workspace", str(workspace), "layers", "check"]) == 1
+    assert main(["--workspace", str(workspace), "plan", "validate", "reference"]) == 65
+    err = capsys.readouterr().err
+    assert "surrogate" in err and "internal error" not in err
+
+
+@pytest.mark.parametrize("layer", ["crossings", "settlements", "obstacles"])
+def test_a_reference_to_a_missing_zone_names_the_feature(workspace, layer):
+    path = workspace / "layers" / f"{layer}.geojson"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    props = doc["features"][1]["properties"]
+    props["zone_id"] = "atlantis"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    res = layers.check(workspace)
+    id_col = {"crossings": "crossing_id", "settlements": "settlement_id", "obstacles": "obstacle_id"}[layer]
+    wanted = f"{layer}[{id_col}={props[id_col]}]: zone_id 'atlantis' is not in zones"
+    assert any(wanted in p for p in res.problems), res.problems
