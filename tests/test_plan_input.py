@@ -631,3 +631,37 @@ def test_every_number_in_the_schema_is_bounded():
     assert len(numbers) > 20
     unbounded = [w for w, n in numbers if "minimum" not in n or "maximum" not in n]
     assert unbounded == []
+
+
+# -- names that collide --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("track", "ladder"),
+    [
+        ("security", '["idf", "international", "Palestinian", "palestinian"]'),
+        ("security", '["idf", "IDF", "palestinian"]'),
+        ("movement", '["closure", "internal", "permits", "free_movement", "Residence", "residence"]'),
+        ("movement", '["closure", "CLOSURE", "internal"]'),
+    ],
+)
+def test_states_that_differ_only_in_case_are_an_error_at_the_second(write_plan, track, ladder):
+    text = TINY_PLAN
+    key = "states" if track == "security" else "levels"
+    text = text.replace(f"{track}:\n  steps:", f"{track}:\n  {key}: {ladder}\n  steps:", 1)
+    with pytest.raises(PlanError) as err:
+        plan.load(write_plan(text))
+    assert any("only in case" in i.message and i.line > 1 for i in err.value.issues), err.value
+
+
+@pytest.mark.parametrize("group", ["north", "centre", "south"])
+def test_a_group_named_like_a_zone_is_an_error_at_the_group(write_plan, tiny_zones, group):
+    text = TINY_PLAN.replace("crossings:", f"zones:\n  groups:\n    {group}: [north]\ncrossings:", 1)
+    path = write_plan(text)
+    with pytest.raises(PlanError) as err:
+        plan.compile_plan(plan.load(path), tiny_zones, {"gate-x"})
+    issue = next(i for i in err.value.issues if "has the name of a zone" in i.message)
+    assert (issue.line, issue.col) == (
+        next(k for k, line in enumerate(text.splitlines(), 1) if f"    {group}:" in line),
+        5,
+    )

@@ -36,6 +36,7 @@ __all__ = [
     "crossing_once",
     "dependency_order",
     "group_members",
+    "group_not_a_zone",
     "members",
     "objective_level",
     "override_steps",
@@ -179,6 +180,37 @@ def builtin_group(lp: LoadedPlan, group: str, builtin: Collection[str]) -> list[
     return [_at(lp, ("zones", "groups", group, "__key__"), f"'{group}' is a built-in group", "rename the group")]
 
 
+def group_not_a_zone(lp: LoadedPlan, group: str, layer_zones: Collection[str]) -> list[PlanIssue]:
+    """A plan's group does not take the name of a zone.
+
+    Wherever a name may be a zone or a group (``serves:``, ``after: {zone: ...}``, overrides), the group would
+    silently win, and the zone of that name could no longer be named on its own.
+
+    Parameters
+    ----------
+    lp : LoadedPlan
+        The plan.
+    group : str
+        The group's name.
+    layer_zones : collection of str
+        The zone ids of the zones layer.
+
+    Returns
+    -------
+    list of PlanIssue
+    """
+    if group not in layer_zones:
+        return []
+    return [
+        _at(
+            lp,
+            ("zones", "groups", group, "__key__"),
+            f"group '{group}' has the name of a zone",
+            "rename the group: a zone and a group cannot share a name",
+        )
+    ]
+
+
 def group_members(lp: LoadedPlan, group: str, zones: Sequence[str], in_use: Names) -> tuple[list[str], list[PlanIssue]]:
     """Unknown zone in a group: a group holds only zones in use.
 
@@ -237,22 +269,22 @@ def members(lp: LoadedPlan, names: Names, name: str, path: Loc) -> tuple[list[st
     return [], [_at(lp, path, f"unknown zone or group '{name}'", suggest(name, names.every))]
 
 
-def _repeats(lp: LoadedPlan, loc: Loc, names: Sequence[str], what: str) -> list[PlanIssue]:
+def _repeats(lp: LoadedPlan, loc: Loc, names: Sequence[str], what: str, fold: bool = False) -> list[PlanIssue]:
     first: dict[str, int] = {}
     issues = []
     for i, name in enumerate(names):
-        if name not in first:
-            first[name] = i
+        key = name.casefold() if fold else name
+        if key not in first:
+            first[key] = i
             continue
-        _, line, col = lp.at(*loc, first[name])
-        issues.append(
-            _at(
-                lp,
-                (*loc, i),
-                f"{what} '{name}' is listed twice in {'.'.join(map(str, loc))} (first at line {line}, col {col})",
-                "remove the repeat: each is counted once",
-            )
-        )
+        _, line, col = lp.at(*loc, first[key])
+        where = f"{'.'.join(map(str, loc))} (first at line {line}, col {col})"
+        if name != names[first[key]]:
+            msg = f"{what} '{name}' differs from '{names[first[key]]}' only in case in {where}"
+            fix = "name states so they differ in more than case: they become column names in exports"
+        else:
+            msg, fix = f"{what} '{name}' is listed twice in {where}", "remove the repeat: each is counted once"
+        issues.append(_at(lp, (*loc, i), msg, fix))
     return issues
 
 
@@ -272,15 +304,16 @@ def repeated_names(lp: LoadedPlan) -> list[PlanIssue]:
     list of PlanIssue
     """
     p = lp.plan
-    lists: list[tuple[Loc, list[str], str]] = [
-        (("security", "states"), p.security.states, "security state"),
-        (("movement", "levels"), p.movement.levels, "movement level"),
-    ]
+    # states and levels name metric columns and export fields, which some formats (GeoPackage) compare ignoring
+    # case: 'a' and 'A' would collide there, so ladders compare names case-insensitively
+    issues = _repeats(lp, ("security", "states"), p.security.states, "security state", fold=True)
+    issues += _repeats(lp, ("movement", "levels"), p.movement.levels, "movement level", fold=True)
+    lists: list[tuple[Loc, list[str], str]] = []
     if isinstance(p.zones.use, list):
         lists.append((("zones", "use"), p.zones.use, "zone"))
     lists += [(("zones", "groups", g), members, "zone") for g, members in p.zones.groups.items()]
     lists += [(("crossings", i, "serves"), c.serves, "zone or group") for i, c in enumerate(p.crossings)]
-    return [issue for loc, names, what in lists for issue in _repeats(lp, loc, names, what)]
+    return issues + [issue for loc, names, what in lists for issue in _repeats(lp, loc, names, what)]
 
 
 # -- the ladders ---------------------------------------------------------------------------------------------------

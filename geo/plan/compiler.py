@@ -58,6 +58,7 @@ class _Compiler:
         self.p = lp.plan
         self.zdf = zones.set_index("zone_id")
         self.layer_zones = list(zones["zone_id"])
+        self.zone_set = frozenset(self.layer_zones)
         self.crossing_ids = crossing_ids
         self.issues: list[PlanIssue] = []
         self.tasks: dict[str, Task] = {}
@@ -91,6 +92,7 @@ class _Compiler:
         groups = dict(in_use.groups)
         for g, listed in self.p.zones.groups.items():
             self.issues += checks.builtin_group(self.lp, g, BUILTIN_GROUPS)
+            self.issues += checks.group_not_a_zone(self.lp, g, self.zone_set)
             groups[g], issues = checks.group_members(self.lp, g, listed, in_use)
             self.issues += issues
         self.names = checks.Names.of(zones, groups)
