@@ -1,9 +1,12 @@
 """Safe file output: a failed or killed run never leaves a half-written, clobbered or mixed output.
 
-Every write goes to a temporary in the destination's own folder (named ``.landplan-*``) and is renamed into
-place only when complete.  A folder output (an export of GeoJSON, GeoParquet or CSV files, the atlas's PNG
-pages) is written whole into a temporary sibling folder and swapped in, so the destination is always either
-the old folder or the new one, never a mix of two runs.
+Every writer goes through one helper, :func:`staging`: the new content is written into a temporary folder
+(named ``.landplan-*``) beside the destination and renamed into place only when complete.  A single file (a
+map, a PDF, a GeoPackage written by GDAL) is renamed over the old one (:func:`staged_file`,
+:func:`atomic_write`); a set of files in a folder is renamed in once every one is written (:func:`replace_all`);
+a folder output (an export of GeoJSON, GeoParquet or CSV files, the atlas's PNG pages) is swapped in whole
+(:func:`staged_folder`, :func:`replace_folder`), so the destination is always either the old folder or the new
+one, never a mix of two runs.
 
 A run that is killed leaves its temporary behind.  Each write into a folder first removes the ``.landplan-*``
 entries there that have not changed for :data:`STALE_AFTER` seconds: a live write touches its temporary within
@@ -53,6 +56,7 @@ __all__ = [
     "replace_folder",
     "staged_file",
     "staged_folder",
+    "staging",
     "write_new",
     "writing",
 ]
@@ -340,12 +344,107 @@ def _discard(path: Path) -> None:
             path.unlink(missing_ok=True)
 
 
+# -- the one way to write ---------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def staging(
+    dest: Path | str,
+    where: Path | str | None = None,
+    error: type[OutputError] = OutputError,
+    also: tuple[type[BaseException], ...] = (),
+) -> Iterator[Path]:
+    """Yield a new, empty temporary folder to build the output ``dest`` in; remove it however the block ends.
+
+    Every writer of this module stages through here, so they all clean up alike, sweep the temporaries of
+    killed runs alike and fail alike.  Moving the finished content into place is the caller's last step
+    inside the block: the folder lies beside ``dest`` (in ``where``), so that move is a rename.
+
+    Parameters
+    ----------
+    dest : path
+        The output being written: named in the error message.
+    where : path, optional
+        The folder to make the temporary in (default: ``dest``'s folder).  It is swept of the temporaries of
+        killed runs first (see :func:`remove_stale`).
+    error : type, optional
+        The :class:`~geo.errors.OutputError` subclass raised on failure.
+    also : tuple of exception types, optional
+        Further failures inside the block that mean the write failed (for example a GDAL driver's errors).
+
+    Yields
+    ------
+    pathlib.Path
+        The temporary folder.
+
+    Raises
+    ------
+    OutputError
+        When the output cannot be written (``dest`` is then left as it was).
+    """
+    target = Path(dest)
+    folder = Path(where) if where is not None else target.parent
+    with writing(target, error, also):
+        remove_stale(folder)
+        tmp = _make_temp_dir(folder)
+        try:
+            yield tmp
+        finally:
+            _discard(tmp)
+
+
+def _seal(path: Path) -> None:
+    """Flush a staged file to disk and give it the mode of a file saved by hand, before it is renamed in."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        os.fsync(fd)
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o644)
+    finally:
+        os.close(fd)
+
+
 # -- single files ------------------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def staged_file(
+    path: Path | str, error: type[OutputError] = OutputError, also: tuple[type[BaseException], ...] = ()
+) -> Iterator[Path]:
+    """Yield a path to write ``path``'s new content to (by any means, e.g. a GDAL driver); then rename it in.
+
+    The yielded path lies in a temporary folder beside ``path`` (see :func:`staging`), so whatever side files
+    the writer makes (journals, indexes) go with it.  When the block ends normally the file is flushed to disk
+    and replaces ``path``; when it raises, ``path`` is left as it was and the temporary folder is removed.
+
+    Parameters
+    ----------
+    path : path
+        The destination file; its folder must exist.
+    error : type, optional
+        The :class:`~geo.errors.OutputError` subclass raised on failure.
+    also : tuple of exception types, optional
+        Further failures of the writer that mean the write failed.
+
+    Yields
+    ------
+    pathlib.Path
+        Where to write.  Its name is short and keeps ``path``'s suffix, so it fits wherever ``path`` does.
+
+    Raises
+    ------
+    OutputError
+        When the file cannot be written.
+    """
+    dest = Path(path)
+    with staging(dest, dest.parent, error, also) as tmp:
+        staged = tmp / f"new{dest.suffix[:16]}"
+        yield staged
+        _seal(staged)
+        os.replace(staged, dest)
+
+
 def atomic_write(path: Path | str, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically.
 
-    The bytes go to a temporary file in the same folder, are flushed to disk and then renamed over
-    ``path``.  If anything fails, ``path`` keeps its old content and no temporary file is left behind.
+    The bytes go to a temporary file beside ``path`` (see :func:`staged_file`), are flushed to disk and then
+    renamed over ``path``.  If anything fails, ``path`` keeps its old content and no temporary is left behind.
 
     Parameters
     ----------
@@ -359,22 +458,15 @@ def atomic_write(path: Path | str, data: bytes) -> None:
     OutputError
         When the file cannot be written (``path`` is left as it was).
     """
-    dest = Path(path)
-    with writing(dest):
-        remove_stale(dest.parent)
-        tmp = _temp_path(dest.parent, dest.suffix[:16] + ".tmp")  # short: the name must fit wherever dest does
-        try:
-            write_new(tmp, data)
-            os.replace(tmp, dest)
-        finally:
-            _discard(tmp)
+    with staged_file(path) as tmp:
+        write_new(tmp, data)
 
 
 def replace_all(folder: Path | str, files: Mapping[str, bytes]) -> None:
     """Write several files into ``folder``, all or nothing, leaving its other files alone.
 
-    Every file is first written in full to a temporary name in ``folder``; only when all are written are
-    they renamed into place.  A failure before that point leaves ``folder`` untouched.  (To replace a
+    Every file is first written in full into a temporary folder inside ``folder``; only when all are written
+    are they renamed into place.  A failure before that point leaves ``folder`` untouched.  (To replace a
     whole folder output, use :func:`replace_folder`.)
 
     Parameters
@@ -392,58 +484,12 @@ def replace_all(folder: Path | str, files: Mapping[str, bytes]) -> None:
     dest = Path(folder)
     with writing(dest):
         dest.mkdir(parents=True, exist_ok=True)
-        remove_stale(dest)
-        staged: list[tuple[Path, Path]] = []
-        try:
-            for name, data in files.items():
-                tmp = _temp_path(dest, ".tmp")
-                staged.append((tmp, dest / name))
-                write_new(tmp, data)
-            for tmp, final in staged:
-                os.replace(tmp, final)
-        finally:
-            for tmp, _ in staged:
-                _discard(tmp)
-
-
-@contextlib.contextmanager
-def staged_file(
-    path: Path | str, error: type[OutputError] = OutputError, also: tuple[type[BaseException], ...] = ()
-) -> Iterator[Path]:
-    """Yield a path to write ``path``'s new content to (by any means, e.g. a GDAL driver); then rename it in.
-
-    The yielded path lies in a temporary folder beside ``path``, so whatever side files the writer makes
-    (journals, indexes) go with it.  When the block ends normally the file replaces ``path``; when it
-    raises, ``path`` is left as it was and the temporary folder is removed.
-
-    Parameters
-    ----------
-    path : path
-        The destination file; its folder must exist.
-    error : type, optional
-        The :class:`~geo.errors.OutputError` subclass raised on failure.
-    also : tuple of exception types, optional
-        Further failures of the writer that mean the write failed.
-
-    Yields
-    ------
-    pathlib.Path
-        Where to write.
-
-    Raises
-    ------
-    OutputError
-        When the file cannot be written.
-    """
-    dest = Path(path)
-    with writing(dest, error, also):
-        remove_stale(dest.parent)
-        tmp = _make_temp_dir(dest.parent)
-        try:
-            yield tmp / dest.name
-            os.replace(tmp / dest.name, dest)
-        finally:
-            _discard(tmp)
+    with staging(dest, dest) as tmp:
+        staged = [(tmp / f"{k}.new", dest / name) for k, name in enumerate(files)]
+        for (new, _), data in zip(staged, files.values(), strict=True):
+            write_new(new, data)
+        for new, final in staged:
+            os.replace(new, final)
 
 
 # -- whole folders -----------------------------------------------------------------------------------------------
@@ -525,14 +571,9 @@ def staged_folder(
         check_output(dest, folder=True, replaceable=replaceable)
     except OutputError as exc:
         raise error(str(exc)) from exc
-    with writing(dest, error):
-        remove_stale(dest.parent)
-        tmp = _make_temp_dir(dest.parent)
-        try:
-            yield tmp
-            _swap_in(tmp, dest)
-        finally:
-            _discard(tmp)
+    with staging(dest, dest.parent, error) as tmp:
+        yield tmp
+        _swap_in(tmp, dest)
 
 
 def replace_folder(

@@ -13,12 +13,13 @@ been reached does not count yet.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .plan import Problem
+from .plan import Problem, TaskId
 from .schedule import Schedule
 
-__all__ = ["Period", "Timeline", "month_label"]
+__all__ = ["Period", "Step", "Timeline", "month_label"]
 
 
 def month_label(start: str, month: int) -> str:
@@ -39,6 +40,17 @@ class Period:
     end: int
 
 
+@dataclass(frozen=True)
+class Step:
+    """One scheduled task: its text id, whose step it is, the zone it belongs to (if any), start and end month."""
+
+    id: str
+    key: TaskId
+    zone: str | None
+    start: int
+    end: int
+
+
 class Timeline:
     """The schedule seen per entity and track.
 
@@ -47,7 +59,7 @@ class Timeline:
     problem : Problem
         The compiled plan: its tasks, ladders, zones, start and horizon.
     schedule : Schedule
-        Its schedule.
+        Its schedule.  Tasks it does not schedule are left out (they are never reached).
     """
 
     def __init__(self, problem: Problem, schedule: Schedule) -> None:
@@ -59,20 +71,38 @@ class Timeline:
             "movement": list(problem.movement_levels),
         }
         self._ends: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-        self._entities: dict[str, list[str]] = defaultdict(list)
+        # every zone of the plan is on each ladder track (in the plan's order), then any other entity with steps there
+        self._entities: dict[str, list[str]] = {track: list(problem.zones) for track in self.ladders}
+        zones = set(problem.zones)
+        self._steps: list[Step] = []
         for tid, t in problem.tasks.items():
             if tid not in schedule.end:
                 continue
             key = (t.key.entity, t.key.track)
-            if key not in self._ends:
-                self._entities[t.key.track].append(t.key.entity)
+            listed = t.key.track in self.ladders and t.key.entity in zones
+            if key not in self._ends and not listed:
+                self._entities.setdefault(t.key.track, []).append(t.key.entity)
             self._ends[key][t.key.state] = schedule.end[tid]
-        for track in self.ladders:
-            self._entities[track] = list(problem.zones)
+            self._steps.append(Step(tid, t.key, t.zone, schedule.start[tid], schedule.end[tid]))
+
+    @property
+    def makespan(self) -> int:
+        """Month the last scheduled step ends (0 when nothing is scheduled)."""
+        return max((step.end for step in self._steps), default=0)
 
     def entities(self, track: str) -> list[str]:
         """Entities that own steps on ``track`` (every zone in use for ``security`` and ``movement``)."""
         return list(self._entities.get(track, []))
+
+    def steps(self) -> list[Step]:
+        """Every scheduled task, in the plan's task order."""
+        return list(self._steps)
+
+    def previous(self, track: str, state: str) -> str | None:
+        """The state before ``state`` on ``track``'s ladder; None for the first state or off a ladder."""
+        ladder = self.ladders.get(track, [])
+        k = ladder.index(state) if state in ladder else 0
+        return ladder[k - 1] if k > 0 else None
 
     def reached(self, entity: str, track: str) -> dict[str, int]:
         """Month each scheduled step of ``entity`` on ``track`` ends, by the state it reaches (ladder order)."""
@@ -85,6 +115,15 @@ class Timeline:
     def month_reached(self, entity: str, track: str, state: str) -> int | None:
         """Month ``entity`` reaches ``state`` on ``track``; None when that step is not scheduled."""
         return self._ends.get((entity, track), {}).get(state)
+
+    def completed(self, entity: str, track: str) -> int | None:
+        """Month the last of ``entity``'s steps on ``track`` ends (a crossing: the month it opens); None if none.
+
+        A track without a ladder (a crossing's opening, a gate's review) is one step per entity, so this is the
+        month that step is done, whatever the plan calls its state.
+        """
+        ends = self._ends.get((entity, track))
+        return max(ends.values()) if ends else None
 
     def state_at(self, entity: str, track: str, month: int) -> str:
         """The state ``entity`` is in on ``track`` in ``month`` (the ladder's first until its first step ends)."""
@@ -102,25 +141,38 @@ class Timeline:
         """Index in the ladder of :meth:`state_at` (0 for the first state)."""
         return self.ladders[track].index(self.state_at(entity, track, month))
 
-    def periods(self, track: str | None = None) -> list[Period]:
+    def periods(self, track: str | None = None, entities: Iterable[str] | None = None) -> list[Period]:
         """Every period an entity spends in a state, track by track, entity by entity, in ladder order.
 
         A period ends when the next step ends, or at ``horizon + 1`` for the last state reached; a ladder
         stops at its first unscheduled step.
+
+        Parameters
+        ----------
+        track : str, optional
+            One ladder track (default: every ladder track, in order).
+        entities : iterable of str, optional
+            The entities, in the order wanted (default: :meth:`entities` of each track).  An entity with no
+            steps spends the whole plan in the ladder's first state.
         """
+        wanted = list(entities) if entities is not None else None
         out: list[Period] = []
-        tracks = [track] if track is not None else list(self.ladders)
-        for tr in tracks:
-            ladder = self.ladders[tr]
-            for entity in self.entities(tr):
-                ends = self._ends.get((entity, tr), {})
-                starts: list[int | None] = [0, *(ends.get(s) for s in ladder[1:])]
-                for k, st in enumerate(ladder):
-                    first = starts[k]
-                    if first is None:
-                        break
-                    nxt = starts[k + 1] if k + 1 < len(starts) else None
-                    out.append(Period(entity, tr, st, first, nxt if nxt is not None else self.horizon + 1))
+        for tr in [track] if track is not None else list(self.ladders):
+            for entity in wanted if wanted is not None else self.entities(tr):
+                out += self._periods(entity, tr)
+        return out
+
+    def _periods(self, entity: str, track: str) -> list[Period]:
+        ladder = self.ladders[track]
+        ends = self._ends.get((entity, track), {})
+        starts: list[int | None] = [0, *(ends.get(s) for s in ladder[1:])]
+        out: list[Period] = []
+        for k, st in enumerate(ladder):
+            first = starts[k]
+            if first is None:
+                break
+            nxt = starts[k + 1] if k + 1 < len(starts) else None
+            out.append(Period(entity, track, st, first, nxt if nxt is not None else self.horizon + 1))
         return out
 
     def label(self, month: int) -> str:

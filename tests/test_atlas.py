@@ -4,18 +4,21 @@ import dataclasses
 import errno
 import io
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from matplotlib.colors import to_rgba
 from PIL import Image
 from pypdf import PdfReader
-from test_export import ROOT, run  # noqa: F401 - the small scheduled plan, a module fixture
+from test_export import ROOT, run, with_timeline  # noqa: F401 - the small scheduled plan, a module fixture
 
-from geo import layers, metrics, plan, schedule
+from geo import layers, metrics
 from geo.errors import OutputError
-from geo.metrics import month_label
 from geo.output import atlas, style
-from geo.run import PlanRun
+from geo.run import PlanRun, run_loaded
+from geo.timeline import month_label
 
 
 def test_pages_text_and_png(run, tmp_path):  # noqa: F811
@@ -92,11 +95,7 @@ def seven(tmp_path_factory):
     steps = "".join(f"    {q}: {{duration: 1}}\n" for q in quoted[1:])
     p = tmp_path_factory.mktemp("seven") / "seven.yaml"
     p.write_text(SEVEN.format(states=", ".join(quoted), steps=steps), encoding="utf-8")
-    ly = layers.load_all(ROOT)
-    lp = plan.load(p)
-    problem = plan.compile_plan(lp, ly["zones"], set(ly["crossings"]["crossing_id"]))
-    sched = schedule.solve(problem, 0.5)
-    return PlanRun(p, lp, ly, problem, sched, metrics.monthly_metrics(problem, sched, ly["zones"], ly["obstacles"]))
+    return run_loaded(p, layers.load_all(ROOT), 0.5)
 
 
 def test_an_atlas_of_seven_states_has_a_colour_and_a_line_for_each(seven, tmp_path, monkeypatch):
@@ -236,3 +235,74 @@ def test_milestones_come_from_the_tasks_not_their_ids(style):
     one = PlanRun(Path("p.yaml"), None, {}, p, s, None)  # type: ignore[arg-type]
     security = {s.end[tid] for tid, t in p.tasks.items() if t.kind == "security"}
     assert atlas.milestones(one) == sorted({0, *security, s.makespan})
+
+
+# -- no process-wide matplotlib settings (issue 9) ---------------------------------------------------------------
+@pytest.mark.parametrize("backend", ["pdf", "svg", "ps"])
+def test_importing_the_atlas_keeps_the_processs_backend(backend):
+    code = "import matplotlib\nfrom geo.output import atlas\nprint(matplotlib.get_backend())"
+    env = {**os.environ, "MPLBACKEND": backend}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == backend
+
+
+@pytest.mark.parametrize("user_figure", [False, True])
+def test_drawing_the_atlas_leaves_pyplot_and_the_settings_as_they_were(run, tmp_path, monkeypatch, user_figure):  # noqa: F811
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setattr(atlas, "MAX_PAGES", 2)
+    mine = plt.figure() if user_figure else None
+    try:
+        before, settings = plt.get_fignums(), dict(matplotlib.rcParams)
+        atlas.write_atlas(run, tmp_path / "a.pdf", "h", "2027-01-01", png=True)
+        assert plt.get_fignums() == before  # no page was ever a pyplot figure
+        assert dict(matplotlib.rcParams) == settings
+    finally:
+        if mine is not None:
+            plt.close(mine)
+
+
+# -- the atlas reads the run's timeline (issue 9) ----------------------------------------------------------------
+def _zone_colours(plan_run: PlanRun, month: int) -> dict[str, tuple[float, ...]]:
+    """The fill of each zone on the page of ``month``, by zone id."""
+    frames = atlas._frames(plan_run)
+    fig = atlas._page(plan_run, month, frames)
+    zones = fig.axes[0].collections[1]  # the basemap is drawn first, then the zones
+    return {z: tuple(c) for z, c in zip(frames["zones"]["zone_id"], zones.get_facecolors(), strict=True)}
+
+
+def _without(plan_run: PlanRun, *tasks: str) -> PlanRun:
+    """``plan_run`` whose schedule leaves ``tasks`` out."""
+    s = plan_run.schedule
+    keep = {t: m for t, m in s.end.items() if t not in tasks}
+    partial = dataclasses.replace(s, start={t: s.start[t] for t in keep}, end=keep)
+    return dataclasses.replace(plan_run, schedule=partial)
+
+
+@pytest.mark.parametrize(
+    "dropped",
+    [(), ("jenin-a/security/international",), ("gaza-city/security/international", "old-city/security/palestinian")],
+    ids=["complete", "first-step", "two-zones"],
+)
+def test_zone_colours_are_the_state_table(run, dropped):  # noqa: F811
+    variant = _without(run, *dropped)
+    palette = style.state_colors(len(run.problem.security_states))
+    states = metrics.state_table(variant.problem, variant.schedule).set_index(["zone", "month"])["security"]
+    for month in (0, *(run.schedule.end[t] for t in dropped), run.schedule.makespan):
+        for zone, colour in _zone_colours(variant, month).items():
+            k = run.problem.security_states.index(states[(zone, month)])
+            assert colour == to_rgba(palette[k], 0.85), (zone, month)
+
+
+@pytest.mark.parametrize("months", [1, 2])
+def test_milestones_and_crossings_follow_the_timeline(run, monkeypatch, months):  # noqa: F811
+    monkeypatch.setattr(atlas, "MAX_PAGES", 100)
+    variant = with_timeline(run, months)
+    assert atlas.milestones(variant) == [0, *(m + months for m in atlas.milestones(run)[1:])]
+    opens = run.schedule.end["crossing/allenby"] + months
+    for month, fill in ((opens - 1, (1.0, 1.0, 1.0, 1.0)), (opens, to_rgba("#08306b"))):
+        fig = atlas._page(variant, month, atlas._frames(variant))
+        crossings = fig.axes[0].collections[-1]
+        ids = list(atlas._frames(variant)["crossings"]["crossing_id"])
+        assert tuple(crossings.get_facecolors()[ids.index("allenby")]) == fill

@@ -1,5 +1,7 @@
 """Plan comparison on small constructed plans whose answers are known."""
 
+import copy
+import dataclasses
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -7,18 +9,19 @@ import pandas as pd
 import pytest
 from conftest import TINY_PLAN, TINY_ZONES
 
-from geo import metrics, plan, schedule
+from geo import metrics
 from geo.output import diff
-from geo.run import PlanRun
+from geo.run import PlanRun, run_loaded
+from geo.timeline import Timeline
+
+#: The tiny plans' layers: their zones and their one crossing.
+TINY_LAYERS = {"zones": TINY_ZONES, "crossings": pd.DataFrame({"crossing_id": ["gate-x"]})}
 
 
 def _run(tmp_path: Path, text: str, name: str) -> PlanRun:
     p = tmp_path / name
     p.write_text(text, encoding="utf-8")
-    lp = plan.load(p)
-    problem = plan.compile_plan(lp, TINY_ZONES, {"gate-x"})
-    s = schedule.solve(problem, 1.0)
-    return PlanRun(p, lp, {}, problem, s, metrics.monthly_metrics(problem, s, TINY_ZONES))
+    return run_loaded(p, TINY_LAYERS, 1.0)
 
 
 ONE_ZONE = TINY_PLAN.replace("security:\n  steps:", "zones:\n  use: [north]\nsecurity:\n  steps:", 1)
@@ -176,3 +179,23 @@ def test_zone_ids_holding_a_slash_are_compared(style):
     assert (cmp.shifts["shift"] == 0).all()
     row = cmp.shifts.set_index(["zone", "track", "state"]).loc[("north/a", "security", "palestinian")]
     assert row["month_a"] == row["month_b"] == security_end(ID_ZONES.index("north/a"), 2)
+
+
+# -- the comparison reads each run's timeline (issue 9) ----------------------------------------------------------
+@pytest.mark.parametrize(("months_a", "months_b"), [(0, 2), (3, 0), (1, 1)])
+def test_shifts_are_read_from_each_runs_timeline(tmp_path, months_a, months_b):
+    base = _run(tmp_path, ONE_ZONE, "a.yaml")
+    runs = []
+    for months in (months_a, months_b):
+        s = base.schedule
+        later = dataclasses.replace(s, end={t: m + months for t, m in s.end.items()})
+        variant = copy.copy(base)
+        variant.timeline = Timeline(base.problem, later)  # the schedule itself is left as it was
+        runs.append(variant)
+    cmp = diff.compare(*runs)
+    assert len(cmp.shifts) == 2 + 4  # north's security states and movement levels
+    assert (cmp.shifts["shift"] == months_b - months_a).all()
+    row = cmp.shifts.set_index(["zone", "track", "state"]).loc[("north", "security", "international")]
+    month = base.schedule.end["north/security/international"]
+    assert (row["month_a"], row["month_b"]) == (month + months_a, month + months_b)
+    assert row["date_b"] == runs[1].timeline.label(month + months_b)

@@ -1,12 +1,15 @@
 """Exports: every format round-trips, writes are atomic, text is guarded."""
 
+import copy
 import csv
 import dataclasses
 import errno
 import io
 import json
 import os
+import re
 import sqlite3
+import stat
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from xml.dom import minidom
@@ -19,10 +22,11 @@ import pytest
 from shapely.geometry import Point, box
 from test_render import SMALL_PLAN
 
-from geo import files, layers, metrics, plan, schedule
+from geo import files, layers
 from geo.errors import OutputError, UsageError
 from geo.output import export
-from geo.run import PlanRun
+from geo.run import PlanRun, run_loaded
+from geo.timeline import Timeline
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,11 +41,7 @@ def run(tmp_path_factory):
     z = ly["zones"].copy()
     z["name"] = z["name"].astype(object)
     z.loc[z["zone_id"] == "jenin-a", "name"] = '=HYPERLINK("http://x") <b>&'
-    ly = {**ly, "zones": z}
-    lp = plan.load(p)
-    problem = plan.compile_plan(lp, ly["zones"], set(ly["crossings"]["crossing_id"]))
-    sched = schedule.solve(problem, 0.5)
-    return PlanRun(p, lp, ly, problem, sched, metrics.monthly_metrics(problem, sched, ly["zones"], ly["obstacles"]))
+    return run_loaded(p, {**ly, "zones": z}, 0.5)
 
 
 SPATIAL = {
@@ -422,3 +422,167 @@ def test_schedule_columns_come_from_the_tasks_not_their_ids(tmp_path, style):
     assert opens["x/y"] == 5 and pd.isna(opens["other"])
     periods = out["zone_periods"]
     assert len(periods) == len(ID_ZONES) * (len(SECURITY) + len(LEVELS))
+
+
+# -- no process-wide GDAL settings (issue 9) ---------------------------------------------------------------------
+#: The form of GDAL's own write-time stamps (``2026-11-27T09:51:25.859Z``).
+GDAL_STAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+
+
+@pytest.fixture
+def gdal_options():
+    """Set GDAL options as a user of the library might; whatever the test did, clear them afterwards."""
+    names: list[str] = []
+
+    def set_options(options: dict[str, str]) -> None:
+        names.extend(options)
+        pyogrio.set_gdal_config_options(options)
+
+    yield set_options
+    pyogrio.set_gdal_config_options(dict.fromkeys(names))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"OGR_CURRENT_DATE": "2011-11-11T11:11:11Z"},
+        {"OGR_SQLITE_JOURNAL": "MEMORY"},
+        {"OGR_CURRENT_DATE": "2011-11-11T11:11:11Z", "OGR_SQLITE_JOURNAL": "TRUNCATE"},
+    ],
+    ids=["date", "journal", "both"],
+)
+def test_a_geopackage_export_leaves_the_processs_gdal_settings_alone(run, tmp_path, gdal_options, options):
+    gdal_options(options)
+    out = export.export(run, "gpkg", tmp_path / "plan.gpkg", "h")
+    assert {k: pyogrio.get_gdal_config_option(k) for k in options} == options
+    with sqlite3.connect(out) as db:
+        stamps = {r[0] for r in db.execute("select last_change from gpkg_contents")}
+    assert stamps == {"2000-01-01T00:00:00Z"}  # the export's own fixed stamp, whatever the process says
+
+
+def test_a_geopackage_export_sets_no_gdal_option(run, tmp_path, monkeypatch):
+    def refuse(options):
+        raise AssertionError(f"a process-wide GDAL setting: {options}")
+
+    monkeypatch.setattr(pyogrio, "set_gdal_config_options", refuse)
+    monkeypatch.setattr(pyogrio.core, "set_gdal_config_options", refuse)
+    out = export.export(run, "gpkg", tmp_path / "plan.gpkg", "h")
+    assert {n for n, _ in pyogrio.list_layers(out)} == SPATIAL | TABLES
+
+
+def test_no_write_time_stays_anywhere_in_the_geopackage(run, tmp_path):
+    raw = export.export(run, "gpkg", tmp_path / "plan.gpkg", "h").read_bytes()
+    assert GDAL_STAMP.search(raw) is None  # not even in the free space of a page
+    with sqlite3.connect(tmp_path / "plan.gpkg") as db:
+        assert db.execute("pragma integrity_check").fetchone() == ("ok",)
+
+
+@pytest.mark.parametrize(
+    "failure", [sqlite3.OperationalError("database is locked"), sqlite3.DatabaseError("file is not a database")]
+)
+def test_a_failure_fixing_the_timestamps_is_an_output_error(run, tmp_path, monkeypatch, failure):
+    out = tmp_path / "plan.gpkg"
+    out.write_bytes(b"previous export")
+
+    def broken(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(sqlite3, "connect", broken)
+    with pytest.raises(export.ExportError) as exc:
+        export.export(run, "gpkg", out, "h")
+    assert str(exc.value).startswith(f"could not write {out}: {failure}. Fix: ")
+    assert out.read_bytes() == b"previous export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.gpkg"]
+
+
+# -- every writer stages through one helper (issue 9) ------------------------------------------------------------
+@pytest.mark.parametrize(("fmt", "name"), [("gpkg", "p.gpkg"), ("kml", "p.kml"), ("csv", "out"), ("geojson", "gj")])
+def test_every_export_is_staged_through_the_one_helper(run, tmp_path, monkeypatch, fmt, name):
+    staged: list[Path] = []
+    real = files.staging
+
+    def spy(dest, *args, **kwargs):
+        staged.append(Path(dest))
+        return real(dest, *args, **kwargs)
+
+    monkeypatch.setattr(files, "staging", spy)
+    export.export(run, fmt, tmp_path / name, "h")
+    assert staged == [tmp_path / name]
+
+
+def test_a_geopackage_is_flushed_and_gets_the_mode_of_every_output(run, tmp_path, monkeypatch):
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc to name the file descriptors")
+    monkeypatch.setattr(os, "fsync", fsync)
+    old = os.umask(0o077)
+    try:
+        out = export.export(run, "gpkg", tmp_path / "plan.gpkg", "h")
+        kml = export.export(run, "kml", tmp_path / "plan.kml", "h")
+    finally:
+        os.umask(old)
+    assert [Path(p).suffix for p in synced] == [".gpkg", ".kml", ".kml"]
+    assert stat.S_IMODE(out.stat().st_mode) == stat.S_IMODE(kml.stat().st_mode) == 0o644
+
+
+# -- the exports read the run's timeline (issue 9) ---------------------------------------------------------------
+def with_timeline(run: PlanRun, months: int) -> PlanRun:
+    """``run`` whose timeline says every step ends ``months`` later than its schedule does."""
+    s = run.schedule
+    later = dataclasses.replace(s, start={t: m + months for t, m in s.start.items()},
+                                end={t: m + months for t, m in s.end.items()})  # fmt: skip
+    variant = copy.copy(run)
+    variant.timeline = Timeline(run.problem, later)
+    return variant
+
+
+@pytest.mark.parametrize("months", [1, 3])
+def test_the_spatial_layers_read_the_timeline(run, months):
+    variant = with_timeline(run, months)
+    out = export.spatial_layers(variant)
+    zs = out["zones_schedule"].set_index("zone_id")
+    for tid, t in run.problem.tasks.items():
+        if t.kind in ("security", "movement"):
+            assert zs.loc[t.zone, f"{t.kind}_{t.to_state}_month"] == run.schedule.end[tid] + months
+    cr = out["crossings_schedule"].set_index("crossing_id")
+    assert cr.loc["allenby", "opens_month"] == run.schedule.end["crossing/allenby"] + months
+    periods = out["zone_periods"]
+    first = periods.iloc[0]
+    assert (first["zone_id"], first["state"], first["start_month"], first["end_month"]) == (
+        "jenin-a", "idf", 0, run.schedule.end["jenin-a/security/international"] + months,
+    )  # fmt: skip
+    zones = [z for z in run.layers["zones"]["zone_id"] if z in run.problem.zones]
+    assert [(p.zone_id, p.track, p.state, p.start_month, p.end_month) for p in periods.itertuples()] == [
+        (p.entity, p.track, p.state, p.start, p.end)
+        for track in variant.timeline.ladders
+        for p in variant.timeline.periods(track, zones)
+    ]
+
+
+@pytest.mark.parametrize("months", [1, 3])
+def test_the_tables_read_the_timeline(run, months):
+    variant = with_timeline(run, months)
+    tabs = export.tables(variant, "h")
+    sched = tabs["schedule"].set_index("task")
+    assert sched["end"].to_dict() == {t: m + months for t, m in run.schedule.end.items()}
+    states = tabs["states"].set_index(["zone", "month"])
+    tl = variant.timeline
+    for (zone, month), row in states.iterrows():
+        assert row["security"] == tl.state_at(zone, "security", month)
+        assert row["movement"] == tl.state_at(zone, "movement", month)
+
+
+def test_zone_features_follow_the_zones_layers_order(run):
+    ly = dict(run.layers)
+    ly["zones"] = ly["zones"].iloc[::-1]
+    out = export.spatial_layers(dataclasses.replace(run, layers=ly))
+    order = [z for z in ly["zones"]["zone_id"] if z in run.problem.zones]
+    assert order != run.problem.zones  # the layer's order differs from the plan's
+    assert list(out["zones_schedule"]["zone_id"]) == order
+    assert list(out["zone_periods"]["zone_id"].drop_duplicates()) == order

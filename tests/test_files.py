@@ -434,3 +434,141 @@ def test_guard_csv_quotes_formulas_only(value):
     assert files.guard_csv(value) == "'" + value
     assert files.guard_csv("a" + value) == "a" + value
     assert files.guard_csv(-3) == -3 and files.guard_csv(-0.5) == -0.5 and files.guard_csv(None) is None
+
+
+# -- one staging helper for every writer (issue 9) ---------------------------------------------------------------
+def _write_each(kind: str, tmp_path: Path) -> Path:
+    """Write an output of ``kind`` into ``tmp_path``; return the destination."""
+    if kind == "atomic_write":
+        files.atomic_write(tmp_path / "out.csv", b"x")
+        return tmp_path / "out.csv"
+    if kind == "replace_all":
+        files.replace_all(tmp_path / "some", {"a.csv": b"a", "b.csv": b"b"})
+        return tmp_path / "some"
+    if kind == "replace_folder":
+        files.replace_folder(tmp_path / "export", {"metadata.json": b"{}"})
+        return tmp_path / "export"
+    if kind == "staged_folder":
+        with files.staged_folder(tmp_path / "pages") as folder:
+            (folder / "p1.png").write_bytes(b"png")
+        return tmp_path / "pages"
+    with files.staged_file(tmp_path / "out.gpkg") as p:
+        p.write_bytes(b"gpkg")
+    return tmp_path / "out.gpkg"
+
+
+WRITERS = ["atomic_write", "replace_all", "replace_folder", "staged_folder", "staged_file"]
+
+
+@pytest.mark.parametrize("kind", WRITERS)
+def test_every_writer_stages_through_the_one_helper(tmp_path: Path, monkeypatch, kind):
+    calls: list[Path] = []
+    real = files.staging
+
+    def spy(dest, *args, **kwargs):
+        calls.append(Path(dest))
+        return real(dest, *args, **kwargs)
+
+    monkeypatch.setattr(files, "staging", spy)
+    dest = _write_each(kind, tmp_path)
+    assert calls == [dest]
+    assert _entries(tmp_path) == [dest.name]
+
+
+def _watch_syncs(monkeypatch) -> list[str]:
+    """Record the path of every file flushed to disk, and of every file renamed into place (as ``->path``)."""
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc to name the file descriptors")
+    seen: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        seen.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    def replace(src, dst):
+        seen.append(f"->{src}")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    return seen
+
+
+@pytest.mark.parametrize("writer", ["open", "os.open", "two-files"])
+def test_a_staged_file_is_on_disk_before_it_is_renamed_in(tmp_path: Path, monkeypatch, writer):
+    seen = _watch_syncs(monkeypatch)
+    with files.staged_file(tmp_path / "plan.gpkg") as p:
+        if writer == "os.open":
+            fd = os.open(p, os.O_WRONLY | os.O_CREAT, 0o600)
+            os.write(fd, b"data")
+            os.close(fd)
+        else:
+            p.write_bytes(b"data")
+        if writer == "two-files":
+            p.with_name(p.name + "-journal").write_bytes(b"side file")  # goes with the temporary
+    renamed = [s[2:] for s in seen if s.startswith("->")]
+    assert len(renamed) == 1 and seen.index(renamed[0]) < seen.index("->" + renamed[0])
+    assert (tmp_path / "plan.gpkg").read_bytes() == b"data"
+    assert _entries(tmp_path) == ["plan.gpkg"]
+
+
+@pytest.mark.parametrize("umask", [0o077, 0o027, 0o022])
+@pytest.mark.parametrize("kind", ["atomic_write", "staged_file", "replace_all"])
+def test_every_written_file_has_the_mode_of_a_file_saved_by_hand(tmp_path: Path, kind, umask):
+    old = os.umask(umask)
+    try:
+        dest = _write_each(kind, tmp_path)
+    finally:
+        os.umask(old)
+    written = sorted(dest.iterdir()) if dest.is_dir() else [dest]
+    assert [oct(p.stat().st_mode & 0o777) for p in written] == [oct(0o644)] * len(written)
+
+
+class DriverError(Exception):
+    """A writer's own failure (as a GDAL driver raises)."""
+
+
+@pytest.mark.parametrize(
+    ("failure", "raised"),
+    [
+        (OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), OutputError),
+        (DriverError("failed to write feature"), OutputError),
+        (KeyboardInterrupt(), KeyboardInterrupt),
+        (ValueError("a bug"), ValueError),
+    ],
+)
+def test_staging_cleans_up_however_the_block_ends(tmp_path: Path, failure, raised):
+    dest = tmp_path / "out.gpkg"
+    dest.write_bytes(b"old")
+
+    def half_written() -> None:
+        with files.staging(dest, also=(DriverError,)) as tmp:
+            (tmp / "half").write_bytes(b"half written")
+            raise failure
+
+    with pytest.raises(raised) as exc:
+        half_written()
+    if raised is OutputError:
+        _assert_output_error(exc, dest, str(failure.args[-1]))
+    assert _entries(tmp_path) == ["out.gpkg"] and dest.read_bytes() == b"old"
+
+
+def test_staging_makes_its_temporary_where_it_is_told_and_sweeps_there(tmp_path: Path, monkeypatch):
+    inner = tmp_path / "inner"
+    inner.mkdir()
+    made_inner, made_outer = _leftovers(inner), _leftovers(tmp_path)
+    real_now = files._now
+    monkeypatch.setattr(files, "_now", lambda: real_now() + 2 * files.STALE_AFTER)
+    with files.staging(tmp_path / "out", inner) as tmp:
+        assert tmp.parent == inner and tmp.name.startswith(files.TEMP_PREFIX)
+    assert _entries(inner) == sorted(n for n, ours in made_inner.items() if not ours)
+    assert _entries(tmp_path) == sorted([*made_outer, "inner"])  # no temporary was made there: left alone
+
+
+@pytest.mark.parametrize("name", ["n" * 255, "a." + "x" * 250, "short.csv"])
+def test_a_staged_name_fits_wherever_the_destination_does(tmp_path: Path, name):
+    with files.staged_file(tmp_path / name) as p:
+        assert len(os.fsencode(p.name)) <= 3 + 16
+        p.write_bytes(b"x")
+    assert (tmp_path / name).read_bytes() == b"x"

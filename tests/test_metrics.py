@@ -4,15 +4,10 @@ import pandas as pd
 import pytest
 from conftest import TINY_ZONES
 
-from geo import metrics, schedule
+from geo import metrics
 from geo.plan import Problem, Task, TaskId
 from geo.schedule import Schedule
-
-
-def test_month_label():
-    assert metrics.month_label("2027-01", 0) == "2027-01"
-    assert metrics.month_label("2027-01", 13) == "2028-02"
-    assert metrics.month_label("2027-11", 2) == "2028-01"
+from geo.timeline import Timeline, month_label
 
 
 def test_schedule_and_state_tables(solved):
@@ -21,7 +16,7 @@ def test_schedule_and_state_tables(solved):
     assert len(table) == len(p.tasks)
     row = table.set_index("task").loc["north/security/international"]
     assert (row["from"], row["to"]) == ("idf", "international")
-    assert row["start_date"] == metrics.month_label(p.start, int(row["start"]))
+    assert row["start_date"] == month_label(p.start, int(row["start"]))
     states = metrics.state_table(p, s)
     assert len(states) == len(p.zones) * (p.horizon + 1)
     first = states[states["month"] == 0]
@@ -58,15 +53,11 @@ def test_metric_invariants(solved):
 def test_reference_plan_metrics_sum_to_the_layers():
     from pathlib import Path
 
-    from geo import layers, plan
+    from geo.run import run_plan
+    from geo.workspace import Workspace
 
-    root = Path(__file__).resolve().parent.parent
-    zones = layers.load("zones", root)
-    problem = plan.compile_plan(
-        plan.load(root / "plans" / "reference.yaml"), zones, set(layers.load("crossings", root)["crossing_id"])
-    )
-    s = schedule.solve(problem, 1.0)
-    m = metrics.monthly_metrics(problem, s, zones, layers.load("obstacles", root))
+    run = run_plan(Workspace(Path(__file__).resolve().parent.parent), "reference", 1.0)
+    problem, zones, m = run.problem, run.layers["zones"], run.metrics
     total_area = float(zones["area_km2"].sum())
     area = sum(m[f"area_km2_{st}"] for st in problem.security_states)
     assert ((area - total_area).abs() < 0.01).all()
@@ -136,13 +127,13 @@ def id_problem(style: str, crossing: str = "x/y") -> tuple[Problem, Schedule]:
 @pytest.mark.parametrize("style", ["path", "opaque"])
 def test_tables_read_zones_and_states_from_the_tasks_not_their_ids(style):
     p, s = id_problem(style)
-    ends = metrics.step_ends(p, s)
+    tl = Timeline(p, s)
     for i, z in enumerate(ID_ZONES):
         for k, st in enumerate(SECURITY[1:], start=1):
-            assert ends[(z, "security", st)] == security_end(i, k)
+            assert tl.month_reached(z, "security", st) == security_end(i, k)
         for k, lv in enumerate(LEVELS[1:], start=1):
-            assert ends[(z, "movement", lv)] == movement_end(i, k)
-    assert metrics.crossing_ends(p, s) == {"x/y": 5}
+            assert tl.month_reached(z, "movement", lv) == movement_end(i, k)
+    assert tl.entities("crossing") == ["x/y"] and tl.completed("x/y", "crossing") == 5
     states = metrics.state_table(p, s).set_index(["zone", "month"])
     for i, z in enumerate(ID_ZONES):
         for mo in range(p.horizon + 1):

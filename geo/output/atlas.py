@@ -5,8 +5,12 @@ server. The PDF carries no creation date, so two atlases of the same plan are by
 
 Text from the plan and the layers is drawn as plain text: never parsed as mathtext or handed to TeX (a name
 holding ``$...$`` is printed as written), and stripped of the control characters no font can draw.  Colours
-follow the plan's ladders, however many states it names.  The PNG pages go to a folder beside the PDF
-(``NAME-pages/NAME-pNN.png``) that is replaced whole, so it never mixes pages of two atlases.
+follow the plan's ladders, however many states it names, and every state, milestone and opening is read from the
+run's :class:`~geo.timeline.Timeline`.  The PNG pages go to a folder beside the PDF (``NAME-pages/NAME-pNN.png``)
+that is replaced whole, so it never mixes pages of two atlases.
+
+Pages are plain matplotlib figures, never pyplot's: making an atlas picks no backend and changes no setting of the
+process it runs in (its own settings hold only while it draws).
 """
 
 from __future__ import annotations
@@ -21,10 +25,6 @@ from typing import Any
 
 import geopandas as gpd
 import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
@@ -32,7 +32,6 @@ from matplotlib.text import Text
 
 from ..crs import METRIC_CRS
 from ..files import atomic_write, check_output, staged_folder, write_new
-from ..metrics import crossing_ends, month_label, step_ends
 from ..run import PlanRun
 from .style import ATTRIBUTION, state_colors
 
@@ -92,8 +91,9 @@ def milestones(run: PlanRun) -> list[int]:
 
     More than :data:`MAX_PAGES` are thinned evenly, keeping the first and the last.
     """
-    ends = {e for (_, track, _), e in step_ends(run.problem, run.schedule).items() if track == "security"}
-    months = sorted({0, *ends, run.schedule.makespan})
+    tl = run.timeline
+    ends = {m for zone in tl.entities("security") for m in tl.reached(zone, "security").values()}
+    months = sorted({0, *ends, tl.makespan})
     if len(months) <= MAX_PAGES:
         return months
     step = (len(months) - 1) / (MAX_PAGES - 1)
@@ -101,8 +101,8 @@ def milestones(run: PlanRun) -> list[int]:
 
 
 def _cover(run: PlanRun, digest: str, built: str) -> Figure:
-    fig = plt.figure(figsize=_A4)
-    p, s = run.problem, run.schedule
+    fig = Figure(figsize=_A4)
+    p, s, tl = run.problem, run.schedule, run.timeline
     meta = run.loaded.plan.meta
     lines = [
         (0.92, 22, "bold", run.name),
@@ -111,9 +111,9 @@ def _cover(run: PlanRun, digest: str, built: str) -> Figure:
             0.78,
             12,
             "normal",
-            f"Start {month_label(p.start, 0)}, horizon {p.horizon} months; {len(p.zones)} zones, "
+            f"Start {tl.label(0)}, horizon {p.horizon} months; {len(p.zones)} zones, "
             f"{len(p.tasks)} scheduled steps; schedule {s.status}; last step ends "
-            f"{month_label(p.start, s.makespan)} (month {s.makespan}).",
+            f"{tl.label(tl.makespan)} (month {tl.makespan}).",
         ),
         (
             0.73,
@@ -139,21 +139,12 @@ def _cover(run: PlanRun, digest: str, built: str) -> Figure:
 
 
 def _page(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame]) -> Figure:
-    p = run.problem
-    ends = step_ends(p, run.schedule)
-    opened = crossing_ends(p, run.schedule)
+    p, tl = run.problem, run.timeline
     palette = state_colors(len(p.security_states))
-    fig = plt.figure(figsize=_A4)
+    fig = Figure(figsize=_A4)
     ax = fig.add_axes((0.02, 0.07, 0.62, 0.86))
     zones = frames["zones"]
-    state = []
-    for z in zones["zone_id"]:
-        k = 0
-        for st in p.security_states[1:]:
-            end = ends.get((z, "security", st))
-            if end is not None and end <= month:
-                k += 1
-        state.append(palette[k])
+    state = [palette[tl.level_at(z, "security", month)] for z in zones["zone_id"]]
     frames["basemap"].plot(
         ax=ax,
         color=["#c6dbef" if k == "sea" else "#efece4" for k in frames["basemap"]["kind"]],
@@ -164,7 +155,7 @@ def _page(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame]) -> Figu
     frames["line"].plot(ax=ax, color="#00441b", linewidth=1.6)
     frames["jerusalem"].boundary.plot(ax=ax, color="#7f0000", linewidth=0.8)
     cr = frames["crossings"]
-    opens = [opened.get(c) for c in cr["crossing_id"]]
+    opens = [tl.completed(c, "crossing") for c in cr["crossing_id"]]
     is_open = [o is not None and o <= month for o in opens]
     cr.plot(
         ax=ax,
@@ -197,7 +188,7 @@ def _page(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame]) -> Figu
         fontweight="bold",
         arrowprops={"arrowstyle": "-|>", "color": "black"},
     )
-    date = month_label(p.start, month)
+    date = tl.label(month)
     _text(fig, 0.66, 0.93, f"{date} - month {month}", fontsize=16, fontweight="bold", va="top")
     _text(fig, 0.66, 0.885, run.name, fontsize=10, va="top")
     handles = [
@@ -243,25 +234,24 @@ def _frames(run: PlanRun) -> dict[str, gpd.GeoDataFrame]:
     lines = run.layers["line_1967"]
     metric["line"] = lines[lines["kind"] == "armistice_line"].to_crs(METRIC_CRS)
     cr = metric["crossings"]
-    planned = crossing_ends(run.problem, run.schedule)
-    metric["crossings"] = cr[cr["crossing_id"].isin(list(planned)) | cr["major"].astype(bool)]
+    planned = run.timeline.entities("crossing")
+    metric["crossings"] = cr[cr["crossing_id"].isin(planned) | cr["major"].astype(bool)]
     return metric
 
 
 @contextmanager
 def _figures(run: PlanRun, digest: str, built: str) -> Iterator[list[Figure]]:
-    """The cover and the milestone pages, closed however the block ends."""
-    figs: list[Figure] = []
-    try:
-        # text is text (no mathtext, no TeX) whatever the user's matplotlibrc says; fonts embedded as TrueType
-        with matplotlib.rc_context({"pdf.fonttype": 42, "text.usetex": False, "text.parse_math": False}):
-            figs.append(_cover(run, digest, built))
-            frames = _frames(run)
-            figs += [_page(run, mo, frames) for mo in milestones(run)]
-            yield figs
-    finally:
-        for fig in figs:
-            plt.close(fig)
+    """The cover and the milestone pages, drawn and saved (inside the block) under the atlas's own settings.
+
+    The pages are plain :class:`~matplotlib.figure.Figure` objects, never registered with pyplot: the atlas
+    picks no backend and leaves no figure open in the process.  Its settings hold only inside the block.
+    """
+    # text is text (no mathtext, no TeX) whatever the user's matplotlibrc says; fonts are embedded as TrueType
+    with matplotlib.rc_context({"pdf.fonttype": 42, "text.usetex": False, "text.parse_math": False}):
+        figs = [_cover(run, digest, built)]
+        frames = _frames(run)
+        figs += [_page(run, mo, frames) for mo in milestones(run)]
+        yield figs
 
 
 def write_atlas(run: PlanRun, dest: Path | str, digest: str, built: str, png: bool = False) -> list[Path]:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..metrics import month_label, step_ends
 from ..plan import Problem
 from ..run import PlanRun
+from ..timeline import Timeline
 
 __all__ = ["KEY_METRICS", "Comparison", "compare", "key_metrics"]
 
@@ -111,8 +111,18 @@ def _shared_metrics(a: PlanRun, b: PlanRun, wanted: tuple[str, ...]) -> tuple[li
     return shared, notes
 
 
+def _reached(tl: Timeline) -> dict[tuple[str, str, str], int]:
+    """``(entity, track, state) -> month`` for every scheduled step on a ladder track."""
+    return {
+        (entity, track, state): month
+        for track in tl.ladders
+        for entity in tl.entities(track)
+        for state, month in tl.reached(entity, track).items()
+    }
+
+
 def _shifts(a: PlanRun, b: PlanRun) -> pd.DataFrame:
-    ra, rb = step_ends(a.problem, a.schedule), step_ends(b.problem, b.schedule)
+    ra, rb = _reached(a.timeline), _reached(b.timeline)
     rows = []
     for key in sorted(set(ra) | set(rb), key=lambda k: (k[0], k[1] != "security", k[1], k[2])):
         ma, mb = ra.get(key), rb.get(key)
@@ -123,8 +133,8 @@ def _shifts(a: PlanRun, b: PlanRun) -> pd.DataFrame:
                 "state": key[2],
                 "month_a": ma,
                 "month_b": mb,
-                "date_a": None if ma is None else month_label(a.problem.start, ma),
-                "date_b": None if mb is None else month_label(b.problem.start, mb),
+                "date_a": None if ma is None else a.timeline.label(ma),
+                "date_b": None if mb is None else b.timeline.label(mb),
                 "shift": None if ma is None or mb is None else mb - ma,
             }
         )

@@ -7,11 +7,12 @@ Controller), the schedule, state and metrics tables, and a metadata record with 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
 import re
-from collections.abc import Mapping
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,9 @@ import pyogrio.errors
 
 from ..errors import OutputError, UsageError
 from ..files import atomic_write, check_output, csv_bytes, guard_csv, replace_folder, staged_file, writing
-from ..metrics import crossing_ends, month_label, schedule_table, state_table, step_ends
+from ..metrics import schedule_table, state_table
 from ..run import PlanRun
+from ..timeline import Timeline
 from .style import ATTRIBUTION
 
 __all__ = [
@@ -47,8 +49,8 @@ FOLDER_FORMATS = ("geojson", "parquet", "csv")
 _FIXED_DATE = "2000-01-01T00:00:00Z"
 
 
-#: GDAL's failures while writing a GeoPackage (a full disk, an unwritable file).
-_GDAL_ERRORS = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError)
+#: Failures while writing a GeoPackage (a full disk, an unwritable file), from GDAL or from SQLite.
+_WRITE_ERRORS = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, sqlite3.Error)
 #: Characters XML 1.0 forbids: C0 controls but tab, LF and CR; lone surrogates; U+FFFE and U+FFFF.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _XML_TEXT = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
@@ -71,65 +73,51 @@ def xml_text(value: object, attribute: bool = False) -> str:
     return "".join(table.get(ch, ch) for ch in text)
 
 
-def _dates(
-    ends: Mapping[tuple[str, str, str], int], start: str, zone: str, track: str, ladder: list[str]
-) -> dict[str, Any]:
+def _dates(tl: Timeline, zone: str) -> dict[str, Any]:
+    """The month and date ``zone`` reaches each state of each ladder track (None when never scheduled)."""
     out: dict[str, Any] = {}
-    for st in ladder[1:]:
-        end = ends.get((zone, track, st))
-        out[f"{track}_{st}_month"] = end
-        out[f"{track}_{st}_date"] = None if end is None else month_label(start, end)
+    for track, ladder in tl.ladders.items():
+        for st in ladder[1:]:
+            end = tl.month_reached(zone, track, st)
+            out[f"{track}_{st}_month"] = end
+            out[f"{track}_{st}_date"] = None if end is None else tl.label(end)
     return out
+
+
+def _zone_periods(tl: Timeline, zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One feature per zone per period in a state, track by track, zones in the layer's order."""
+    geom = zones.set_index("zone_id").geometry
+    rows = [
+        {
+            "zone_id": period.entity,
+            "track": period.track,
+            "state": period.state,
+            "start_month": period.start,
+            "end_month": period.end,
+            "start_date": tl.label(period.start) + "-01",
+            "end_date": tl.label(period.end) + "-01",
+            "geometry": geom[period.entity],
+        }
+        for track in tl.ladders
+        for period in tl.periods(track, zones["zone_id"])
+    ]
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=zones.crs)
 
 
 def spatial_layers(run: PlanRun) -> dict[str, gpd.GeoDataFrame]:
     """Every shipped layer, zones and crossings with their schedule, and the zone periods layer."""
-    p = run.problem
-    ends = step_ends(p, run.schedule)
+    tl = run.timeline
     out = {name: gdf for name, gdf in run.layers.items()}
     zones = run.layers["zones"]
-    zones = zones[zones["zone_id"].isin(p.zones)].copy()
-    extra = pd.DataFrame(
-        [
-            {
-                **_dates(ends, p.start, z, "security", p.security_states),
-                **_dates(ends, p.start, z, "movement", p.movement_levels),
-            }
-            for z in zones["zone_id"]
-        ],
-        index=zones.index,
-    )
+    zones = zones[zones["zone_id"].isin(run.problem.zones)].copy()
+    extra = pd.DataFrame([_dates(tl, z) for z in zones["zone_id"]], index=zones.index)
     out["zones_schedule"] = gpd.GeoDataFrame(pd.concat([zones, extra], axis=1), geometry="geometry", crs=zones.crs)
     cr = run.layers["crossings"].copy()
-    opened = crossing_ends(p, run.schedule)
-    opens = [opened.get(c) for c in cr["crossing_id"]]
+    opens = [tl.completed(c, "crossing") for c in cr["crossing_id"]]
     cr["opens_month"] = pd.array(opens, dtype="Int64")
-    cr["opens_date"] = [None if m is None else month_label(p.start, m) for m in opens]
+    cr["opens_date"] = [None if m is None else tl.label(m) for m in opens]
     out["crossings_schedule"] = cr
-    rows = []
-    geom = zones.set_index("zone_id").geometry
-    for track, ladder in (("security", p.security_states), ("movement", p.movement_levels)):
-        for z in zones["zone_id"]:
-            reached: list[int | None] = [0, *(ends.get((z, track, st)) for st in ladder[1:])]
-            for k, st in enumerate(ladder):
-                start = reached[k]
-                if start is None:
-                    break
-                nxt = reached[k + 1] if k + 1 < len(reached) else None
-                stop = nxt if nxt is not None else p.horizon + 1
-                rows.append(
-                    {
-                        "zone_id": z,
-                        "track": track,
-                        "state": st,
-                        "start_month": start,
-                        "end_month": stop,
-                        "start_date": month_label(p.start, start) + "-01",
-                        "end_date": month_label(p.start, stop) + "-01",
-                        "geometry": geom[z],
-                    }
-                )
-    out["zone_periods"] = gpd.GeoDataFrame(rows, geometry="geometry", crs=zones.crs)
+    out["zone_periods"] = _zone_periods(tl, zones)
     return out
 
 
@@ -150,8 +138,8 @@ def tables(run: PlanRun, digest: str) -> dict[str, pd.DataFrame]:
     """The non-spatial tables: schedule, month-by-month states, metrics, metadata."""
     meta = _metadata(run, digest)
     return {
-        "schedule": schedule_table(run.problem, run.schedule),
-        "states": state_table(run.problem, run.schedule),
+        "schedule": schedule_table(run.problem, run.schedule, run.timeline),
+        "states": state_table(run.problem, run.schedule, run.timeline),
         "metrics": run.metrics,
         "metadata": pd.DataFrame({"key": list(meta), "value": list(meta.values())}),
     }
@@ -159,15 +147,25 @@ def tables(run: PlanRun, digest: str) -> dict[str, pd.DataFrame]:
 
 def _gpkg(run: PlanRun, digest: str, dest: Path) -> None:
     layers, tabs = spatial_layers(run), tables(run, digest)
-    with staged_file(dest, ExportError, _GDAL_ERRORS) as path:
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _FIXED_DATE, "OGR_SQLITE_JOURNAL": "OFF"})
-        try:
-            for name, gdf in layers.items():
-                pyogrio.write_dataframe(gdf, path, layer=name, driver="GPKG")
-            for name, df in tabs.items():
-                pyogrio.write_dataframe(df, path, layer=name, driver="GPKG")
-        finally:
-            pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None, "OGR_SQLITE_JOURNAL": None})
+    with staged_file(dest, ExportError, _WRITE_ERRORS) as path:
+        for name, frame in [*layers.items(), *tabs.items()]:
+            pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
+        _fix_timestamps(path)
+
+
+def _fix_timestamps(path: Path) -> None:
+    """Stamp every table of the GeoPackage ``path`` as changed at :data:`_FIXED_DATE`, not at the write time.
+
+    GDAL records the moment it writes each table (``gpkg_contents.last_change``; the export writes no
+    GeoPackage metadata, so there are no other stamps), so two exports of one plan would differ.  GDAL's own
+    switch for this is a process-wide setting; fixing the written file instead leaves the rest of the process
+    as it was.  SQLite's ``secure_delete`` overwrites the replaced stamps, so no trace of the write time stays
+    in the file.
+    """
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("PRAGMA secure_delete = ON")
+        with db:  # one transaction, committed here
+            db.execute("UPDATE gpkg_contents SET last_change = ?", (_FIXED_DATE,))
 
 
 def _kml(run: PlanRun) -> bytes:
