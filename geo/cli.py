@@ -240,10 +240,7 @@ def _run(ws: Workspace, name: str, budget: float | None) -> PlanRun:
 def _map_inputs(ws: Workspace, run: PlanRun) -> Any:
     from .output import phase_map  # noqa: PLC0415 - folium loads only for maps
 
-    digest = phase_map.digest(run.input_files(ws))
-    return phase_map.MapInputs(
-        run.layers, run.problem, run.schedule, run.metrics, run.name, digest, phase_map.build_date()
-    )
+    return phase_map.MapInputs.from_run(run, run.digest(ws))
 
 
 # -- commands -------------------------------------------------------------------------------------------------------
@@ -304,25 +301,26 @@ def _cmd_map(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from .output import export, phase_map  # noqa: PLC0415
+    from .output import export  # noqa: PLC0415
 
     ws = _workspace(args)
     out = Path(args.output)
     export.check_destination(out, args.format)
     run = _run(ws, args.plan, args.time)
-    written = export.export(run, args.format, out, phase_map.digest(run.input_files(ws)), wkt=args.wkt)
+    written = export.export(run, args.format, out, run.digest(ws), wkt=args.wkt)
     _say(f"{run.name}: {run.schedule.status}; wrote {args.format} to {written}")
     return EXIT_OK
 
 
 def _cmd_atlas(args: argparse.Namespace) -> int:
-    from .output import atlas, phase_map  # noqa: PLC0415 - matplotlib loads only here
+    from .output import atlas  # noqa: PLC0415 - matplotlib loads only here
+    from .run import build_date  # noqa: PLC0415
 
     ws = _workspace(args)
     out = Path(args.output or _default_output(ws, ws.plan_path(args.plan).name, ".pdf"))
     atlas.check_destination(out, args.png)
     run = _run(ws, args.plan, args.time)
-    written = atlas.write_atlas(run, out, phase_map.digest(run.input_files(ws)), phase_map.build_date(), png=args.png)
+    written = atlas.write_atlas(run, out, run.digest(ws), build_date(), png=args.png)
     pages = f" and {len(written) - 1} PNG pages" if args.png else ""
     _say(f"{run.name}: {run.schedule.status}; wrote {out} ({len(atlas.milestones(run)) + 1} pages){pages}")
     return EXIT_OK
@@ -357,9 +355,9 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     for note in cmp.notes:
         _say(f"note: {note}", err=True)
     if html_out is not None:
-        from .output import phase_map  # noqa: PLC0415
+        from .output import compare_map  # noqa: PLC0415
 
-        phase_map.write_comparison_map(_map_inputs(ws, a), _map_inputs(ws, b), html_out)
+        compare_map.write_comparison_map(_map_inputs(ws, a), _map_inputs(ws, b), html_out)
         _say(f"wrote {html_out}", err=True)
     if args.json:
         doc = {
@@ -380,7 +378,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from . import layers, plan  # noqa: PLC0415
+    from . import plan  # noqa: PLC0415
 
     ws = _workspace(args)
     if args.plan_command == "schema":
@@ -390,18 +388,23 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         atomic_write(schema_out, plan.schema_text().encode("utf-8"))
         _say(f"wrote {schema_out}")
         return EXIT_OK
+    if args.plan_command == "validate":
+        return _validate(ws, args.plan)
     out = _plan_output(args)
-    path = ws.plan_path(args.plan)
+    return _solved(args, _run(ws, args.plan, args.time), out)
+
+
+def _validate(ws: Workspace, name: str) -> int:
+    """Check a plan against the layers it names (zones and crossings) without solving it."""
+    from . import layers, plan  # noqa: PLC0415
+
+    path = ws.plan_path(name)
     lp = plan.load(path)
     zones = layers.load("zones", ws.root)
-    crossing_ids = set(layers.load("crossings", ws.root)["crossing_id"])
-    problem = plan.compile_plan(lp, zones, crossing_ids)
-    if args.plan_command == "validate":
-        _say(
-            f"{path}: valid - {len(problem.zones)} zones, {len(problem.tasks)} tasks, horizon {problem.horizon} months"
-        )
-        return EXIT_OK
-    return _solved(args, ws, problem, out)
+    problem = plan.compile_plan(lp, zones, set(layers.load("crossings", ws.root)["crossing_id"]))
+    size = f"{len(problem.zones)} zones, {len(problem.tasks)} tasks, horizon {problem.horizon} months"
+    _say(f"{path}: valid - {size}")
+    return EXIT_OK
 
 
 def _plan_output(args: argparse.Namespace) -> Path | None:
@@ -416,14 +419,11 @@ def _plan_output(args: argparse.Namespace) -> Path | None:
     return prefix
 
 
-def _solved(args: argparse.Namespace, ws: Workspace, problem: Any, out: Path | None) -> int:
-    from . import layers, metrics, schedule  # noqa: PLC0415
-    from .schedule import explain as ex  # noqa: PLC0415
+def _solved(args: argparse.Namespace, run: PlanRun, out: Path | None) -> int:
+    """Print (and write) what ``plan schedule``, ``plan metrics`` or ``plan explain`` says of a scheduled plan."""
+    from . import metrics  # noqa: PLC0415
 
-    budget = args.time if args.time is not None else schedule.DEFAULT_DETERMINISTIC_TIME
-    sched = schedule.solve(problem, budget, progress=_progress())
-    if sys.stderr.isatty():
-        _say("", err=True)
+    problem, sched = run.problem, run.schedule
     head = {
         "plan": problem.name,
         "status": sched.status,
@@ -433,9 +433,9 @@ def _solved(args: argparse.Namespace, ws: Workspace, problem: Any, out: Path | N
         "makespan": sched.makespan,
     }
     if args.plan_command == "schedule":
-        table = metrics.schedule_table(problem, sched)
+        table = metrics.schedule_table(problem, sched, run.timeline)
         if out is not None:
-            _write_tables(out, table, metrics.state_table(problem, sched), head)
+            _write_tables(out, table, metrics.state_table(problem, sched, run.timeline), head)
         if args.json:
             _say(json.dumps({**head, "tasks": table.to_dict(orient="records")}, indent=1))
         else:
@@ -446,18 +446,16 @@ def _solved(args: argparse.Namespace, ws: Workspace, problem: Any, out: Path | N
             _print_table(table.drop(columns=["zone"]))
         return EXIT_OK
     if args.plan_command == "metrics":
-        zones = layers.load("zones", ws.root)
-        table = metrics.monthly_metrics(problem, sched, zones, layers.load("obstacles", ws.root))
         if out is not None:
             from .files import atomic_write, csv_bytes  # noqa: PLC0415
 
-            atomic_write(out, csv_bytes(table))
+            atomic_write(out, csv_bytes(run.metrics))
         if args.json:
-            _say(json.dumps({**head, "months": table.to_dict(orient="records")}, indent=1))
+            _say(json.dumps({**head, "months": run.metrics.to_dict(orient="records")}, indent=1))
         else:
-            _print_table(table)
+            _print_table(run.metrics)
         return EXIT_OK
-    return _explain(args, problem, sched, head, ex)
+    return _explain(args, problem, sched, head)
 
 
 def _write_tables(prefix: Path, table: pd.DataFrame, states: pd.DataFrame, head: dict[str, object]) -> None:
@@ -473,7 +471,9 @@ def _write_tables(prefix: Path, table: pd.DataFrame, states: pd.DataFrame, head:
     replace_all(prefix.parent, files)
 
 
-def _explain(args: argparse.Namespace, problem: Any, sched: Any, head: dict[str, object], ex: Any) -> int:
+def _explain(args: argparse.Namespace, problem: Any, sched: Any, head: dict[str, object]) -> int:
+    from .schedule import explain as ex  # noqa: PLC0415
+
     exp = ex.explain(problem, sched)
     doc: dict[str, Any] = {
         **head,

@@ -1,14 +1,16 @@
-"""The phase map in headless Chromium: offline, correct, safe."""
+"""The phase map in headless Chromium: offline, correct, safe; driven through its public API and events only."""
 
 import dataclasses
 import io
+import json
+import re
 from pathlib import Path
 
 import pytest
-from test_render import PAYLOADS, small_inputs
+from test_render import PAYLOADS, SMALL_PLAN, shipped_layers, small_inputs
 
-from geo import layers, metrics, plan, schedule
-from geo.output import phase_map
+from geo.output import compare_map, phase_map, style
+from geo.run import run_loaded
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -18,27 +20,46 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def reference_map(tmp_path_factory):
-    ly = layers.load_all(ROOT)
-    lp = plan.load(ROOT / "plans" / "reference.yaml")
-    problem = plan.compile_plan(lp, ly["zones"], set(ly["crossings"]["crossing_id"]))
-    sched = schedule.solve(problem, 1.0)
-    table = metrics.monthly_metrics(problem, sched, ly["zones"], ly["obstacles"])
-    inp = phase_map.MapInputs(ly, problem, sched, table, lp.plan.meta.name, "test", "2027-01-01")
+    run = run_loaded(ROOT / "plans" / "reference.yaml", shipped_layers(), 1.0)
+    inp = phase_map.MapInputs.from_run(run, "test", "2027-01-01")
     path = tmp_path_factory.mktemp("map") / "reference.html"
     phase_map.write_phase_map(inp, path)
     return path, inp
+
+
+@pytest.fixture(scope="module")
+def small_map(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("small")
+    inp = small_inputs(folder / "plan")
+    return phase_map.write_phase_map(inp, folder / "small.html"), inp
+
+
+def _point(page, lat, lon):
+    """Container pixel of a map position, through the app's public ``map``."""
+    return page.evaluate(
+        "([lat, lon]) => { const p = landplan.map.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }", [lat, lon]
+    )
 
 
 def _pixel(page, lat, lon):
     """RGBA of the zones canvas at a map position."""
     return page.evaluate(
         """([lat, lon]) => {
-            const p = landplan.zones._map.latLngToContainerPoint([lat, lon]);
-            const c = landplan.zones._canvas, d = landplan.zones._dpr;
+            const p = landplan.map.latLngToContainerPoint([lat, lon]);
+            const c = landplan.zones.getCanvas(), d = c.width / c.clientWidth;
             return Array.from(c.getContext('2d').getImageData(Math.round(p.x * d), Math.round(p.y * d), 1, 1).data);
         }""",
         [lat, lon],
     )
+
+
+def _inside(inp, zone):
+    pt = inp.layers["zones"].set_index("zone_id").loc[zone].geometry.representative_point()
+    return pt.y, pt.x
+
+
+def _rgb(colour):
+    return [int(colour[k : k + 2], 16) for k in (1, 3, 5)]
 
 
 def test_loads_offline_without_errors_and_draws_every_zone(reference_map, open_map):
@@ -56,11 +77,10 @@ def test_slider_changes_a_zone_fill_and_the_panel_matches_the_metrics(reference_
     page, _ = open_map(path)
     zone = "jenin-a"
     end = inp.schedule.end[f"{zone}/security/international"]
-    pt = inp.layers["zones"].set_index("zone_id").loc[zone].geometry.representative_point()
     page.evaluate(f"landplan.setMonth({end - 1})")
-    before = _pixel(page, pt.y, pt.x)
+    before = _pixel(page, *_inside(inp, zone))
     page.locator(".lp-slider").fill(str(end))  # the user's way: move the slider
-    after = _pixel(page, pt.y, pt.x)
+    after = _pixel(page, *_inside(inp, zone))
     assert before != after
     assert page.evaluate("landplan.month") == end
     row = inp.metrics.set_index("month").loc[end]
@@ -73,10 +93,7 @@ def test_slider_changes_a_zone_fill_and_the_panel_matches_the_metrics(reference_
 def test_clicking_a_zone_shows_its_timeline(reference_map, open_map):
     path, inp = reference_map
     page, _ = open_map(path)
-    pt = inp.layers["zones"].set_index("zone_id").loc["hebron-a"].geometry.representative_point()
-    xy = page.evaluate(
-        f"(() => {{ const p = landplan.zones._map.latLngToContainerPoint([{pt.y}, {pt.x}]); return [p.x, p.y]; }})()"
-    )
+    xy = _point(page, *_inside(inp, "hebron-a"))
     page.mouse.click(xy[0], xy[1])
     text = page.locator(".lp-zone").inner_text()
     assert text.startswith("Hebron A: timeline")
@@ -92,10 +109,7 @@ def test_injection_payloads_are_inert_and_shown_as_text(tmp_path, open_map):
     assert log.errors == []
     assert page.locator(".lp-title").inner_text() == PAYLOADS[1]
     assert page.evaluate("document.querySelectorAll('img').length") == 0
-    pt = inp.layers["zones"].set_index("zone_id").loc["jenin-a"].geometry.representative_point()
-    xy = page.evaluate(
-        f"(() => {{ const p = landplan.zones._map.latLngToContainerPoint([{pt.y}, {pt.x}]); return [p.x, p.y]; }})()"
-    )
+    xy = _point(page, *_inside(inp, "jenin-a"))
     page.mouse.click(xy[0], xy[1])
     assert page.locator(".leaflet-popup .lp-facts-title").inner_text() == PAYLOADS[0]
     assert page.locator(".lp-zone").inner_text().startswith(PAYLOADS[0])
@@ -140,32 +154,262 @@ def test_legend_entries_hide_with_their_layer_and_play_advances(reference_map, o
 def test_obstacles_appear_when_switched_on_and_disappear_once_removed(reference_map, open_map):
     path, inp = reference_map
     page, log = open_map(path)
-    assert page.evaluate("landplan.layers.obstacles.markers.length") == 0  # built on first use
+    markers = "landplan.layers.obstacles.getLayers()"
+    assert page.evaluate(f"{markers}.length") == 0  # built on first use
     page.get_by_label("OCHA obstacles 2025").check()
-    assert page.evaluate("landplan.layers.obstacles.markers.length") == 811
+    assert page.evaluate(f"{markers}.length") == 811
     assert "OCHA obstacle" in page.locator(".lp-legend").inner_text()
-    visible = "landplan.layers.obstacles.markers.filter(m => m.options.opacity > 0).length"
+    visible = f"{markers}.filter(m => m.options.opacity > 0).length"
     assert page.evaluate(visible) == 811
     page.evaluate(f"landplan.setMonth({inp.problem.horizon})")
     assert page.evaluate(visible) == 0
     assert log.errors == []
 
 
+# -- the plugin's shape: controls in the map, an evented app with a public API --------------------------------------
+
+CONTROLS = {
+    "panel": ".lp-panel",
+    "legend": ".lp-legend",
+    "gantt": ".lp-gantt",
+    "details": ".lp-metrics",
+    "footer": ".lp-footer",
+}
+
+
+def test_the_panel_legend_gantt_and_footer_are_controls_inside_the_map(small_map, open_map):
+    page, log = open_map(small_map[0])
+    for name, selector in CONTROLS.items():
+        where = page.evaluate(
+            """([name, sel]) => {
+                const e = document.querySelector(sel), c = landplan.controls[name];
+                return [e.closest('.leaflet-container') === landplan.map.getContainer(),
+                        e.closest('.leaflet-control') === c.getContainer(), c instanceof L.Control,
+                        e.parentElement !== document.body];
+            }""",
+            [name, selector],
+        )
+        assert where == [True, True, True, True], name
+    outside = "body > .lp-ctl, body > .lp-panel, body > .lp-legend, body > .lp-footer, body > .lp-zone"
+    assert page.evaluate(f"document.querySelectorAll('{outside}').length") == 0
+    # a control is removed and added back with Leaflet's own calls, and draws the app's state again
+    page.get_by_label("colour by movement").check()
+    page.evaluate("void landplan.controls.legend.remove()")
+    assert page.locator(".lp-legend").count() == 0
+    page.evaluate("void landplan.controls.legend.addTo(landplan.map)")
+    assert "zones: movement" in page.locator(".lp-legend").inner_text()
+    assert log.errors == []
+
+
+def _listen(page, event="monthchange"):
+    page.evaluate(
+        "(ev) => { window.seen = []; landplan.on(ev, e => seen.push([e.month, e.label, e.mode, e.index])); }", event
+    )
+
+
+def _seen(page):
+    return page.evaluate("window.seen")
+
+
+@pytest.mark.parametrize("way", ["api", "slider", "gantt", "clamped", "unchanged"])
+def test_monthchange_fires_once_for_each_way_the_month_changes(small_map, open_map, way):
+    path, inp = small_map
+    months = json.loads(
+        re.search(r'id="landplan-data">(.*?)</script>', path.read_text(encoding="utf-8"), re.S).group(1)
+    )["months"]
+    page, log = open_map(path)
+    _listen(page)
+    horizon = inp.problem.horizon
+    if way == "api":
+        page.evaluate("landplan.setMonth(9)")
+        want = [9]
+    elif way == "slider":
+        page.locator(".lp-slider").fill("9")
+        want = [9]
+    elif way == "gantt":
+        box = page.locator(".lp-gantt").bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2 + 1, box["y"] + 5)
+        want = [page.evaluate("landplan.month")]
+        assert abs(want[0] - (horizon + 1) / 2) <= 1
+    elif way == "clamped":
+        page.evaluate("landplan.setMonth(100000); landplan.setMonth(-4)")
+        want = [horizon, 0]
+    else:
+        page.evaluate("landplan.setMonth(0); landplan.setMonth(0.4)")
+        want = []
+    assert [s[0] for s in _seen(page)] == want
+    assert [s[1] for s in _seen(page)] == [months[m] for m in want]
+    assert page.evaluate("landplan.month") == (want[-1] if want else 0)
+    assert page.locator(".lp-slider").input_value() == str(want[-1] if want else 0)
+    assert log.errors == []
+
+
+def test_play_fires_monthchange_month_by_month(small_map, open_map):
+    page, _ = open_map(small_map[0])
+    _listen(page)
+    page.locator(".lp-play").click()
+    page.wait_for_function("landplan.month >= 3", timeout=5_000)
+    page.locator(".lp-play").click()
+    got = [s[0] for s in _seen(page)]
+    assert got[:3] == [1, 2, 3] and got == list(range(1, len(got) + 1))
+
+
+def test_modechange_and_zoneselect_are_events_too(small_map, open_map):
+    path, inp = small_map
+    page, log = open_map(path)
+    _listen(page, "modechange")
+    page.get_by_label("colour by movement").check()
+    page.evaluate("landplan.setMode('movement'); landplan.setMode('no such track')")
+    assert [s[2] for s in _seen(page)] == ["movement"]
+    assert page.evaluate("landplan.mode") == "movement"
+    _listen(page, "zoneselect")
+    xy = _point(page, *_inside(inp, "jenin-c"))
+    page.mouse.click(xy[0], xy[1])
+    assert [s[3] for s in _seen(page)] == [inp.problem.zones.index("jenin-c")]
+    assert page.evaluate("landplan.selected") == inp.problem.zones.index("jenin-c")
+    assert log.errors == []
+
+
+@pytest.mark.parametrize("variant", ["same-view", "twice", "month-changed-while-off"])
+def test_zones_are_drawn_again_when_switched_back_on(small_map, open_map, variant):
+    path, inp = small_map
+    page, log = open_map(path)
+    where = _inside(inp, "jenin-a")
+    end = inp.schedule.end["jenin-a/security/international"]
+    page.evaluate(f"landplan.setMonth({end})")
+    shown = _pixel(page, *where)
+    assert shown[3] > 0
+    if variant == "month-changed-while-off":
+        page.evaluate(f"landplan.setMonth({end - 1})")
+    rounds = 2 if variant == "twice" else 1
+    for _ in range(rounds):
+        page.get_by_label("Planning zones").uncheck()
+        if variant == "month-changed-while-off":
+            page.evaluate(f"landplan.setMonth({end})")
+        page.get_by_label("Planning zones").check()
+    assert _pixel(page, *where) == shown
+    assert page.evaluate("landplan.zones.painted") == len(inp.problem.zones)
+    assert log.errors == []
+
+
+def _permute(path: Path, order) -> Path:
+    """The page at ``path`` with every layer's fields (and their values) in another order."""
+    text = path.read_bytes().decode("utf-8")
+    found = re.search(r'(<script type="application/json" id="landplan-data">)(.*?)(</script>)', text, re.S)
+    data = json.loads(found.group(2))
+    for spec in data.values():
+        if isinstance(spec, dict) and "fields" in spec:
+            idx = order(len(spec["fields"]))
+            spec["fields"] = [spec["fields"][k] for k in idx]
+            spec["props"] = [[row[k] for k in idx] for row in spec["props"]]
+    out = path.with_name(f"permuted-{order.__name__}.html")
+    new = text[: found.start(2)] + phase_map.payload_json(data) + text[found.end(2) :]
+    out.write_bytes(new.encode("utf-8"))
+    return out
+
+
+def reverse(n):
+    return list(range(n))[::-1]
+
+
+def rotate(n):
+    return [*range(1, n), 0]
+
+
+@pytest.mark.parametrize("order", [reverse, rotate], ids=["reversed", "rotated"])
+def test_facts_are_read_by_field_name(small_map, open_map, order):
+    path, inp = small_map
+    page, log = open_map(_permute(path, order))
+    xy = _point(page, *_inside(inp, "jenin-c"))
+    page.mouse.click(xy[0], xy[1])
+    zone = inp.layers["zones"].set_index("zone_id").loc["jenin-c", "name"]
+    assert page.locator(".leaflet-popup .lp-facts-title").inner_text() == zone
+    assert page.locator(".lp-zone").inner_text().startswith(f"{zone}: timeline")
+    for layer, k in (("crossings", 3), ("territories", 1), ("settlements", 5)):
+        page.evaluate(f"landplan.map.closePopup(); void landplan.layers.{layer}.getLayers()[{k}].openTooltip()")
+        title = page.locator(".leaflet-tooltip .lp-facts-title").last.inner_text()
+        assert title == inp.layers[layer]["name"].iloc[k], layer
+    assert log.errors == []
+
+
+PALETTES = [
+    {"security": ("#0000ff", "#00ff00", "#ff0000"), "crossing": "#123456", "crossing_closed": "#fedcba"},
+    {"security": ("#804020", "#208040", "#402080"), "crossing": "#aa00aa", "crossing_closed": "#00aaaa"},
+]
+
+
+@pytest.mark.parametrize("palette", PALETTES, ids=["primary", "earth"])
+def test_the_page_draws_with_the_palette_of_its_payload(small_map, open_map, monkeypatch, tmp_path, palette):
+    _, inp = small_map
+    monkeypatch.setitem(style.TRACK_COLORS, "security", palette["security"])
+    monkeypatch.setitem(style.LAYER_COLORS, "crossing", palette["crossing"])
+    monkeypatch.setitem(style.LAYER_COLORS, "crossing_closed", palette["crossing_closed"])
+    page, log = open_map(phase_map.write_phase_map(inp, tmp_path / "palette.html"))
+    where = _inside(inp, "jenin-a")
+    end = inp.schedule.end["jenin-a/security/international"]
+    for month, colour in ((end - 1, palette["security"][0]), (end, palette["security"][1])):
+        page.evaluate(f"landplan.setMonth({month})")
+        px = _pixel(page, *where)
+        assert all(abs(a - b) <= 2 for a, b in zip(px[:3], _rgb(colour), strict=True)), (month, px, colour)
+    allenby = list(inp.layers["crossings"]["crossing_id"]).index("allenby")
+    opens = inp.schedule.end["crossing/allenby"]
+    fill = f"landplan.layers.crossings.getLayers()[{allenby}].options.fillColor"
+    page.evaluate(f"landplan.setMonth({opens - 1})")
+    assert page.evaluate(fill) == palette["crossing_closed"]
+    page.evaluate(f"landplan.setMonth({opens})")
+    assert page.evaluate(fill) == palette["crossing"]
+    swatches = page.evaluate("Array.from(document.querySelectorAll('.lp-legend .lp-box'), b => b.style.background)")
+    assert swatches[:3] == [f"rgb({', '.join(map(str, _rgb(c)))})" for c in palette["security"]]
+    assert log.errors == []
+
+
+# -- the comparison page ---------------------------------------------------------------------------------------------
+
+COMPARE_READY = "window.landplanCompare && landplanCompare.ready !== null"
+BOTH_MONTHS = "[0, 1].map(k => document.querySelectorAll('iframe')[k].contentWindow.landplan.month)"
+
+
 def test_comparison_map_drives_both_plans_offline(tmp_path, open_map):
     a = small_inputs(tmp_path / "a", name="plan A")
     b = small_inputs(tmp_path / "b", name=PAYLOADS[0], zone_names=PAYLOADS)
-    path = phase_map.write_comparison_map(a, b, tmp_path / "cmp.html")
-    page, log = open_map(path, ready="window.lpCompareReady === true")
+    path = compare_map.write_comparison_map(a, b, tmp_path / "cmp.html")
+    page, log = open_map(path, ready=COMPARE_READY)
     assert log.requests == [] and log.errors == [] and log.dialogs == []
     page.locator("#lp-month").fill("20")
-    months = page.evaluate("[0, 1].map(k => document.querySelectorAll('iframe')[k].contentWindow.landplan.month)")
-    assert months == [20, 20]
+    assert page.evaluate(BOTH_MONTHS) == [20, 20]
     assert page.locator(".lp-bar span").nth(1).inner_text() == PAYLOADS[0]
     frame_b = page.frame_locator("#lp-b")
     assert frame_b.locator(".lp-title").inner_text() == PAYLOADS[0]
     frame_b.locator(".lp-slider").fill("7")
-    assert page.evaluate("window.lpCompareMonth") == 7
-    assert log.dialogs == []
+    assert page.evaluate("landplanCompare.month") == 7
+    assert page.evaluate(BOTH_MONTHS) == [7, 7]
+    box = page.frame_locator("#lp-a").locator(".lp-gantt").bounding_box()
+    page.frame_locator("#lp-a").locator(".lp-gantt").click(position={"x": box["width"] - 3, "y": 5})
+    last = page.evaluate("landplanCompare.month")
+    assert last > 7 and page.evaluate(BOTH_MONTHS) == [last, last]
+    page.evaluate("document.getElementById('lp-b').contentWindow.landplan.setMonth(3)")  # a map's own API
+    assert page.evaluate("landplanCompare.month") == 3 and page.evaluate(BOTH_MONTHS) == [3, 3]
+    assert log.dialogs == [] and log.errors == []
+
+
+def test_comparison_of_different_horizons_keeps_views_together(tmp_path, open_map):
+    a = small_inputs(tmp_path / "a", name="long")
+    b = small_inputs(tmp_path / "b", text=SMALL_PLAN.format(name="short") + "horizon: 64\n")
+    assert b.problem.horizon == 64 < a.problem.horizon
+    path = compare_map.write_comparison_map(a, b, tmp_path / "cmp.html")
+    page, log = open_map(path, ready=COMPARE_READY)
+    page.locator("#lp-month").fill(str(a.problem.horizon))
+    assert page.evaluate("landplanCompare.month") == a.problem.horizon  # B stopping at its end does not pull A back
+    assert page.evaluate(BOTH_MONTHS) == [a.problem.horizon, 64]
+    for k, zoom in ((0, 10), (1, 9)):
+        frame_map = f"document.querySelectorAll('iframe')[{k}].contentWindow.landplan.map"
+        page.evaluate(f"void {frame_map}.setZoom({zoom}, {{animate: false}})")
+        views = page.evaluate(
+            "[0, 1].map(k => { const m = document.querySelectorAll('iframe')[k].contentWindow.landplan.map;"
+            " const c = m.getCenter(); return [m.getZoom(), +c.lat.toFixed(5), +c.lng.toFixed(5)]; })"
+        )
+        assert views[0] == views[1] and views[0][0] == zoom
+    assert log.errors == []
 
 
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -228,8 +472,8 @@ def test_bidi_controls_in_names_cannot_reorder_the_footer(tmp_path, open_map, na
     assert not set(footer) & set(BIDI_CONTROLS)
     stripped = "".join(c for c in name if c not in BIDI_CONTROLS)
     assert footer.startswith(stripped + " \u00b7 plan+layers " + inp.digest)
-    style = "(sel) => { const e = document.querySelector(sel); return [e.dir, getComputedStyle(e).unicodeBidi]; }"
-    assert page.evaluate(style, ".lp-footer .lp-hash") == ["ltr", "isolate"]
-    assert page.evaluate(style, ".lp-footer .lp-plan") == ["auto", "isolate"]
-    assert page.evaluate(style, ".lp-title") == ["auto", "isolate"]
+    style_of = "(sel) => { const e = document.querySelector(sel); return [e.dir, getComputedStyle(e).unicodeBidi]; }"
+    assert page.evaluate(style_of, ".lp-footer .lp-hash") == ["ltr", "isolate"]
+    assert page.evaluate(style_of, ".lp-footer .lp-plan") == ["auto", "isolate"]
+    assert page.evaluate(style_of, ".lp-title") == ["auto", "isolate"]
     assert page.locator(".lp-title").text_content() == stripped

@@ -152,7 +152,7 @@ CASES = [
         _edit(lambda d: d.update(crs={"type": "name", "properties": {"name": "EPSG:2039"}})),
         "EPSG:2039",
     ),
-    Case("folder", "obstacles", _folder, "cannot be read"),
+    Case("folder", "obstacles", _folder, "not a regular file"),
     Case("missing", "settlements", lambda p: p.unlink(), "the file is missing"),
     # properties: nulls, numbers, types, ranges
     Case("null-population", "zones", _props(0, population=None), "population is null", "zones[zone_id=bethlehem-a]"),

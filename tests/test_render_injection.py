@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from test_render import small_inputs
 
-from geo.output import phase_map
+from geo.output import compare_map, phase_map
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -120,7 +120,7 @@ def plain_page(base: phase_map.MapInputs) -> str:
 @pytest.fixture(scope="module")
 def plain_comparison(base: phase_map.MapInputs) -> str:
     """The comparison of ``base`` with itself, ordinary text in plan B."""
-    return phase_map.comparison_html(base, with_text(base, "plain text"))
+    return compare_map.comparison_html(base, with_text(base, "plain text"))
 
 
 def _row(inp: phase_map.MapInputs, where: str) -> int:
@@ -238,7 +238,7 @@ class TestComparisonKeepsTemplateAndFormatSyntaxAsText:
     @pytest.mark.parametrize("text", list(dict.fromkeys(ALL_TEXTS[::2] + FORMAT_BRACES + SLOT_MARKERS)))
     def test_texts(self, base, text):
         b = with_text(base, text)
-        page = phase_map.comparison_html(base, b)
+        page = compare_map.comparison_html(base, b)
         frames = _frames(page)
         assert len(frames) == 2
         assert_literal(frames[1], b, text)
@@ -249,7 +249,7 @@ class TestComparisonKeepsTemplateAndFormatSyntaxAsText:
 
     @pytest.mark.parametrize(("text", "result"), EVALUATES)
     def test_nothing_is_evaluated(self, base, plain_comparison, text, result):
-        page = html.unescape(phase_map.comparison_html(base, with_text(base, text)))
+        page = html.unescape(compare_map.comparison_html(base, with_text(base, text)))
         assert page.count(result) == html.unescape(plain_comparison).count(result)
 
 
@@ -260,7 +260,7 @@ def test_code_in_names_does_not_run(base, tmp_path, canary, where):
     text = canary.format(path=target)
     inp = with_text(base, text, where)
     page = render_page(inp)
-    compared = phase_map.comparison_html(inp, base)
+    compared = compare_map.comparison_html(inp, base)
     assert not target.exists()
     assert_literal(page, inp, text, where)
     assert_literal(_frames(compared)[0], inp, text, where)
@@ -348,14 +348,31 @@ def _is_fixed(node: ast.expr) -> bool:
     return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "_SCRIPTS"
 
 
-def test_render_module_builds_templates_from_fixed_text_only():
-    tree = ast.parse((ROOT / "geo" / "output" / "phase_map.py").read_text(encoding="utf-8"))
+@pytest.mark.parametrize(("module", "templates"), [("phase_map", True), ("compare_map", False)])
+def test_map_modules_build_templates_from_fixed_text_only(module, templates):
+    tree = ast.parse((ROOT / "geo" / "output" / f"{module}.py").read_text(encoding="utf-8"))
     sources = _template_sources(tree)
-    assert sources, "the module builds its templates with Template(...)"
+    assert bool(sources) == templates, "only phase_map gives folium templates, and only fixed ones"
     loose = [ast.unparse(s) for s in sources if not _is_fixed(s)]
     assert loose == []
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
     assert [ast.unparse(c) for c in calls if c.func.attr in ("format", "format_map")] == []
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom) for a in n.names}
+    if not templates:  # the comparison page is filled by fill_slots alone: no template engine is in reach
+        assert not imported & {"jinja2", "Template", "Environment", "Element", "MacroElement", "folium"}
+
+
+@pytest.mark.parametrize("page", ["compare.html", "compare.js", "landplan.js", "landplan.css"])
+def test_static_pieces_cannot_end_their_element_or_fake_a_slot(page):
+    """The static files go into the pages as they are: none may close its element or hold a marker."""
+    text = (ROOT / "geo" / "output" / "static" / page).read_text(encoding="utf-8")
+    if page != "compare.html":
+        assert re.search(r"</(?:script|style)", text, re.I) is None
+        assert "landplan-slot" not in text
+    else:
+        assert sorted(re.findall(r"<!--landplan-slot:([a-z_]+)-->", text)) == sorted(
+            ["title", "name_a", "name_b", "horizon", "doc_a", "doc_b", "compare_js"]
+        )
 
 
 # ---- bidirectional controls (issue 8, defect 14) ----
@@ -389,7 +406,7 @@ def test_pages_carry_no_bidi_controls(base, control):
     assert _bidi_escapes(page) == []
     assert {p: shown(page, inp, p) for p in PLACES} == dict.fromkeys(PLACES, "reversed name")
     assert title_of(page) == "reversed name - landplan"
-    compared = phase_map.comparison_html(base, inp)
+    compared = compare_map.comparison_html(base, inp)
     assert _bidi_escapes(compared) == []
     assert _bidi_escapes(html.unescape(compared)) == []
 
@@ -401,6 +418,6 @@ def test_bidi_marks_are_kept_as_data(base):
 
 
 def test_comparison_names_are_isolated(base):
-    page = phase_map.comparison_html(base, with_text(base, "\u202eB", "plan"))
+    page = compare_map.comparison_html(base, with_text(base, "\u202eB", "plan"))
     assert re.findall(r'<span class="lp-name" dir="auto">(.*?)</span>', page) == [base.plan_name, "B"]
     assert re.search(r"\.lp-name \{ unicode-bidi: isolate; \}", page)

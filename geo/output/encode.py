@@ -4,7 +4,7 @@ Coordinates are quantised to 1e-5 degree (about 1 m), delta-encoded along one
 stream per layer, zig-zag mapped and written as base-128 varints, then base64:
 typically 3 to 5 bytes per vertex in the page.  The structure (parts, rings,
 vertex counts) travels as a small integer list beside the stream.
-``geo/static/landplan.js`` decodes it.
+``geo/output/static/landplan.js`` decodes it (its ``decode``); :func:`decode` here is the same algorithm, for tests.
 """
 
 from __future__ import annotations

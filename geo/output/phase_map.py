@@ -1,5 +1,9 @@
 """The interactive phase map: one self-contained, safe HTML file per plan.  The only module importing folium.
 
+The page is folium's Leaflet map plus ``static/landplan.js``, a small Leaflet plugin (the zones layer, the
+panel, legend, Gantt strip and footer as controls, and one evented app object) fed by one JSON payload built
+here from the run's :class:`~geo.timeline.Timeline`, with every palette and legend text from :mod:`.style`.
+
 Safety.  Folium escapes almost nothing, and branca compiles the string of every
 ``Element`` as a Jinja2 template, so text handed to it would be *code*: a plan
 named ``{{ ... }}`` could run Python on the machine that builds its map.  Here
@@ -8,12 +12,13 @@ format string:
 
 * folium renders a document that holds only fixed markup and, where the data,
   the title, the map's script and style and Leaflet go, fixed slot markers
-  (:class:`_Slot`); :func:`_fill_slots` puts the pieces in *after* rendering,
-  in one pass, so nothing inserted is read again by anything.
+  (:class:`_Slot`); :func:`fill_slots` puts the pieces in *after* rendering,
+  in one pass, so nothing inserted is read again by anything.  The comparison
+  page (:mod:`.compare_map`) is filled the same way.
 * Every text from layers or plans travels in one JSON payload
   (:func:`payload_json`, which escapes ``<``, ``>`` and ``&`` so the payload
   cannot end its ``<script>`` element, and ``{``/``}`` as defence in depth),
-  and ``geo/static/landplan.js`` puts it on the page with ``textContent`` only.
+  and ``geo/output/static/landplan.js`` puts it on the page with ``textContent`` only.
 * The only data text written as HTML (the page title, the comparison page's
   plan names) and the fixed layer-control labels go through
   :func:`escape_text`: the one escape path.
@@ -24,7 +29,7 @@ format string:
 
 Non-finite coordinates are rejected while encoding.
 
-Size and speed.  Geometry is encoded once (:mod:`geo.encode`); the state of
+Size and speed.  Geometry is encoded once (:mod:`.encode`); the state of
 each zone over time travels as the months its steps end, not as a copy of the
 features per month.
 """
@@ -32,19 +37,17 @@ features per month.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import html
 import json
 import logging
 import math
-import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
 import geopandas as gpd
@@ -54,40 +57,32 @@ from jinja2 import Template
 
 from ..errors import LandplanError
 from ..files import atomic_write
-from ..metrics import month_label
 from ..plan import Problem
+from ..run import build_date, digest
 from ..schedule import Schedule
 from ..schema import SCHEMAS
+from ..timeline import Timeline
 from .encode import encode_geometries
-from .style import ATTRIBUTION, level_colors, state_colors
+from .style import ATTRIBUTION, LAYER_COLORS, MAP_LAYERS, map_legend, track_colors
+
+if TYPE_CHECKING:
+    from ..run import PlanRun
 
 __all__ = [
     "MapInputs",
     "build_date",
     "build_payload",
-    "comparison_html",
     "digest",
     "escape_text",
+    "fill_slots",
     "payload_json",
     "phase_map",
     "plain_text",
-    "write_comparison_map",
+    "static_text",
     "write_phase_map",
 ]
 
 log = logging.getLogger(__name__)
-
-_LAYERS = (  # key in the payload, label in the layer control, shown at start
-    ("basemap", "Basemap (Natural Earth)", True),
-    ("territories", "Territories", True),
-    ("zones", "Planning zones", True),
-    ("line", "1967 line and no-man's land", True),
-    ("jerusalem", "Jerusalem arrangements", True),
-    ("settlements", "Settlements", True),
-    ("crossings", "Crossings", True),
-    ("obstacles", "OCHA obstacles 2025", False),
-)
-
 
 #: Bidirectional embeddings (U+202A, U+202B), their terminator (U+202C), overrides (U+202D, U+202E) and
 #: isolates (U+2066-U+2069): each opens or closes a directional context that can reach past the end of the
@@ -224,7 +219,12 @@ def _points(gdf: gpd.GeoDataFrame, fields: Sequence[str], layer: str) -> dict[st
 
 @dataclass
 class MapInputs:
-    """Everything a phase map shows."""
+    """Everything a phase map shows.
+
+    Its :attr:`timeline` (when each zone and crossing reaches each state) is the one the run built when it is
+    handed in as ``known_timeline`` (:meth:`from_run` does); otherwise it is built from ``problem`` and
+    ``schedule``, and built again by :func:`dataclasses.replace`, so it always describes the map's schedule.
+    """
 
     layers: dict[str, gpd.GeoDataFrame]
     problem: Problem
@@ -233,53 +233,119 @@ class MapInputs:
     plan_name: str
     digest: str
     built: str
+    known_timeline: InitVar[Timeline | None] = None
+    timeline: Timeline = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self, known_timeline: Timeline | None) -> None:
+        self.timeline = known_timeline if known_timeline is not None else Timeline(self.problem, self.schedule)
+
+    @classmethod
+    def from_run(cls, run: PlanRun, digest: str, built: str | None = None) -> MapInputs:
+        """The map inputs of a scheduled plan, sharing its timeline.
+
+        The digest is a parameter because it covers the input files, which only the workspace locates
+        (``digest(run.input_files(ws))``).
+
+        Parameters
+        ----------
+        run : PlanRun
+            The plan's run: layers, compiled plan, schedule, metrics, timeline and name.
+        digest : str
+            The hash of the plan and layer files the map is built from (:func:`digest`).
+        built : str, optional
+            The build date shown in the footer; :func:`build_date` when omitted.
+
+        Returns
+        -------
+        MapInputs
+        """
+        when = build_date() if built is None else built
+        return cls(run.layers, run.problem, run.schedule, run.metrics, run.name, digest, when, run.timeline)
+
+
+def _tracks(tl: Timeline) -> list[dict[str, Any]]:
+    """Each track that colours zones: its name, its ladder and the colour of each of its states."""
+    return [
+        {"name": track, "states": list(ladder), "colors": track_colors(track, len(ladder))}
+        for track, ladder in tl.ladders.items()
+    ]
+
+
+def _steps(tl: Timeline, zones: Sequence[str]) -> dict[str, list[list[int | None]]]:
+    """Per track, per zone: the month each step of the ladder after the first ends (None: not scheduled)."""
+    return {
+        track: [[tl.month_reached(z, track, st) for st in ladder[1:]] for z in zones]
+        for track, ladder in tl.ladders.items()
+    }
+
+
+def _removed(tl: Timeline, zone_ids: Sequence[str]) -> list[int | None]:
+    """Month each obstacle is removed: when its zone reaches the second movement level (as in the metrics)."""
+    ladder = tl.ladders.get("movement", [])
+    first = ladder[1] if len(ladder) > 1 else None
+    return [None if first is None else tl.month_reached(z, "movement", first) for z in zone_ids]
+
+
+def _meta(inp: MapInputs) -> dict[str, Any]:
+    """What the page says about the plan and how it draws it: every palette and legend text comes from here."""
+    p = inp.problem
+    return {
+        "plan": inp.plan_name,
+        "hash": inp.digest,
+        "built": inp.built,
+        "start": p.start,
+        "horizon": p.horizon,
+        "attribution": ATTRIBUTION,
+        "status": inp.schedule.status,
+        "tracks": _tracks(inp.timeline),
+        "colors": dict(LAYER_COLORS),
+        "legend": map_legend(),
+    }
 
 
 def build_payload(inp: MapInputs) -> dict[str, Any]:
-    """The JSON payload of the page: encoded geometry, facts, per-zone step months, metrics."""
-    p, s, ly = inp.problem, inp.schedule, inp.layers
+    """The JSON payload of the page: encoded geometry, facts, per-zone step months, metrics, palettes.
+
+    Every month a zone or a crossing reaches a state is read from the :class:`~geo.timeline.Timeline`, the
+    one place that turns the schedule into states.  Each layer's facts travel as ``fields`` (names) and
+    ``props`` (one row per feature); the page reads them by name.
+
+    Parameters
+    ----------
+    inp : MapInputs
+        The map's inputs.
+
+    Returns
+    -------
+    dict
+        JSON-serialisable; :func:`payload_json` makes it safe for the page.
+    """
+    p, ly, tl = inp.problem, inp.layers, inp.timeline
     zones = ly["zones"].set_index("zone_id").loc[p.zones].reset_index()
     zfields = ["name", "governorate", "oslo", "area_km2", "population", "settlers"]
-    index = {z: k for k, z in enumerate(p.zones)}
-
-    def ends(z: str, track: str, ladder: list[str]) -> list[int | None]:
-        return [s.end.get(f"{z}/{track}/{st}") for st in ladder[1:]]
-
     cr = ly["crossings"]
     cfields = ["name", "name_ar", "name_he", "kind", "sides", "status", "status_as_of"]
-    opening = [s.end.get(f"crossing/{c}") for c in cr["crossing_id"]]
-    obst = ly["obstacles"][ly["obstacles"]["zone_id"].isin(index)]
+    obst = ly["obstacles"][ly["obstacles"]["zone_id"].isin(set(p.zones))]
     setl = ly["settlements"]
     line = ly["line_1967"]
     jer = ly["jerusalem"]
-    terr = ly["territories"]
     return {
-        "meta": {
-            "plan": inp.plan_name,
-            "hash": inp.digest,
-            "built": inp.built,
-            "start": p.start,
-            "horizon": p.horizon,
-            "attribution": ATTRIBUTION,
-            "states": p.security_states,
-            "levels": p.movement_levels,
-            "state_colors": state_colors(len(p.security_states)),
-            "level_colors": level_colors(len(p.movement_levels)),
-            "status": s.status,
-        },
-        "months": [month_label(p.start, m) for m in range(p.horizon + 1)],
+        "meta": _meta(inp),
+        "months": [tl.label(m) for m in range(p.horizon + 1)],
         "zones": {
             "id": list(p.zones),
             "geom": _geom(zones, "zones"),
             "fields": zfields,
             "props": _props(zones, zfields),
-            "sec": [ends(z, "security", p.security_states) for z in p.zones],
-            "mov": [ends(z, "movement", p.movement_levels) for z in p.zones],
+            "steps": _steps(tl, p.zones),
         },
-        "crossings": {**_points(cr, cfields, "crossings"), "open": opening},
+        "crossings": {
+            **_points(cr, cfields, "crossings"),
+            "open": [tl.month_reached(str(c), "crossing", "open") for c in cr["crossing_id"]],
+        },
         "obstacles": {
             **_points(obst, ["name", "type", "survey"], "obstacles"),
-            "zone": [index[z] for z in obst["zone_id"]],
+            "removed": _removed(tl, [str(z) for z in obst["zone_id"]]),
         },
         "settlements": {
             **_points(setl, ["name", "name_he", "kind", "population", "founded", "bloc"], "settlements"),
@@ -293,7 +359,7 @@ def build_payload(inp: MapInputs) -> dict[str, Any]:
             **_points(jer, ["name", "kind", "clinton_rule", "area_km2"], "jerusalem"),
             "schematic": [bool(v) for v in jer["schematic"]],
         },
-        "territories": _points(terr, ["name", "area_km2"], "territories"),
+        "territories": _points(ly["territories"], ["name", "area_km2"], "territories"),
         "basemap": {
             "geom": _geom(ly["basemap"], "basemap"),
             "kind": [str(k) for k in ly["basemap"]["kind"]],
@@ -324,11 +390,29 @@ class _Slot(Element):
         self.marker = f"<!--landplan-slot:{name}-->"
 
 
-def _fill_slots(document: str, slots: Mapping[str, str]) -> str:
-    """Put each slot's text in place of its marker, in one pass.
+def fill_slots(document: str, slots: Mapping[str, str]) -> str:
+    """Put each slot's text in place of its marker (``<!--landplan-slot:NAME-->``), in one pass.
 
-    One pass means an inserted text is never searched for markers (nor read by anything else), and
-    each marker must occur exactly once, so a page cannot silently lose or duplicate a piece.
+    The one way a page of landplan gets its pieces: one pass means an inserted text is never searched for
+    markers (nor read by anything else, let alone as a template or format string), and each marker must occur
+    exactly once, so a page cannot silently lose or duplicate a piece.
+
+    Parameters
+    ----------
+    document : str
+        Fixed markup holding the markers (folium's rendering, or a page of ``static/``).
+    slots : mapping of str to str
+        The text of each slot, already made safe for where its marker stands.
+
+    Returns
+    -------
+    str
+        The document with every marker replaced.
+
+    Raises
+    ------
+    LandplanError
+        When the markers of ``document`` are not exactly the names of ``slots`` (a bug, not bad input).
     """
     found = sorted(_SLOT.findall(document))
     if found != sorted(slots):
@@ -357,14 +441,14 @@ class _Page(Figure):
 
     def render(self, **kwargs: Any) -> str:
         """The whole page: folium's rendering with every slot filled."""
-        return _fill_slots(super().render(**kwargs), self.slots)
+        return fill_slots(super().render(**kwargs), self.slots)
 
 
 #: The only script given to folium besides its own: fixed code; values reach it as ``this.values`` (JSON).
 _SCRIPTS = {
     # fit the view before any layer is added, so nothing is projected twice
     "init": "{{ this._parent.get_name() }}.fitBounds({{ this.values.bounds|tojson }}, {animate: false});"
-    "var landplan = landplanInit({{ this._parent.get_name() }});",
+    "var landplan = L.landplan({{ this._parent.get_name() }}, L.Landplan.payload('landplan-data'));",
     "start": "landplan.start();",
 }
 
@@ -393,7 +477,8 @@ class _JsLayer(folium.map.Layer):
         )
 
 
-def _static(name: str) -> str:
+def static_text(name: str) -> str:
+    """The text of ``geo/output/static/NAME``: the pages' fixed scripts, styles and markup."""
     return (resources.files("geo.output") / "static" / name).read_text(encoding="utf-8")
 
 
@@ -423,8 +508,8 @@ def _page(m: folium.Map, inp: MapInputs, cdn: bool) -> _Page:
     page = _Page()
     page.add_child(m)
     _leaflet(page, cdn)
-    page.put(page.header, "landplan_css", f"<style>{_static('landplan.css')}</style>")
-    page.put(page.header, "landplan_js", f"<script>{_static('landplan.js')}</script>")
+    page.put(page.header, "landplan_css", f"<style>{static_text('landplan.css')}</style>")
+    page.put(page.header, "landplan_js", f"<script>{static_text('landplan.js')}</script>")
     page.put(page.header, "title", f"<title>{escape_text(inp.plan_name)} - landplan</title>")
     data = f'<script type="application/json" id="landplan-data">{payload_json(build_payload(inp))}</script>'
     page.put(page.html, "landplan_data", data)
@@ -464,7 +549,7 @@ def phase_map(inp: MapInputs, cdn: bool = False, tiles: bool = True) -> folium.M
     m._id = "landplan"  # fixed element ids keep two builds of the same plan byte-identical
     _page(m, inp, cdn)
     m.add_child(_Snippet("init", bounds=[[zb[1], zb[0]], [zb[3], zb[2]]]), name="landplan_init")
-    for key, name, show in _LAYERS:
+    for key, name, show in MAP_LAYERS:
         layer = _JsLayer(key, name, show)
         layer._id = key
         m.add_child(layer, name=f"layer_{key}")
@@ -481,121 +566,10 @@ def phase_map(inp: MapInputs, cdn: bool = False, tiles: bool = True) -> folium.M
     return m
 
 
-def build_date() -> str:
-    """Build date (YYYY-MM-DD): ``SOURCE_DATE_EPOCH`` when set (reproducible builds), else today (UTC)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    when = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC)
-    return when.strftime("%Y-%m-%d")
-
-
-def digest(paths: Sequence[Path]) -> str:
-    """First 12 hex digits of a SHA-256 over the given files (plan, its defaults, the layers)."""
-    h = hashlib.sha256()
-    for p in paths:
-        h.update(p.name.encode())
-        h.update(Path(p).read_bytes())
-    return h.hexdigest()[:12]
-
-
 def write_phase_map(inp: MapInputs, path: Path | str, cdn: bool = False, tiles: bool = True) -> Path:
     """Render :func:`phase_map` to ``path`` atomically; returns the path."""
     dest = Path(path)
     text = phase_map(inp, cdn=cdn, tiles=tiles).get_root().render()
     atomic_write(dest, text.encode("utf-8"))
     log.info("wrote %s (%d bytes)", dest, dest.stat().st_size)
-    return dest
-
-
-#: The comparison page: fixed markup whose slots :func:`comparison_html` fills (see :func:`_fill_slots`).
-_COMPARE = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title><!--landplan-slot:title--></title>
-<style>
-html, body { margin: 0; height: 100%; font: 13px sans-serif; }
-.lp-bar { display: flex; align-items: center; gap: 10px; padding: 6px 10px; background: #f4f4f4;
-  border-bottom: 1px solid #ccc; height: 30px; box-sizing: content-box; }
-.lp-bar input { flex: 1; }
-.lp-name { unicode-bidi: isolate; }
-.lp-pair { display: flex; height: calc(100% - 43px); }
-.lp-pair iframe { flex: 1; border: 0; border-right: 2px solid #888; height: 100%; }
-</style></head>
-<body>
-<div class="lp-bar" dir="ltr"><b>A:</b> <span class="lp-name" dir="auto"><!--landplan-slot:name_a--></span>
-<b>B:</b> <span class="lp-name" dir="auto"><!--landplan-slot:name_b--></span>
-<input id="lp-month" type="range" min="0" max="<!--landplan-slot:horizon-->" value="0"><span id="lp-label"></span></div>
-<div class="lp-pair">
-<iframe id="lp-a" title="plan A" srcdoc="<!--landplan-slot:doc_a-->"></iframe>
-<iframe id="lp-b" title="plan B" srcdoc="<!--landplan-slot:doc_b-->"></iframe>
-</div>
-<script>
-(function () {
-  var frames = [document.getElementById('lp-a'), document.getElementById('lp-b')];
-  var slider = document.getElementById('lp-month'), label = document.getElementById('lp-label');
-  var syncing = false;
-  function apps() { return frames.map(function (f) { return f.contentWindow && f.contentWindow.landplan; }); }
-  function setMonth(m) {
-    apps().forEach(function (a) { if (a && a.ready !== null) a.setMonth(m); });
-    label.textContent = 'month ' + m;
-    slider.value = String(m);
-    window.lpCompareMonth = m;
-  }
-  slider.addEventListener('input', function () { setMonth(+slider.value); });
-  function hook() {
-    var a = apps();
-    if (!a[0] || !a[1] || a[0].ready === null || a[1].ready === null) { setTimeout(hook, 50); return; }
-    [0, 1].forEach(function (k) {
-      var me = a[k].zones._map, other = a[1 - k].zones._map;
-      me.on('moveend', function () {
-        if (syncing) return;
-        syncing = true; other.setView(me.getCenter(), me.getZoom(), {animate: false}); syncing = false;
-      });
-      frames[k].contentDocument.querySelector('.lp-slider').addEventListener('input', function (e) {
-        setMonth(+e.target.value);
-      });
-    });
-    setMonth(0);
-    window.lpCompareReady = true;
-  }
-  hook();
-})();
-</script>
-</body></html>
-"""
-
-
-def comparison_html(a: MapInputs, b: MapInputs) -> str:
-    """Two phase maps side by side with one month slider driving both (and their views kept together).
-
-    Each map is the full, self-contained phase map in an ``<iframe srcdoc>`` (escaped as an attribute), so the
-    comparison keeps the same safety and works offline.  The page is :data:`_COMPARE` with its slots filled
-    in one pass: no plan text is ever a format string or template.
-
-    Parameters
-    ----------
-    a, b : MapInputs
-        The two plans' map inputs.
-
-    Returns
-    -------
-    str
-        The comparison page.
-    """
-    doc_a = phase_map(a, tiles=False).get_root().render()
-    doc_b = phase_map(b, tiles=False).get_root().render()
-    return _fill_slots(
-        _COMPARE,
-        {
-            "title": f"{escape_text(a.plan_name)} vs {escape_text(b.plan_name)}",
-            "name_a": escape_text(a.plan_name),
-            "name_b": escape_text(b.plan_name),
-            "horizon": str(int(max(a.problem.horizon, b.problem.horizon))),
-            "doc_a": html.escape(doc_a, quote=True),
-            "doc_b": html.escape(doc_b, quote=True),
-        },
-    )
-
-
-def write_comparison_map(a: MapInputs, b: MapInputs, path: Path | str) -> Path:
-    """Write :func:`comparison_html` to ``path`` atomically; returns the path."""
-    dest = Path(path)
-    atomic_write(dest, comparison_html(a, b).encode("utf-8"))
     return dest

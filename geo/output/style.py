@@ -1,15 +1,29 @@
-"""What every output draws with: palettes, and the attribution owed for the shipped layers.
+"""What every output draws with: palettes, labels, and the attribution owed for the shipped layers.
 
-The map, the atlas and the exports read their colours and attribution here, so no output module has to
-import another (and exporting never loads folium).  Palettes follow the plan's ladders: a plan may name
-any number of security states or movement levels, and each gets a distinct colour.
+The map, the atlas and the exports read their colours, labels and attribution here, so no output module has to
+import another (and exporting never loads folium), and the map's script holds no colour of its own: the phase map
+sends everything below in its payload.  Palettes follow the plan's ladders: a plan may name any number of security
+states or movement levels (or tracks), and each gets a distinct colour.
 """
 
 from __future__ import annotations
 
 import colorsys
+from collections.abc import Mapping
 
-__all__ = ["ATTRIBUTION", "LEVEL_COLORS", "STATE_COLORS", "level_colors", "state_colors"]
+__all__ = [
+    "ATTRIBUTION",
+    "LAYER_COLORS",
+    "LEVEL_COLORS",
+    "MAP_LAYERS",
+    "MAP_LEGEND",
+    "STATE_COLORS",
+    "TRACK_COLORS",
+    "level_colors",
+    "map_legend",
+    "state_colors",
+    "track_colors",
+]
 
 #: Attribution owed for the shipped layers (see layers/SOURCES.md).
 ATTRIBUTION = (
@@ -20,6 +34,51 @@ ATTRIBUTION = (
 STATE_COLORS = ("#d7301f", "#fdae61", "#1a9850", "#2b8cbe", "#756bb1")
 #: Fill of each movement level, in ladder order.
 LEVEL_COLORS = ("#5e3c99", "#b2abd2", "#f7f7f7", "#fdb863", "#e66101", "#7f3b08")
+#: The base palette of each track that colours zones; a track not named here gets distinct generated hues.
+TRACK_COLORS: Mapping[str, tuple[str, ...]] = {"security": STATE_COLORS, "movement": LEVEL_COLORS}
+
+#: Colours of the layers that do not change with the plan (any CSS colour), by role.
+LAYER_COLORS: Mapping[str, str] = {
+    "sea": "#c6dbef",
+    "land": "#efece4",
+    "land_edge": "#b5b0a5",
+    "territory": "#444444",
+    "zone_edge": "rgba(60,60,60,0.8)",
+    "zone_unset": "#cccccc",
+    "line": "#00441b",
+    "no_mans_land": "#999999",
+    "no_mans_land_edge": "#555555",
+    "jerusalem": "#7f0000",
+    "settlement": "#88419d",
+    "settlement_edge": "#4d004b",
+    "crossing": "#08306b",
+    "crossing_closed": "#ffffff",
+    "obstacle": "#bdbdbd",
+    "obstacle_edge": "#636363",
+    "cursor": "#000000",
+}
+
+#: The map's layers, in drawing order: key in the payload, label in the layer control, shown at start.
+MAP_LAYERS: tuple[tuple[str, str, bool], ...] = (
+    ("basemap", "Basemap (Natural Earth)", True),
+    ("territories", "Territories", True),
+    ("zones", "Planning zones", True),
+    ("line", "1967 line and no-man's land", True),
+    ("jerusalem", "Jerusalem arrangements", True),
+    ("settlements", "Settlements", True),
+    ("crossings", "Crossings", True),
+    ("obstacles", "OCHA obstacles 2025", False),
+)
+
+#: The map legend's entries for each layer that does not change with the plan: (colour role, text).
+MAP_LEGEND: Mapping[str, tuple[tuple[str, str], ...]] = {
+    "territories": (("territory", "territory outline (West Bank, Gaza Strip)"),),
+    "line": (("line", "1967 line"), ("no_mans_land", "no-man's land")),
+    "jerusalem": (("jerusalem", "Jerusalem (dashed: schematic Holy Basin)"),),
+    "settlements": (("settlement", "settlement (area ~ population)"),),
+    "crossings": (("crossing", "crossing (filled: open this month)"),),
+    "obstacles": (("obstacle", "OCHA obstacle (hidden once removed)"),),
+}
 
 _GOLDEN = 0.618033988749895
 
@@ -68,3 +127,36 @@ def level_colors(n: int) -> list[str]:
         ``n`` distinct ``#rrggbb`` colours; the first six are :data:`LEVEL_COLORS`.
     """
     return _extend(LEVEL_COLORS, n)
+
+
+def track_colors(track: str, n: int) -> list[str]:
+    """Fill colours for the ``n`` states of ``track``, in ladder order.
+
+    One function for every track, so a track a plan adds later is coloured without a special case: it starts
+    from generated hues instead of a hand-picked palette.
+
+    Parameters
+    ----------
+    track : str
+        The track's name (``security``, ``movement``, or any other).
+    n : int
+        Number of states in its ladder.
+
+    Returns
+    -------
+    list of str
+        ``n`` distinct ``#rrggbb`` colours; for ``security`` and ``movement`` the same as :func:`state_colors`
+        and :func:`level_colors`.
+    """
+    return _extend(TRACK_COLORS.get(track, ()), n)
+
+
+def map_legend() -> dict[str, list[list[str]]]:
+    """The legend entries of the map's fixed layers as ``{layer: [[colour, text], ...]}``, in drawing order.
+
+    Returns
+    -------
+    dict
+        What the map's payload carries, so its script draws the legend without a colour or text of its own.
+    """
+    return {layer: [[LAYER_COLORS[role], text] for role, text in entries] for layer, entries in MAP_LEGEND.items()}

@@ -1,8 +1,18 @@
-/* landplan phase map. Reads the JSON payload in #landplan-data; every text from data reaches the page as
-   textContent (never as HTML), in an element of its own that takes its direction from its own text and keeps
-   it inside (dataEl), so a right-to-left name cannot reorder the text around it. Zones are drawn on one
-   canvas from Path2D objects built once per view; a month step only refills them. */
-(function () {
+/* landplan phase map: a small Leaflet plugin.
+
+     L.LandplanZoneLayer   the planning zones, drawn on one canvas from Path2D objects built once per view
+                           (a month step only refills them); factory L.landplanZoneLayer(features, options)
+     L.Control.Landplan*   the panel (title, month slider, colouring), legend, Gantt strip, details (metrics,
+                           the chosen zone's timeline) and footer: controls inside the map's container
+     L.Landplan            the app: an L.Evented that owns the month and the track colouring the zones, and
+                           fires 'monthchange', 'modechange', 'zoneselect' and 'ready'; factory
+                           L.landplan(map, payload, options)
+
+   The payload (L.Landplan.payload(id) reads it from the page's JSON script element) is the only source
+   of data, colours and legend texts; each layer's facts are read by field name. Every text from data reaches
+   the page as textContent (never as HTML), in an element of its own that takes its direction from its own text
+   and keeps it inside (dataEl), so a right-to-left name cannot reorder the text around it. */
+(function (L) {
   'use strict';
 
   function el(tag, cls, text) {
@@ -33,7 +43,7 @@
     return out;
   }
 
-  /* -> features: [ [ [ring as Float64Array lon,lat,...], ...rings ], ...parts ] */
+  /* geo/output/encode.py's form -> features: [ [ [ring as Float64Array lon,lat,...], ...rings ], ...parts ] */
   function decode(enc) {
     var d = varints(enc.coords), s = enc.shape, feats = [], i = 0, pos = 0, x = 0, y = 0;
     while (i < s.length) {
@@ -72,70 +82,147 @@
     return out;
   }
 
-  function facts(title, fields, values) {
-    var box = el('div', 'lp-facts');
-    box.appendChild(dataEl('div', 'lp-facts-title', title));
+  /* one layer's facts ({fields, props}) read by field name, never by position */
+  function Facts(spec) {
+    var index = {};
+    spec.fields.forEach(function (f, k) { index[f] = k; });
+    this.fields = spec.fields;
+    this.rows = spec.props;
+    this.index = index;
+  }
+  Facts.prototype.get = function (i, field) {
+    var k = this.index[field];
+    return k === undefined ? null : this.rows[i][k];
+  };
+  Facts.prototype.title = function (i) { return this.get(i, 'name'); };
+  Facts.prototype.box = function (i) {
+    var box = el('div', 'lp-facts'), values = this.rows[i];
+    box.appendChild(dataEl('div', 'lp-facts-title', this.title(i)));
     var t = el('table');
-    for (var k = 0; k < fields.length; k++) {
+    for (var k = 0; k < this.fields.length; k++) {
       var v = values[k];
       if (v === null || v === undefined || v === '') continue;
       var tr = el('tr');
-      tr.appendChild(el('th', null, fields[k]));
+      tr.appendChild(el('th', null, this.fields[k]));
       tr.appendChild(typeof v === 'number' ? el('td', null, v.toLocaleString('en')) : dataEl('td', null, v));
       t.appendChild(tr);
     }
     box.appendChild(t);
     return box;
-  }
+  };
+  Facts.prototype.lazyBox = function (i) {  /* tooltip content is built when it first opens */
+    var self = this;
+    return function () { return self.box(i); };
+  };
 
-  function lazyFacts(title, spec, i) {  /* tooltip content is built when it first opens */
-    return function () { return facts(title(i), spec.fields, spec.props[i]); };
-  }
-
-  function level(arr, m) {  /* how many steps of a ladder are done by month m */
+  function level(steps, m) {  /* how many steps of a ladder are done by month m (they count in ladder order) */
     var k = 0;
-    while (k < arr.length && arr[k] !== null && arr[k] <= m) k++;
+    while (k < steps.length && steps[k] !== null && steps[k] <= m) k++;
     return k;
   }
 
-  var ZoneLayer = L.Layer.extend({
-    initialize: function (feats, onClick) {
+  function reached(month, m) { return month !== null && month <= m; }
+
+  function guard(container) {  /* clicks and wheel turns on a control stay off the map */
+    L.DomEvent.disableClickPropagation(container);
+    L.DomEvent.disableScrollPropagation(container);
+    return container;
+  }
+
+  /* ---- the zones layer ---------------------------------------------------------------------------------- */
+
+  L.LandplanZoneLayer = L.Layer.extend({
+    options: {
+      pane: 'lpZones',
+      zIndex: 350,
+      fill: null,               /* fill of every zone until setFills (null: none) */
+      edgeColor: null,          /* outline colour (null: no outlines) */
+      edgeWidth: 0.6,
+      fillOpacity: 0.78,
+      active: true              /* false: draw nothing until activate() (the app waits for its final view) */
+    },
+
+    initialize: function (feats, options) {
+      L.setOptions(this, options);
       this._feats = feats.map(function (parts) {
         return parts.map(function (rings) { return rings.map(mercator); });
       });
-      this._fills = feats.map(function () { return '#cccccc'; });
-      this._onClick = onClick;
+      this._fills = feats.map(function () { return this.options.fill; }, this);
+      this._active = this.options.active;
+      this.painted = 0;  /* zones filled by the last draw */
     },
+
     onAdd: function (map) {
-      this._map = map;
+      var pane = map.getPane(this.options.pane) || map.createPane(this.options.pane);
+      pane.style.zIndex = this.options.zIndex;
       this._canvas = L.DomUtil.create('canvas', 'lp-zones');
-      map.getPane('lpZones').appendChild(this._canvas);
+      pane.appendChild(this._canvas);
       map.on('moveend resize viewreset', this._reset, this);
       map.on('zoomstart', this._hide, this);
       map.on('click', this._click, this);
+      this._view = null;
       this._reset();
     },
+
     onRemove: function (map) {
       L.DomUtil.remove(this._canvas);
       map.off('moveend resize viewreset', this._reset, this);
       map.off('zoomstart', this._hide, this);
       map.off('click', this._click, this);
+      this._paths = null;
     },
+
+    /* start drawing (a layer made with active: false draws nothing before) */
+    activate: function () {
+      this._active = true;
+      if (this._map) this._reset();
+      return this;
+    },
+
+    /* one CSS colour per zone, in the order of the features */
+    setFills: function (fills) {
+      this._fills = fills;
+      if (this._paths) this._draw();
+      return this;
+    },
+
+    getCanvas: function () { return this._canvas || null; },
+
+    /* index of the zone drawn at a container point, or -1 */
+    zoneAt: function (point) {
+      if (!this._paths) return -1;
+      var ctx = this._canvas.getContext('2d'), dpr = this._dpr, found = -1;
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      for (var i = this._paths.length - 1; i >= 0 && found < 0; i--) {
+        var b = this._boxes[i];
+        if (point.x < b[0] || point.x > b[2] || point.y < b[1] || point.y > b[3]) continue;
+        if (ctx.isPointInPath(this._paths[i], point.x * dpr, point.y * dpr, 'evenodd')) found = i;
+      }
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      return found;
+    },
+
     _hide: function () { this._canvas.style.visibility = 'hidden'; },
+
     _reset: function () {
-      if (!this._live) return;  /* nothing is drawn before the app starts on its final view */
+      if (!this._active) return;
       var map = this._map, size = map.getSize(), dpr = window.devicePixelRatio || 1;
       var tl = map.containerPointToLayerPoint([0, 0]), origin = map.getPixelOrigin();
       var view = [map.getZoom(), origin.x, origin.y, tl.x, tl.y, size.x, size.y, dpr].join(',');
       if (view === this._view) { this._canvas.style.visibility = 'visible'; return; }
       this._view = view;
-      var scale = Math.pow(2, map.getZoom()), ox = origin.x + tl.x, oy = origin.y + tl.y;
       var c = this._canvas;
       L.DomUtil.setPosition(c, tl);
       c.width = size.x * dpr; c.height = size.y * dpr;
       c.style.width = size.x + 'px'; c.style.height = size.y + 'px';
       this._dpr = dpr;
       this._edges = null;
+      this._project(Math.pow(2, map.getZoom()), origin.x + tl.x, origin.y + tl.y);
+      c.style.visibility = 'visible';
+      this._draw();
+    },
+
+    _project: function (scale, ox, oy) {  /* Path2D and bounding box of every zone in container pixels */
       this._paths = []; this._boxes = [];
       for (var i = 0; i < this._feats.length; i++) {
         var path = new Path2D(), x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
@@ -153,9 +240,8 @@
         }
         this._paths.push(path); this._boxes.push([x0, y0, x1, y1]);
       }
-      c.style.visibility = 'visible';
-      this._draw();
     },
+
     _draw: function () {
       var c = this._canvas, ctx = c.getContext('2d'), n = this._paths.length, dpr = this._dpr;
       if (!this._edges) {  /* outlines do not change with the month: stroke them once per view */
@@ -163,228 +249,216 @@
         this._edges.width = c.width; this._edges.height = c.height;
         var e = this._edges.getContext('2d');
         e.setTransform(dpr, 0, 0, dpr, 0, 0);
-        e.lineWidth = 0.6; e.strokeStyle = 'rgba(60,60,60,0.8)';
-        for (var j = 0; j < n; j++) e.stroke(this._paths[j]);
+        e.lineWidth = this.options.edgeWidth;
+        if (this.options.edgeColor !== null) {
+          e.strokeStyle = this.options.edgeColor;
+          for (var j = 0; j < n; j++) e.stroke(this._paths[j]);
+        }
       }
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       ctx.clearRect(0, 0, c.width, c.height);
-      ctx.globalAlpha = 0.78;
-      for (var i = 0; i < n; i++) { ctx.fillStyle = this._fills[i]; ctx.fill(this._paths[i], 'evenodd'); }
+      ctx.globalAlpha = this.options.fillOpacity;
+      var painted = 0;
+      for (var i = 0; i < n; i++) {
+        if (this._fills[i] === null || this._fills[i] === undefined) continue;
+        ctx.fillStyle = this._fills[i]; ctx.fill(this._paths[i], 'evenodd');
+        painted++;
+      }
       ctx.globalAlpha = 1;
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.drawImage(this._edges, 0, 0);
-      this.painted = n;
+      this.painted = painted;
     },
-    setFills: function (fills) { this._fills = fills; if (this._paths) this._draw(); },
+
     _click: function (e) {
-      var p = e.containerPoint, ctx = this._canvas.getContext('2d');
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
-      for (var i = this._paths.length - 1; i >= 0; i--) {
-        var b = this._boxes[i];
-        if (p.x < b[0] || p.x > b[2] || p.y < b[1] || p.y > b[3]) continue;
-        if (ctx.isPointInPath(this._paths[i], p.x * this._dpr, p.y * this._dpr, 'evenodd')) {
-          ctx.setTransform(this._dpr, 0, 0, this._dpr, 0, 0);
-          this._onClick(i, e.latlng);
-          return;
-        }
-      }
+      var i = this.zoneAt(e.containerPoint);
+      if (i >= 0) this.fire('zoneclick', {index: i, latlng: e.latlng});
     }
   });
 
-  function init(map) {
-    var D = JSON.parse(document.getElementById('landplan-data').textContent);
-    var M = D.meta, app = {data: D, layers: {}, month: 0, mode: 'security', ready: null};
-    map.createPane('lpBase').style.zIndex = 250;
-    map.createPane('lpZones').style.zIndex = 350;
-    var renderer = L.canvas({padding: 0.3});
-    var baseRenderer = L.canvas({padding: 0.3, pane: 'lpBase'});
-    var stateColors = M.state_colors, levelColors = M.level_colors;
+  L.landplanZoneLayer = function (feats, options) { return new L.LandplanZoneLayer(feats, options); };
 
-    function pointLayer(spec, style, title) {
-      var feats = decode(spec.geom), group = L.featureGroup(), markers = [];
-      for (var i = 0; i < feats.length; i++) {
-        var c = feats[i][0][0];
-        var m = L.circleMarker([c[1], c[0]], L.extend({renderer: renderer}, style(i)));
-        m.bindTooltip(lazyFacts(title, spec, i), {sticky: true});
-        m.addTo(group);
-        markers.push(m);
-      }
-      group.markers = markers;
-      return group;
+  /* ---- controls ------------------------------------------------------------------------------------------ */
+
+  /* a control of the app: it draws from the app's state when added, then follows the app's events */
+  var AppControl = L.Control.extend({
+    options: {position: 'topright'},
+    initialize: function (app, options) {
+      L.setOptions(this, options);
+      this._app = app;
+    },
+    onAdd: function (map) {
+      var box = guard(el('div', 'lp-ctl ' + this.className));
+      this._build(box, this._app, map);
+      this._app.on(this._events(), this);
+      if (this._refresh) this._refresh();
+      return box;
+    },
+    onRemove: function () {
+      this._app.off(this._events(), this);
+      if (this._stop) this._stop();
+    },
+    _events: function () { return {}; }
+  });
+
+  L.Control.LandplanPanel = AppControl.extend({
+    className: 'lp-panel',
+    _build: function (box, app) {
+      var M = app.data.meta;
+      box.appendChild(dataEl('div', 'lp-title', M.plan));
+      var row = el('div', 'lp-row');
+      this._play = el('button', 'lp-play', '\u25B6');
+      this._play.type = 'button'; this._play.title = 'play';
+      this._slider = el('input', 'lp-slider');
+      this._slider.type = 'range'; this._slider.min = '0'; this._slider.max = String(M.horizon);
+      this._slider.value = '0';
+      this._label = el('span', 'lp-month');
+      row.appendChild(this._play); row.appendChild(this._slider); row.appendChild(this._label);
+      box.appendChild(row);
+      var modes = el('div', 'lp-row');
+      this._radios = {};
+      app.tracks.forEach(function (t) {
+        var lab = el('label', 'lp-mode'), r = el('input');
+        r.type = 'radio'; r.name = 'lp-mode'; r.value = t.name;
+        r.addEventListener('change', function () { if (r.checked) app.setMode(t.name); });
+        lab.appendChild(r); lab.appendChild(document.createTextNode(' colour by '));
+        lab.appendChild(dataEl('span', null, t.name));
+        modes.appendChild(lab);
+        this._radios[t.name] = r;
+      }, this);
+      box.appendChild(modes);
+      var self = this;
+      this._slider.addEventListener('input', function () { app.setMonth(+self._slider.value); });
+      this._play.addEventListener('click', function () { if (self._timer) self._stop(); else self._start(); });
+    },
+    _events: function () { return {monthchange: this._refresh, modechange: this._refresh}; },
+    _refresh: function () {
+      var app = this._app, m = app.month;
+      this._slider.value = String(m);
+      this._label.textContent = app.data.months[m] + ' (month ' + m + ')';
+      if (this._radios[app.mode]) this._radios[app.mode].checked = true;
+    },
+    _start: function () {
+      var app = this._app, self = this;
+      this._play.textContent = '\u23F8';
+      this._timer = setInterval(function () {
+        if (app.month >= app.horizon) self._stop(); else app.setMonth(app.month + 1);
+      }, app.options.playInterval);
+    },
+    _stop: function () {
+      if (this._timer) clearInterval(this._timer);
+      this._timer = null;
+      if (this._play) this._play.textContent = '\u25B6';
     }
+  });
 
-    function shapeLayer(spec, style, title, rend) {
-      var feats = decode(spec.geom), group = L.featureGroup();
-      for (var i = 0; i < feats.length; i++) {
-        var parts = feats[i].map(function (rings) { return rings.map(latlngs); });
-        var opts = L.extend({renderer: rend || renderer}, style(i));
-        var shape = spec.lines && spec.lines[i] ? L.polyline(parts.map(function (r) { return r[0]; }), opts)
-          : L.polygon(parts, opts);
-        if (title) shape.bindTooltip(lazyFacts(title, spec, i), {sticky: true});
-        shape.addTo(group);
-      }
-      return group;
-    }
-
-    var base = D.basemap;
-    app.layers.basemap = shapeLayer(base, function (i) {
-      return base.kind[i] === 'sea'
-        ? {fillColor: '#c6dbef', fillOpacity: 1, color: '#c6dbef', weight: 0, interactive: false}
-        : {fillColor: '#efece4', fillOpacity: 1, color: '#b5b0a5', weight: 0.6, interactive: false};
-    }, null, baseRenderer);
-    app.layers.territories = shapeLayer(D.territories, function () {
-      return {fill: false, color: '#444', weight: 1.2};
-    }, function (i) { return D.territories.props[i][0]; });
-    var Z = D.zones;
-    app.zones = new ZoneLayer(decode(Z.geom), function (i, latlng) {
-      showZone(i);
-      L.popup().setLatLng(latlng).setContent(facts(Z.props[i][0], Z.fields, Z.props[i])).openOn(map);
-    });
-    app.layers.zones = app.zones;
-    app.layers.line = shapeLayer(D.line, function (i) {
-      return D.line.lines[i] ? {color: '#00441b', weight: 3}
-        : {color: '#555', weight: 1, fillColor: '#999', fillOpacity: 0.5, dashArray: '3'};
-    }, function (i) { return D.line.props[i][0]; });
-    app.layers.jerusalem = shapeLayer(D.jerusalem, function (i) {
-      return {color: '#7f0000', weight: 1.5, fillOpacity: 0.12, dashArray: D.jerusalem.schematic[i] ? '5' : null};
-    }, function (i) { return D.jerusalem.props[i][0]; });
-    var S = D.settlements;
-    app.layers.settlements = pointLayer(S, function (i) {
-      return {radius: 2 + Math.sqrt((S.pop[i] || 0) / 400), color: '#4d004b', weight: 1, fillColor: '#88419d',
-        fillOpacity: 0.7};
-    }, function (i) { return S.props[i][0]; });
-    var C = D.crossings;
-    app.layers.crossings = pointLayer(C, function () {
-      return {radius: 5, color: '#08306b', weight: 2, fillColor: '#ffffff', fillOpacity: 1};
-    }, function (i) { return C.props[i][0]; });
-    var O = D.obstacles;
-    /* 811 obstacle markers start hidden: build them the first time the layer is switched on */
-    app.layers.obstacles = L.featureGroup();
-    app.layers.obstacles.markers = [];
-    app.layers.obstacles.once('add', function () {
-      var built = pointLayer(O, function () {
-        return {radius: 2.5, color: '#636363', weight: 1, fillColor: '#bdbdbd', fillOpacity: 0.9};
-      }, function (i) { return O.props[i][0]; });
-      built.markers.forEach(function (mk) { mk.addTo(app.layers.obstacles); });
-      app.layers.obstacles.markers = built.markers;
-      setMonth(app.month);
-    });
-
-    /* panel */
-    var panel = el('div', 'lp-panel');
-    panel.appendChild(dataEl('div', 'lp-title', M.plan));
-    var row = el('div', 'lp-row');
-    var play = el('button', 'lp-play', '\u25B6');
-    play.type = 'button'; play.title = 'play';
-    var slider = el('input', 'lp-slider');
-    slider.type = 'range'; slider.min = '0'; slider.max = String(M.horizon); slider.value = '0';
-    var label = el('span', 'lp-month');
-    row.appendChild(play); row.appendChild(slider); row.appendChild(label);
-    panel.appendChild(row);
-    var modes = el('div', 'lp-row');
-    ['security', 'movement'].forEach(function (m) {
-      var lab = el('label', 'lp-mode'), r = el('input');
-      r.type = 'radio'; r.name = 'lp-mode'; r.value = m; r.checked = m === 'security';
-      r.addEventListener('change', function () { app.mode = m; setMonth(app.month); drawLegend(); });
-      lab.appendChild(r); lab.appendChild(document.createTextNode(' colour by ' + m));
-      modes.appendChild(lab);
-    });
-    panel.appendChild(modes);
-    var legend = el('div', 'lp-legend');
-    panel.appendChild(legend);
-    var gantt = el('canvas', 'lp-gantt');
-    gantt.width = 300; gantt.height = 44;
-    panel.appendChild(gantt);
-    var metrics = el('table', 'lp-metrics');
-    panel.appendChild(metrics);
-    var zoneBox = el('div', 'lp-zone');
-    panel.appendChild(zoneBox);
-    document.body.appendChild(panel);
-    L.DomEvent.disableClickPropagation(panel);
-    L.DomEvent.disableScrollPropagation(panel);
-
-    var footer = el('div', 'lp-footer');
-    footer.dir = 'ltr';  /* each piece is isolated, so none can reorder another (the hash above all) */
-    function footerPart(node, after) { footer.appendChild(node); footer.appendChild(document.createTextNode(after)); }
-    function ltr(cls, text) { var e = el('span', cls, text); e.dir = 'ltr'; return e; }
-    footerPart(dataEl('span', 'lp-plan', M.plan), ' \u00B7 plan+layers ');
-    footerPart(ltr('lp-hash', M.hash), ' \u00B7 built ');
-    footerPart(ltr('lp-built', M.built), ' \u00B7 ');
-    footerPart(ltr('lp-attribution', M.attribution), ' Map: Leaflet.');
-    document.body.appendChild(footer);
-
-    function swatch(color, text) {
+  L.Control.LandplanLegend = AppControl.extend({
+    className: 'lp-legend',
+    _build: function (box, app, map) {
+      this._box = box;
+      map.on('layeradd layerremove', this._layerChange, this);
+    },
+    onRemove: function (map) {
+      AppControl.prototype.onRemove.call(this, map);
+      map.off('layeradd layerremove', this._layerChange, this);
+    },
+    _events: function () { return {modechange: this._refresh}; },
+    _layerChange: function (e) {  /* only the app's own layers change the legend (not each of their markers) */
+      var layers = this._app.layers;
+      for (var key in layers) if (layers[key] === e.layer) { this._refresh(); return; }
+    },
+    _swatch: function (color, text) {
       var s = el('div', 'lp-swatch');
       var b = el('span', 'lp-box'); b.style.background = color;
       s.appendChild(b); s.appendChild(dataEl('span', null, text));
       return s;
-    }
-    var LEGENDS = {
-      territories: [['#444444', 'territory outline (West Bank, Gaza Strip)']],
-      line: [['#00441b', '1967 line'], ['#999999', "no-man's land"]],
-      jerusalem: [['#7f0000', 'Jerusalem (dashed: schematic Holy Basin)']],
-      settlements: [['#88419d', 'settlement (area ~ population)']],
-      crossings: [['#08306b', 'crossing (filled: open this month)']],
-      obstacles: [['#bdbdbd', 'OCHA obstacle (hidden once removed)']]
-    };
-    function drawLegend() {
-      legend.textContent = '';
-      if (map.hasLayer(app.zones)) {
-        var names = app.mode === 'security' ? M.states : M.levels;
-        var cols = app.mode === 'security' ? stateColors : levelColors;
+    },
+    _refresh: function () {
+      var app = this._app, map = this._map, legend = app.data.meta.legend, box = this._box, self = this;
+      box.textContent = '';
+      var t = app.track();
+      if (t && map.hasLayer(app.zones)) {
         var z = el('div', 'lp-legend-block');
-        z.appendChild(el('div', 'lp-legend-title', 'zones: ' + app.mode));
-        names.forEach(function (n, k) { z.appendChild(swatch(cols[k], n)); });
-        legend.appendChild(z);
+        var head = el('div', 'lp-legend-title', 'zones: ');
+        head.appendChild(dataEl('span', null, t.name));
+        z.appendChild(head);
+        t.states.forEach(function (n, k) { z.appendChild(self._swatch(t.colors[k], n)); });
+        box.appendChild(z);
       }
-      Object.keys(LEGENDS).forEach(function (key) {
-        if (!map.hasLayer(app.layers[key])) return;
+      Object.keys(legend).forEach(function (key) {
+        if (!app.layers[key] || !map.hasLayer(app.layers[key])) return;
         var b = el('div', 'lp-legend-block');
-        LEGENDS[key].forEach(function (e) { b.appendChild(swatch(e[0], e[1])); });
-        legend.appendChild(b);
+        legend[key].forEach(function (entry) { b.appendChild(self._swatch(entry[0], entry[1])); });
+        box.appendChild(b);
       });
     }
-    map.on('overlayadd overlayremove layeradd layerremove', drawLegend);
+  });
 
-    var ganttBars = null;  /* the plan's bars never change: drawn once, then only the cursor moves */
-    function drawGantt(m) {
-      var w = gantt.width, h = gantt.height, n = Z.sec.length, H = M.horizon + 1;
-      if (!ganttBars) {
-        ganttBars = document.createElement('canvas');
-        ganttBars.width = w; ganttBars.height = h;
-        var g = ganttBars.getContext('2d');
-        [[Z.sec, stateColors, 0], [Z.mov, levelColors, h / 2]].forEach(function (spec) {
-          var counts = [];  /* counts[month][level]: zones at that level */
-          for (var mo = 0; mo < H; mo++) counts.push(spec[1].map(function () { return 0; }));
-          for (var i = 0; i < n; i++) {
-            var steps = spec[0][i], k = 0;
-            for (var mo2 = 0; mo2 < H; mo2++) {
-              while (k < steps.length && steps[k] !== null && steps[k] <= mo2) k++;
-              counts[mo2][k]++;
-            }
-          }
-          for (var mo3 = 0; mo3 < H; mo3++) {
-            var x = Math.floor(mo3 * w / H), xw = Math.ceil(w / H), y = spec[2];
-            counts[mo3].forEach(function (c, k2) {
-              var hh = (h / 2 - 2) * c / n;
-              g.fillStyle = spec[1][k2]; g.fillRect(x, y, xw, hh); y += hh;
-            });
-          }
-        });
-      }
-      var ctx = gantt.getContext('2d');
+  L.Control.LandplanGantt = AppControl.extend({
+    className: 'lp-gantt-box',
+    options: {position: 'topright', width: 300, height: 44},
+    _build: function (box, app) {
+      var c = el('canvas', 'lp-gantt');
+      c.width = this.options.width; c.height = this.options.height;
+      box.appendChild(c);
+      this._canvas = c;
+      this._bars = null;  /* the plan's bars never change: drawn once, then only the cursor moves */
+      c.addEventListener('click', function (e) {
+        var r = c.getBoundingClientRect();
+        app.setMonth(Math.min(app.horizon, Math.floor((e.clientX - r.left) / r.width * (app.horizon + 1))));
+      });
+    },
+    _events: function () { return {monthchange: this._refresh}; },
+    /* one band per track: at each month, the share of zones at each state of its ladder */
+    _drawBars: function () {
+      var app = this._app, w = this._canvas.width, h = this._canvas.height, H = app.horizon + 1;
+      var tracks = app.tracks, band = h / tracks.length, n = app.data.zones.id.length;
+      var bars = document.createElement('canvas');
+      bars.width = w; bars.height = h;
+      var g = bars.getContext('2d');
+      tracks.forEach(function (t, b) {
+        var steps = app.data.zones.steps[t.name], counts = [];  /* counts[month][state]: zones in that state */
+        for (var mo = 0; mo < H; mo++) counts.push(t.states.map(function () { return 0; }));
+        for (var i = 0; i < n; i++) {
+          for (var mo2 = 0; mo2 < H; mo2++) counts[mo2][level(steps[i], mo2)]++;
+        }
+        for (var mo3 = 0; mo3 < H; mo3++) {
+          var x = Math.floor(mo3 * w / H), xw = Math.ceil(w / H), y = b * band;
+          counts[mo3].forEach(function (c, k) {
+            var hh = (band - 2) * c / n;
+            g.fillStyle = t.colors[k]; g.fillRect(x, y, xw, hh); y += hh;
+          });
+        }
+      });
+      return bars;
+    },
+    _refresh: function () {
+      var app = this._app, c = this._canvas, w = c.width, h = c.height, H = app.horizon + 1;
+      if (!this._bars) this._bars = this._drawBars();
+      var ctx = c.getContext('2d');
       ctx.clearRect(0, 0, w, h);
-      ctx.drawImage(ganttBars, 0, 0);
-      ctx.fillStyle = '#000'; ctx.fillRect(Math.floor(m * w / H), 0, 2, h);
+      ctx.drawImage(this._bars, 0, 0);
+      ctx.fillStyle = app.data.meta.colors.cursor;
+      ctx.fillRect(Math.floor(app.month * w / H), 0, 2, h);
     }
-    gantt.addEventListener('click', function (e) {
-      var r = gantt.getBoundingClientRect();
-      setMonth(Math.min(M.horizon, Math.floor((e.clientX - r.left) / r.width * (M.horizon + 1))));
-    });
+  });
 
-    function drawMetrics(m) {
-      metrics.textContent = '';
-      var cols = D.metrics.columns, vals = D.metrics.rows[m];
+  L.Control.LandplanDetails = AppControl.extend({
+    className: 'lp-details',
+    _build: function (box) {
+      this._metrics = el('table', 'lp-metrics');
+      this._zone = el('div', 'lp-zone');
+      box.appendChild(this._metrics);
+      box.appendChild(this._zone);
+    },
+    _events: function () { return {monthchange: this._drawMetrics, zoneselect: this._drawZone}; },
+    _refresh: function () {
+      this._drawMetrics();
+      this._drawZone();
+    },
+    _drawMetrics: function () {
+      var table = this._metrics, D = this._app.data, cols = D.metrics.columns, vals = D.metrics.rows[this._app.month];
+      table.textContent = '';
       for (var k = 0; k < cols.length; k++) {
         if (cols[k] === 'month' || cols[k] === 'date') continue;
         var tr = el('tr');
@@ -392,75 +466,248 @@
         var td = el('td', null, typeof vals[k] === 'number' ? vals[k].toLocaleString('en') : vals[k]);
         td.setAttribute('data-metric', cols[k]);
         tr.appendChild(td);
-        metrics.appendChild(tr);
+        table.appendChild(tr);
       }
-    }
-
-    function showZone(i) {
-      zoneBox.textContent = '';
+    },
+    _drawZone: function () {
+      var app = this._app, i = app.selected, D = app.data, box = this._zone;
+      box.textContent = '';
+      if (i === null) return;
       var head = el('div', 'lp-legend-title');
-      head.appendChild(dataEl('span', null, Z.props[i][0]));
+      head.appendChild(dataEl('span', null, app.zoneFacts.title(i)));
       head.appendChild(document.createTextNode(': timeline'));
-      zoneBox.appendChild(head);
+      box.appendChild(head);
       var items = [];
-      Z.sec[i].forEach(function (e, k) { if (e !== null) items.push([e, 'security: ', M.states[k + 1]]); });
-      Z.mov[i].forEach(function (e, k) { if (e !== null) items.push([e, 'movement: ', M.levels[k + 1]]); });
+      app.tracks.forEach(function (t) {
+        D.zones.steps[t.name][i].forEach(function (e, k) { if (e !== null) items.push([e, t.name, t.states[k + 1]]); });
+      });
       items.sort(function (a, b) { return a[0] - b[0]; });
       var ul = el('ul');
       items.forEach(function (it) {
-        var li = el('li', null, D.months[it[0]] + '  ' + it[1]);
+        var li = el('li', null, D.months[it[0]] + '  ');
+        li.appendChild(dataEl('span', null, it[1]));
+        li.appendChild(document.createTextNode(': '));
         li.appendChild(dataEl('span', null, it[2]));
         ul.appendChild(li);
       });
-      zoneBox.appendChild(ul);
-      app.selected = i;
+      box.appendChild(ul);
     }
+  });
 
-    function setMonth(m) {
-      var t0 = performance.now();
-      m = Math.max(0, Math.min(M.horizon, m | 0));
-      app.month = m;
-      slider.value = String(m);
-      label.textContent = D.months[m] + ' (month ' + m + ')';
-      var arr = app.mode === 'security' ? Z.sec : Z.mov, cols = app.mode === 'security' ? stateColors : levelColors;
-      app.zones.setFills(arr.map(function (a) { return cols[level(a, m)]; }));
-      app.layers.crossings.markers.forEach(function (mk, i) {  /* restyle only what changes */
-        var open = C.open[i] !== null && C.open[i] <= m;
-        if (mk._lpOpen !== open) { mk._lpOpen = open; mk.setStyle({fillColor: open ? '#08306b' : '#ffffff'}); }
-      });
-      app.layers.obstacles.markers.forEach(function (mk, i) {
-        var removed = level(Z.mov[O.zone[i]], m) >= 1;
-        if (mk._lpRemoved !== removed) {
-          mk._lpRemoved = removed;
-          mk.setStyle({opacity: removed ? 0 : 1, fillOpacity: removed ? 0 : 0.9});
+  L.Control.LandplanFooter = AppControl.extend({
+    className: 'lp-footer',
+    options: {position: 'bottomleft'},
+    _build: function (box, app) {
+      var M = app.data.meta;
+      box.dir = 'ltr';  /* each piece is isolated, so none can reorder another (the hash above all) */
+      function part(node, after) { box.appendChild(node); box.appendChild(document.createTextNode(after)); }
+      function ltr(cls, text) { var e = el('span', cls, text); e.dir = 'ltr'; return e; }
+      part(dataEl('span', 'lp-plan', M.plan), ' \u00B7 plan+layers ');
+      part(ltr('lp-hash', M.hash), ' \u00B7 built ');
+      part(ltr('lp-built', M.built), ' \u00B7 ');
+      part(ltr('lp-attribution', M.attribution), ' Map: Leaflet.');
+    },
+    addTo: function (map) {  /* the footer is the last thing at the bottom, under the scale */
+      L.Control.prototype.addTo.call(this, map);
+      var box = this.getContainer();
+      box.parentNode.appendChild(box);
+      return this;
+    }
+  });
+
+  L.control.landplanPanel = function (app, options) { return new L.Control.LandplanPanel(app, options); };
+  L.control.landplanLegend = function (app, options) { return new L.Control.LandplanLegend(app, options); };
+  L.control.landplanGantt = function (app, options) { return new L.Control.LandplanGantt(app, options); };
+  L.control.landplanDetails = function (app, options) { return new L.Control.LandplanDetails(app, options); };
+  L.control.landplanFooter = function (app, options) { return new L.Control.LandplanFooter(app, options); };
+
+  /* ---- the app ------------------------------------------------------------------------------------------- */
+
+  L.Landplan = L.Evented.extend({
+    options: {
+      playInterval: 400,  /* ms per month when playing */
+      controls: ['panel', 'legend', 'gantt', 'details', 'footer']
+    },
+
+    statics: {
+      /* the payload of the page, from its JSON script element of that id */
+      payload: function (id) { return JSON.parse(document.getElementById(id).textContent); }
+    },
+
+    /* Public: data (the payload), map, layers (by payload key), zones (the zones layer), zoneFacts, tracks,
+       horizon, controls, selected (index of the chosen zone or null), ready (null until start(), then the
+       time it was ready), and the read-only month and mode; change them with setMonth, setMode, selectZone.
+       Events: 'monthchange' {month, label} (once from start(), then on each change of month), 'modechange'
+       {mode}, 'zoneselect' {index}, 'ready'. Other code listens to these instead of reading the controls. */
+    initialize: function (map, data, options) {
+      L.setOptions(this, options);
+      this.map = map;
+      this.data = data;
+      this.tracks = data.meta.tracks;
+      this.horizon = data.meta.horizon;
+      this.selected = null;
+      this.ready = null;
+      this._month = 0;
+      this._mode = this.tracks.length ? this.tracks[0].name : null;
+      L.DomUtil.addClass(map.getContainer(), 'lp-map');
+      this.layers = this._buildLayers();
+      this.zones = this.layers.zones;
+      this.zoneFacts = new Facts(data.zones);
+      this.zones.on('zoneclick', this._zoneClick, this);
+      this.controls = {};
+      this.options.controls.forEach(function (name) {
+        var factory = L.control['landplan' + name.charAt(0).toUpperCase() + name.slice(1)];
+        this.controls[name] = factory(this).addTo(map);
+      }, this);
+      /* the controls on the right are framed as one panel (landplan.css): keep its clicks and wheel off the map */
+      if (this.controls.panel) guard(this.controls.panel.getContainer().parentNode);
+    },
+
+    /* draw for the settled view, show month 0, then report ready */
+    start: function () {
+      this.zones.activate();
+      this._paint();
+      this.fire('monthchange', {month: this._month, label: this.data.months[this._month]});
+      this.ready = performance.now();
+      this.fire('ready');
+      return this;
+    },
+
+    /* Setters return the value in effect (a number or a string, never the app), so a caller learns where a
+       clamped or refused request ended up. */
+
+    /* show month m (clamped to 0..horizon); fires 'monthchange' when the month changes; returns the month shown */
+    setMonth: function (m) {
+      m = Math.max(0, Math.min(this.horizon, m | 0));
+      if (m === this._month) return m;
+      this._month = m;
+      this._paint();
+      this.fire('monthchange', {month: m, label: this.data.months[m]});
+      return m;
+    },
+
+    /* colour the zones by the named track (an unknown name is ignored); fires 'modechange'; returns the mode */
+    setMode: function (name) {
+      if (name === this._mode || !this.track(name)) return this._mode;
+      this._mode = name;
+      this._paint();
+      this.fire('modechange', {mode: name});
+      return name;
+    },
+
+    /* the track (name, states, colors) called name, or the one colouring the zones */
+    track: function (name) {
+      var wanted = name === undefined ? this._mode : name;
+      for (var k = 0; k < this.tracks.length; k++) if (this.tracks[k].name === wanted) return this.tracks[k];
+      return null;
+    },
+
+    /* choose a zone by index (its timeline shows in the details); fires 'zoneselect'; returns the index */
+    selectZone: function (i) {
+      this.selected = i;
+      this.fire('zoneselect', {index: i});
+      return i;
+    },
+
+    _zoneClick: function (e) {
+      this.selectZone(e.index);
+      L.popup().setLatLng(e.latlng).setContent(this.zoneFacts.box(e.index)).openOn(this.map);
+    },
+
+    /* restyle what changes with the month or the colouring: zone fills, open crossings, removed obstacles */
+    _paint: function () {
+      var m = this._month, t = this.track();
+      if (t) this.zones.setFills(this.data.zones.steps[t.name].map(function (s) { return t.colors[level(s, m)]; }));
+      var colors = this.data.meta.colors, open = this.data.crossings.open, removed = this.data.obstacles.removed;
+      this.layers.crossings.eachLayer(function (mk) {  /* restyle only what changes */
+        var isOpen = reached(open[mk.lpIndex], m);
+        if (mk.lpOpen !== isOpen) {
+          mk.lpOpen = isOpen;
+          mk.setStyle({fillColor: isOpen ? colors.crossing : colors.crossing_closed});
         }
       });
-      drawMetrics(m);
-      drawGantt(m);
-      app.lastStepMs = performance.now() - t0;
-      return app.lastStepMs;
-    }
-    app.setMonth = setMonth;
-    slider.addEventListener('input', function () { setMonth(+slider.value); });
-    var timer = null;
-    play.addEventListener('click', function () {
-      if (timer) { clearInterval(timer); timer = null; play.textContent = '\u25B6'; return; }
-      play.textContent = '\u23F8';
-      timer = setInterval(function () {
-        if (app.month >= M.horizon) { clearInterval(timer); timer = null; play.textContent = '\u25B6'; return; }
-        setMonth(app.month + 1);
-      }, 400);
-    });
-    app.start = function () {
-      app.zones._live = true;
-      if (map.hasLayer(app.zones)) app.zones._reset();  /* draw for the settled view before reporting ready */
-      setMonth(0);
-      drawLegend();
-      app.ready = performance.now();
-    };
-    window.landplan = app;
-    return app;
-  }
+      this.layers.obstacles.eachLayer(function (mk) {
+        var gone = reached(removed[mk.lpIndex], m);
+        if (mk.lpRemoved !== gone) {
+          mk.lpRemoved = gone;
+          mk.setStyle({opacity: gone ? 0 : 1, fillOpacity: gone ? 0 : 0.9});
+        }
+      });
+    },
 
-  window.landplanInit = init;
-})();
+    _buildLayers: function () {
+      var D = this.data, C = D.meta.colors, map = this.map, self = this;
+      var renderer = L.canvas({padding: 0.3});
+      if (!map.getPane('lpBase')) map.createPane('lpBase').style.zIndex = 250;
+      var baseRenderer = L.canvas({padding: 0.3, pane: 'lpBase'});
+
+      function points(spec, style) {
+        var facts = new Facts(spec), feats = decode(spec.geom), group = L.featureGroup();
+        for (var i = 0; i < feats.length; i++) {
+          var c = feats[i][0][0];
+          var mk = L.circleMarker([c[1], c[0]], L.extend({renderer: renderer}, style(i)));
+          mk.lpIndex = i;
+          mk.bindTooltip(facts.lazyBox(i), {sticky: true});
+          mk.addTo(group);
+        }
+        return group;
+      }
+
+      function shapes(spec, style, rend) {
+        var facts = spec.fields ? new Facts(spec) : null, feats = decode(spec.geom), group = L.featureGroup();
+        for (var i = 0; i < feats.length; i++) {
+          var parts = feats[i].map(function (rings) { return rings.map(latlngs); });
+          var opts = L.extend({renderer: rend || renderer}, style(i));
+          var shape = spec.lines && spec.lines[i] ? L.polyline(parts.map(function (r) { return r[0]; }), opts)
+            : L.polygon(parts, opts);
+          if (facts) shape.bindTooltip(facts.lazyBox(i), {sticky: true});
+          shape.addTo(group);
+        }
+        return group;
+      }
+
+      var layers = {};
+      layers.basemap = shapes(D.basemap, function (i) {
+        return D.basemap.kind[i] === 'sea'
+          ? {fillColor: C.sea, fillOpacity: 1, color: C.sea, weight: 0, interactive: false}
+          : {fillColor: C.land, fillOpacity: 1, color: C.land_edge, weight: 0.6, interactive: false};
+      }, baseRenderer);
+      layers.territories = shapes(D.territories, function () {
+        return {fill: false, color: C.territory, weight: 1.2};
+      });
+      layers.zones = L.landplanZoneLayer(decode(D.zones.geom), {
+        fill: C.zone_unset, edgeColor: C.zone_edge, active: false
+      });
+      layers.line = shapes(D.line, function (i) {
+        return D.line.lines[i] ? {color: C.line, weight: 3}
+          : {color: C.no_mans_land_edge, weight: 1, fillColor: C.no_mans_land, fillOpacity: 0.5, dashArray: '3'};
+      });
+      layers.jerusalem = shapes(D.jerusalem, function (i) {
+        return {color: C.jerusalem, weight: 1.5, fillOpacity: 0.12, dashArray: D.jerusalem.schematic[i] ? '5' : null};
+      });
+      layers.settlements = points(D.settlements, function (i) {
+        return {radius: 2 + Math.sqrt((D.settlements.pop[i] || 0) / 400), color: C.settlement_edge, weight: 1,
+          fillColor: C.settlement, fillOpacity: 0.7};
+      });
+      layers.crossings = points(D.crossings, function () {
+        return {radius: 5, color: C.crossing, weight: 2, fillColor: C.crossing_closed, fillOpacity: 1};
+      });
+      /* 811 obstacle markers start hidden: build them the first time the layer is switched on */
+      layers.obstacles = L.featureGroup();
+      layers.obstacles.once('add', function () {
+        points(D.obstacles, function () {
+          return {radius: 2.5, color: C.obstacle_edge, weight: 1, fillColor: C.obstacle, fillOpacity: 0.9};
+        }).eachLayer(function (mk) { mk.addTo(layers.obstacles); });
+        self._paint();
+      });
+      return layers;
+    }
+  });
+
+  Object.defineProperties(L.Landplan.prototype, {
+    month: {get: function () { return this._month; }},  /* the month shown */
+    mode: {get: function () { return this._mode; }}     /* the track colouring the zones */
+  });
+
+  L.landplan = function (map, data, options) { return new L.Landplan(map, data, options); };
+})(L);
