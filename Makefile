@@ -29,8 +29,8 @@ test: $(TSTAMP) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(TSTAMP)
-	$(BIN)/ruff check geo tests
-	$(BIN)/ruff format --check geo tests
+	$(BIN)/ruff check geo tests bench tools
+	$(BIN)/ruff format --check geo tests bench tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
