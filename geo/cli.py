@@ -42,6 +42,8 @@ EXIT_INTERRUPTED, EXIT_PIPE = 130, 141
 
 #: Most plan problems printed; the rest are counted in one line.
 MAX_ISSUES_SHOWN = 50
+#: Smallest solver budget accepted: below it CP-SAT cannot even read the model, so no schedule could come back.
+MIN_BUDGET = 0.01
 #: Longest delay or metrics interval accepted on the command line, in months (a plan's horizon is at most 600).
 MAX_MONTHS = 1200
 
@@ -57,7 +59,9 @@ def _safe(text: object) -> str:
 
 def _say(text: object = "", *, err: bool = False, end: str = "\n") -> None:
     """Print one message; every line the command line writes passes here, escaped."""
-    print(_safe(text), file=sys.stderr if err else sys.stdout, end=end, flush=err)
+    stream = sys.stderr if err else sys.stdout
+    if stream is not None:  # a closed standard error has nobody to tell
+        print(_safe(text), file=stream, end=end, flush=err)
 
 
 # -- argument types: each rejects what would crash or hang later, with exit 2 -----------------------------------------
@@ -68,8 +72,10 @@ def _budget(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     from .schedule import MAX_DETERMINISTIC_TIME  # noqa: PLC0415 - OR-Tools loads only for commands that solve
 
-    if not math.isfinite(value) or not 0 < value <= MAX_DETERMINISTIC_TIME:
-        raise argparse.ArgumentTypeError(f"{text} is not a budget between 0 (exclusive) and {MAX_DETERMINISTIC_TIME:g}")
+    if not math.isfinite(value) or not MIN_BUDGET <= value <= MAX_DETERMINISTIC_TIME:
+        raise argparse.ArgumentTypeError(
+            f"{text} is not a budget between {MIN_BUDGET:g} and {MAX_DETERMINISTIC_TIME:g}"
+        )
     return value
 
 
@@ -94,6 +100,12 @@ def _delay(text: str) -> tuple[str, int]:
     if not 0 <= months <= MAX_MONTHS:
         raise argparse.ArgumentTypeError(f"a delay of {months} months is outside 0..{MAX_MONTHS}")
     return name.strip(), months
+
+
+def _folder_name(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give the name of the folder to create (an empty name means nothing)")
+    return text
 
 
 def _add_budget(c: argparse.ArgumentParser) -> None:
@@ -163,7 +175,7 @@ def _parser() -> argparse.ArgumentParser:
     # sub-commands are checked after parsing, so an unknown option is reported as such, not as "command required"
     sub = p.add_subparsers(dest="command", metavar="{init,layers,plan,export,atlas,diff,map}")
     sp = sub.add_parser("init", help="create a new workspace with the shipped layers and plans")
-    sp.add_argument("dir", help="folder to create")
+    sp.add_argument("dir", type=_folder_name, help="folder to create")
     lp = sub.add_parser("layers", help="build or check the layers")
     lsub = lp.add_subparsers(dest="layers_command", metavar="{build,check}")
     bp = lsub.add_parser("build", help="rebuild every layer from the source datasets")
@@ -564,6 +576,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         The exit code (see the module docstring and the README).
     """
+    if sys.stdout is None or sys.stdout.closed:
+        _say("landplan: error: could not write to standard output: it is closed. Run again with it open "
+             "(send it to a file or to /dev/null to discard it).", err=True)  # fmt: skip
+        return EXIT_IOERR
     try:
         args = _parse(argv)
     except SystemExit as exc:
@@ -595,7 +611,8 @@ def main_entry() -> None:
     """
     try:
         code = main()
-        sys.stdout.flush()
+        if sys.stdout is not None:
+            sys.stdout.flush()
     except BrokenPipeError:
         # stdout is gone: point it at /dev/null so the interpreter's final flush cannot fail again
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -243,6 +243,9 @@ def _check(path: Path, folder: bool, replaceable: Callable[[Path], bool]) -> Non
         raise _fail(path, f"the path is over the {path_max} bytes allowed", "use a shorter path")
     if target.is_dir() and not folder:
         raise _fail(path, "it is a folder", "give a file name, or move the folder away")
+    if not folder and target.exists() and not target.is_file():
+        # a device or FIFO would be replaced by a regular file on rename (as root, even /dev/null)
+        raise _fail(path, "it is not a regular file (a device, FIFO or socket)", "give the name of a file to write")
     if folder and os.path.lexists(target) and not target.is_dir():
         raise _fail(path, "a file has that name and a folder is wanted", "choose another name, or move the file away")
     if folder and target.is_dir() and not replaceable(target):

@@ -9,6 +9,7 @@ installed from a wheel, far from this project's checkout.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -52,8 +53,8 @@ class Workspace:
         if p.is_file():
             return p
         for cand in (self.plans / name, self.plans / f"{name}.yaml"):
-            if cand.is_file():
-                return cand
+            if os.path.lexists(cand):
+                return cand  # a folder, FIFO or device too: the plan reader says what it is, not "not found"
         return p
 
     def __repr__(self) -> str:
@@ -141,8 +142,8 @@ def init(target: Path | str) -> Workspace:
         raise OutputError(f"could not write {root}: a file is in the way. Choose a new folder name for the workspace.")
     for name in ("layers", "plans"):
         if (root / name).exists():
-            raise WorkspaceError(
-                f"{root / name} already exists; `landplan init` never overwrites. "
+            raise OutputError(
+                f"could not write {root}: {root / name} already exists and `landplan init` never overwrites. "
                 "Choose an empty folder or remove the old workspace first."
             )
     src = shipped_root()

@@ -38,7 +38,7 @@ def test_init_then_map_in_the_new_workspace(tmp_path, capsys):
     assert cli.main(["init", str(ws)]) == 0
     assert cli.main(["--workspace", str(ws), "map", "--time", "0.5"]) == 0
     assert (ws / "maps" / "reference.html").stat().st_size > 100_000
-    assert cli.main(["init", str(ws)]) == 66  # refuses to overwrite
+    assert cli.main(["init", str(ws)]) == 74  # refuses to overwrite
     assert "never overwrites" in capsys.readouterr().err
 
 

@@ -235,6 +235,8 @@ def test_a_write_failing_after_the_solve_is_74_and_keeps_the_old_file(tmp_path, 
         ["plan", "schedule", "reference", "--time", "nan"],
         ["plan", "schedule", "reference", "--time", "inf"],
         ["plan", "schedule", "reference", "--time", "1e9"],
+        ["plan", "schedule", "reference", "--time", "1e-320"],
+        ["plan", "schedule", "reference", "--time", "0.001"],
         ["map", "reference", "--time", "fast"],
         ["plan", "explain", "reference", "--delay", "gate/security-review=1e20"],
         ["plan", "explain", "reference", "--delay", "gate/security-review=-1"],
@@ -388,3 +390,42 @@ def test_an_unexpected_failure_is_an_internal_error_not_a_traceback(monkeypatch,
     assert cli.main(["layers", "check"]) == 70
     err = capsys.readouterr().err
     assert "internal error" in err and "something impossible" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("name", ["", " ", "  \t"])
+def test_init_needs_a_folder_name(tmp_path, monkeypatch, capsys, name):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["init", name]) == 2
+    assert list(tmp_path.iterdir()) == []  # nothing made in the current folder
+    assert "name of the folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["plan", "validate", "reference"], ["layers", "check"], ["--version"]])
+def test_a_closed_standard_output_is_one_message_and_74(argv):
+    with subprocess.Popen(
+        [sys.executable, "-m", "geo", "--workspace", str(ROOT), *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        pass_fds=(),
+        preexec_fn=lambda: os.close(1),  # noqa: PLW1509 - the child starts with standard output closed, as with >&-
+    ) as proc:
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 74, err
+    assert "standard output" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_a_plan_named_by_its_name_that_is_no_file_says_what_it_is(tmp_path, capsys, kind):
+    ws = tmp_path / "ws"
+    cli.main(["init", str(ws)])
+    capsys.readouterr()
+    target = ws / "plans" / "odd.yaml"
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.mkdir()
+    assert cli.main(["--workspace", str(ws), "plan", "validate", "odd"]) == 65
+    err = capsys.readouterr().err
+    assert "not found" not in err
+    assert ("folder" in err) if kind == "folder" else ("not a regular file" in err)

@@ -4,6 +4,7 @@ import csv
 import errno
 import io
 import os
+import stat
 from pathlib import Path
 
 import pandas as pd
@@ -572,3 +573,41 @@ def test_a_staged_name_fits_wherever_the_destination_does(tmp_path: Path, name):
         assert len(os.fsencode(p.name)) <= 3 + 16
         p.write_bytes(b"x")
     assert (tmp_path / name).read_bytes() == b"x"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "char-device", "link-to-device"])
+def test_check_output_refuses_what_is_not_a_regular_file(tmp_path, kind):
+    target = tmp_path / "out.html"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "char-device":
+        os.mknod(target, 0o600 | stat.S_IFCHR, os.makedev(1, 3))  # a /dev/null of our own
+    else:
+        target.symlink_to("/dev/null")
+    with pytest.raises(OutputError, match="not a regular file"):
+        files.check_output(target)
+    assert not target.is_file()  # still what it was: nothing replaced it
+
+
+@pytest.mark.parametrize("kind", ["char-device", "fifo"])
+def test_commands_refuse_to_replace_a_device_before_any_work(tmp_path, kind, capsys):
+    """A device node of the test's own (never the system's /dev/null) must survive every command's -o."""
+    from geo import cli
+
+    device = tmp_path / "null"
+    if kind == "fifo":
+        os.mkfifo(device)
+    else:
+        os.mknod(device, 0o600 | stat.S_IFCHR, os.makedev(1, 3))
+    before = os.stat(device)
+    root = str(Path(__file__).resolve().parent.parent)
+    for argv in (
+        ["plan", "schema", "-o"],
+        ["map", "-o"],
+        ["plan", "metrics", "reference", "-o"],
+        ["atlas", "reference", "-o"],
+    ):
+        assert cli.main(["--workspace", root, *argv, str(device)]) == 74, argv
+        assert "not a regular file" in capsys.readouterr().err
+    after = os.stat(device)
+    assert after.st_mode == before.st_mode and after.st_ino == before.st_ino and after.st_rdev == before.st_rdev

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from geo import workspace
-from geo.errors import WorkspaceError
+from geo.errors import OutputError, WorkspaceError
 
 
 def test_find_walks_up_from_a_subfolder(tmp_path: Path, monkeypatch):
@@ -31,7 +31,7 @@ def test_init_copies_the_shipped_layers_and_refuses_to_overwrite(tmp_path: Path)
     assert (ws.maps).is_dir()
     shipped = workspace.shipped_root() / "layers" / "zones.geojson"
     assert (ws.layers / "zones.geojson").read_bytes() == shipped.read_bytes()
-    with pytest.raises(WorkspaceError, match="never overwrites"):
+    with pytest.raises(OutputError, match="never overwrites"):
         workspace.init(tmp_path / "new")
 
 
