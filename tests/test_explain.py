@@ -70,3 +70,19 @@ def test_tasks_are_found_by_id_or_by_track_and_name(tiny_problem, name, tid):
 def test_names_that_are_no_task(tiny_problem, name):
     with pytest.raises(UsageError, match="no task or gate named"):
         explain.resolve_task(tiny_problem, name)
+
+
+@pytest.mark.parametrize(
+    ("typo", "suggested"),
+    [
+        ("north/security/internatonal", "north/security/international"),
+        ("crossing/gate-y", "crossing/gate-x"),
+        ("centre/movement/permit", "centre/movement/permits"),
+    ],
+)
+def test_an_unknown_task_suggests_ids_of_this_plan(solved, typo, suggested):
+    p, s = solved
+    with pytest.raises(UsageError) as err:
+        explain.what_if(p, s, typo, 1)
+    assert repr(suggested) in str(err.value)
+    assert "jenin-a" not in str(err.value)  # examples come from this plan, not a fixed text

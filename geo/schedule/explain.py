@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -154,9 +155,11 @@ def resolve_task(problem: Problem, name: str) -> str:
         for tid, t in problem.tasks.items():
             if t.zone is None and (t.key.track, t.key.entity) == (track, entity):
                 return tid
+    ids = sorted(problem.tasks)
+    close = difflib.get_close_matches(cand, ids, n=3, cutoff=0.6) or ids[:2]
     raise UsageError(
-        f"no task or gate named {name!r}; use an id from the schedule table, "
-        "e.g. 'gate/security-review' or 'jenin-a/security/international'"
+        f"no task or gate named {name!r} in this plan; use an id from its schedule table, "
+        f"e.g. {', '.join(repr(c) for c in close)}"
     )
 
 
