@@ -5,8 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import geo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,21 +20,29 @@ PROBE = (
 )
 
 
-@pytest.mark.parametrize(
-    "argv",
-    [
+def test_light_commands_load_no_solver_and_no_drawing_library(tmp_path):
+    """layers check, plan validate (valid or not), init and --version, one after another in one process."""
+    commands = [
         ["--workspace", str(ROOT), "layers", "check"],
         ["--workspace", str(ROOT), "plan", "validate", "reference"],
         ["--workspace", str(ROOT), "plan", "validate", "no-such-plan"],
-        ["init", "{tmp}/ws"],
+        ["init", str(tmp_path / "ws")],
         ["--version"],
-    ],
-)
-def test_light_commands_load_no_solver_and_no_drawing_library(tmp_path, argv):
-    args = [a.replace("{tmp}", str(tmp_path)) for a in argv]
-    out = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True)
-    result = json.loads(out.stdout.splitlines()[-1])
-    assert result["heavy"] == [], f"{args} imported {result['heavy']}"
+    ]
+    script = (
+        "import io, contextlib, json, sys\n"
+        "from geo.cli import main\n"
+        f"for argv in {commands!r}:\n"
+        "    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+        "        main(argv)\n"
+        f"    heavy = sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))\n"
+        "    print(json.dumps({'argv': argv, 'heavy': heavy}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    for line in out.stdout.splitlines():
+        result = json.loads(line)
+        assert result["heavy"] == [], f"{result['argv']} imported {result['heavy']}"
+    assert (tmp_path / "ws" / "layers").is_dir()  # the commands really ran
 
 
 def test_a_command_that_solves_does_load_the_solver(tmp_path):
