@@ -237,7 +237,9 @@ def _population(zones: gpd.GeoDataFrame) -> pd.Series:
     for gov, idx in zones.groupby("governorate").groups.items():
         z = zones.loc[idx]
         if gov not in pcbs:
-            raise SourceError(f"no PCBS population for governorate {gov!r}; add it to geo/data/pcbs_population.csv.")
+            raise SourceError(
+                f"no PCBS population for governorate {gov!r}; add it to geo/build/data/pcbs_population.csv."
+            )
         total = float(pcbs[str(gov)])
         if (z["territory"] == "gaza").all():
             out.loc[idx] = total
@@ -295,7 +297,7 @@ def _build_zones(
     zones["settlers"] = 0
     zones["source"] = np.where(
         zones["zone_id"] == "old-city",
-        "Old City walls (compiled, see geo/data/old_city_walls.csv); population: PCBS 2016, allocated",
+        "Old City walls (compiled, see geo/build/data/old_city_walls.csv); population: PCBS 2016, allocated",
         np.where(
             zones["territory"] == "gaza",
             f"{_OCHA}; population: PCBS 2016",
@@ -494,7 +496,7 @@ def build_boundaries(src: dict[str, gpd.GeoDataFrame]) -> Boundaries:
     Parameters
     ----------
     src : dict of GeoDataFrame
-        The validated sources from :func:`geo.sources.read_all`.
+        The validated sources from :func:`geo.build.sources.read_all`.
 
     Returns
     -------

@@ -1,6 +1,6 @@
 """Compiled facts shipped with the package: names, site coordinates, population figures.
 
-Each table is a CSV file in ``geo/data`` and every row cites its source.
+Each table is a CSV file in ``geo/build/data`` and every row cites its source.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ __all__ = ["read"]
 
 
 def read(name: str) -> list[dict[str, str]]:
-    """Read the facts table ``name`` (``geo/data/NAME.csv``) as a list of rows.
+    """Read the facts table ``name`` (``geo/build/data/NAME.csv``) as a list of rows.
 
     Parameters
     ----------

@@ -127,7 +127,7 @@ def build_crossings(
             if r["ocha_name"] not in by_name:
                 raise SourceError(
                     f"crossings facts: no point named {r['ocha_name']!r} in the OCHA closure survey; "
-                    "fix geo/data/crossings.csv or the source."
+                    "fix geo/build/data/crossings.csv or the source."
                 )
             idx = by_name[r["ocha_name"]]
             used.add(idx)
@@ -271,7 +271,7 @@ def build_jerusalem(src: dict[str, gpd.GeoDataFrame], oslo_areas: gpd.GeoDataFra
             "clinton_rule": None,
             "schematic": False,
             "geometry": old,
-            "source": "compiled from the walls' gates and corners (geo/data/old_city_walls.csv)",
+            "source": "compiled from the walls' gates and corners (geo/build/data/old_city_walls.csv)",
         },
         {
             "feature_id": "holy-basin",
@@ -282,7 +282,7 @@ def build_jerusalem(src: dict[str, gpd.GeoDataFrame], oslo_areas: gpd.GeoDataFra
             "clinton_rule": None,
             "schematic": True,
             "geometry": basin,
-            "source": "schematic: convex hull of the Old City and the sites in geo/data/holy_basin_sites.csv",
+            "source": "schematic: convex hull of the Old City and the sites in geo/build/data/holy_basin_sites.csv",
         },
     ]
     # East Talpiot was built in the Jerusalem no-man's land, so that counts as East Jerusalem here.
@@ -295,7 +295,7 @@ def build_jerusalem(src: dict[str, gpd.GeoDataFrame], oslo_areas: gpd.GeoDataFra
         if not _near(pt, ej_m, 0.0):
             raise SourceError(
                 f"jerusalem facts: {r['neighbourhood_id']} ({pt.x}, {pt.y}) lies outside East "
-                "Jerusalem; fix its coordinates in geo/data/jerusalem_neighbourhoods.csv."
+                "Jerusalem; fix its coordinates in geo/build/data/jerusalem_neighbourhoods.csv."
             )
         rows.append(
             {
