@@ -47,6 +47,7 @@ class SourceSpec:
 
 _POLY = frozenset({"Polygon", "MultiPolygon"})
 _POINT = frozenset({"Point"})
+_LINE = frozenset({"LineString", "MultiLineString"})
 
 SOURCES: dict[str, SourceSpec] = {
     s.key: s
@@ -79,7 +80,7 @@ SOURCES: dict[str, SourceSpec] = {
         SourceSpec(
             "closures",
             "ocha-opt/closure_points_2025.geojson",
-            ("objectid", "name", "closutretype", "type_closure_abbrev", "governoratet", "monthyear"),
+            ("objectid", "name", "closutretype", "type_closure_abbrev", "governoratet", "monthyear", "cp_types_text"),
             _POINT,
             "objectid",
             title="OCHA West Bank closure survey 2025",
@@ -117,6 +118,47 @@ SOURCES: dict[str, SourceSpec] = {
             "name",
             point_columns=("longitude", "latitude"),
             title="Peace Now settlement list 2017",
+        ),
+        SourceSpec(
+            "communities",
+            "ocha-palestinian-communities/palestinian_communities_pop2017.geojson",
+            ("PCBS_NAME", "NAME_ARB", "PCODE", "GovID", "pop2017", "Pop_Source", "Urban_Rurl", "Oslo_Areas", "EJ"),
+            _POINT,
+            "PCODE",
+            title="OCHA oPt Palestinian communities (PCBS 2017 census population)",
+        ),
+        SourceSpec(
+            "barrier",
+            "ocha-barrier-2018/barrier_jan2018.geojson",
+            ("OBJECTID", "Status", "Type"),
+            _LINE,
+            "OBJECTID",
+            title="OCHA oPt West Bank Barrier route, January 2018",
+        ),
+        SourceSpec(
+            "barrier_gates",
+            "ocha-opt/barrier_gates_2025.geojson",
+            ("fid_value", "name"),
+            _POINT,
+            "fid_value",
+            title="OCHA oPt barrier gates 2025",
+        ),
+        SourceSpec(
+            "built_up",
+            "ocha-settlements-firing-zones/settlements_built_up_2021.geojson",
+            ("entity_id", "name", "in_east_jerusalem"),
+            _POLY,
+            "entity_id",
+            title="Peace Now settlement built-up areas 2021 (via UN OCHA oPt)",
+        ),
+        SourceSpec(
+            "firing_zones",
+            "ocha-settlements-firing-zones/firing_zones.geojson",
+            ("zone_name", "name", "signed_date"),
+            _POLY,
+            "name",
+            repair=True,
+            title="OCHA oPt Israeli firing zones",
         ),
     )
 }
