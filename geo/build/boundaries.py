@@ -1,4 +1,4 @@
-"""Polygon layers: Oslo areas, planning zones, territories, the 1967 line and the basemap.
+"""Polygon layers: Oslo areas, planning zones, territories, regions, the 1967 line and the basemap.
 
 All geometry work happens in EPSG:2039 (metres); areas are measured in the
 equal-area CRS of :mod:`geo.crs`.  Results are returned in EPSG:4326.
@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from shapely.geometry import LineString, MultiLineString, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
 from ..crs import METRIC_CRS, STORE_CRS, area_km2
 from ..errors import SourceError
-from . import facts
+from . import facts, regions
+from .regions import RegionRule
 
 __all__ = [
     "OSLO_CORRECTIONS",
@@ -67,6 +68,8 @@ _GAZA_ZONE_IDS = {"Gaza": "gaza-city"}
 _OCHA = "OCHA oPt / HDX cod-ab-pse v01 (CC BY 3.0 IGO)"
 _OCHA_OSLO = "OCHA oPt Oslo areas (CC BY 3.0 IGO), class of OBJECTID 2 corrected A->B"
 _NE = "Natural Earth 1:10m admin-0 countries v5.1.1 (public domain)"
+# Joins a zone key and a region id in the keys of zone parts before they are named (ids never hold "@").
+_IN = "@"
 
 
 def slug(text: str) -> str:
@@ -83,6 +86,7 @@ class Boundaries:
     oslo_areas: gpd.GeoDataFrame
     line_1967: gpd.GeoDataFrame
     basemap: gpd.GeoDataFrame
+    regions: gpd.GeoDataFrame
 
 
 def old_city_polygon() -> Polygon:
@@ -173,17 +177,62 @@ def _merge_parts(units: list[tuple[str, BaseGeometry]], min_area: float) -> dict
     return {k: shapely.union_all(v) for k, v in merged.items()}
 
 
-def _zone_units(
-    admin2: gpd.GeoDataFrame, oslo: dict[str, BaseGeometry], old_city: BaseGeometry, west_bank: BaseGeometry
-) -> tuple[list[tuple[str, BaseGeometry]], dict[str, dict[str, object]]]:
-    """Node every boundary into faces, key each face by zone, and return zone parts (EPSG:2039)."""
-    wb = admin2[admin2["adm1_pcode"] == "PS01"].sort_values("adm2_pcode")
-    layers = [west_bank, *wb.geometry.values, old_city, *(oslo[k] for k in _OSLO_PRIORITY)]
+def _faces(layers: list[BaseGeometry], west_bank: BaseGeometry) -> tuple[np.ndarray, np.ndarray]:
+    """Node every layer's boundary into faces; return the West Bank's faces and a point inside each."""
     lines = shapely.union_all([shapely.boundary(g) for g in layers])
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
     pts = shapely.point_on_surface(faces)
     keep = shapely.contains_properly(west_bank, pts)
-    faces, pts = faces[keep], pts[keep]
+    return faces[keep], pts[keep]
+
+
+def _region_of(pts: np.ndarray, gov_of: np.ndarray, cuts: Sequence[tuple[RegionRule, BaseGeometry]]) -> np.ndarray:
+    """The region id of each face ("" outside every region); regions may not overlap."""
+    out = np.full(len(pts), "", dtype=object)
+    for rule, reach in cuts:
+        inside = rule.contains(reach, pts, gov_of)
+        if (inside & (out != "")).any():
+            raise SourceError(
+                f"regions: {rule.region_id!r} overlaps another region; a zone can lie in one region only. "
+                "Narrow one of the rules in geo/build/data/regions.csv."
+            )
+        out[inside] = rule.region_id
+    return out
+
+
+def _face_key(gov: str, cls: str, meta: dict[str, dict[str, object]]) -> str:
+    """The zone key of a face of governorate ``gov`` and zone class ``cls``, recording the zone's attributes."""
+    special = {
+        "EJ": ("east-jerusalem", "East Jerusalem", "Jerusalem"),
+        "H2": ("hebron-h2", "Hebron H2", "Hebron"),
+        "OLD": ("old-city", "Old City", "Jerusalem"),
+    }
+    if not gov or not cls:
+        return "__gap__"
+    if cls in special:
+        key, zname, zgov = special[cls]
+        oslo = "EJ" if cls == "OLD" else cls
+    else:
+        key, zname, zgov, oslo = f"{slug(gov)}-{cls.lower()}", f"{gov} {cls}", gov, cls
+    meta.setdefault(key, {"name": zname, "governorate": zgov, "territory": "west_bank", "oslo": oslo, "region": None})
+    return key
+
+
+def _zone_units(
+    admin2: gpd.GeoDataFrame,
+    oslo: dict[str, BaseGeometry],
+    old_city: BaseGeometry,
+    west_bank: BaseGeometry,
+    cuts: Sequence[tuple[RegionRule, BaseGeometry]] = (),
+) -> tuple[list[tuple[str, BaseGeometry]], dict[str, dict[str, object]]]:
+    """Node every boundary into faces, key each face by zone, and return zone parts (EPSG:2039).
+
+    The regions' edges are noded with the rest, so a zone crossed by a region falls into faces on either
+    side; the inside faces are keyed ``<zone>@<region>`` until :func:`_settle_regions` names them.
+    """
+    wb = admin2[admin2["adm1_pcode"] == "PS01"].sort_values("adm2_pcode")
+    layers = [west_bank, *wb.geometry.values, old_city, *(oslo[k] for k in _OSLO_PRIORITY), *(r for _, r in cuts)]
+    faces, pts = _faces(layers, west_bank)
     gov_of = np.full(len(faces), "", dtype=object)
     for _, gov in wb.iterrows():
         gov_of[shapely.contains_properly(gov.geometry, pts)] = str(gov["adm2_name"])
@@ -191,25 +240,14 @@ def _zone_units(
     for name in reversed(_OSLO_PRIORITY):
         cls_of[shapely.contains_properly(oslo[name], pts)] = _ZONE_CLASS[name]
     cls_of[shapely.contains_properly(old_city, pts)] = "OLD"
-    special = {
-        "EJ": ("east-jerusalem", "East Jerusalem", "Jerusalem"),
-        "H2": ("hebron-h2", "Hebron H2", "Hebron"),
-        "OLD": ("old-city", "Old City", "Jerusalem"),
-    }
+    reg_of = _region_of(pts, gov_of, cuts)
     meta: dict[str, dict[str, object]] = {}
     groups: dict[str, list[BaseGeometry]] = {}
-    for face, gov, cls in zip(faces, gov_of, cls_of, strict=True):
-        if not gov or not cls:
-            key = "__gap__"
-        elif cls in special:
-            key, zname, zgov = special[cls]
-            meta.setdefault(
-                key,
-                {"name": zname, "governorate": zgov, "territory": "west_bank", "oslo": "EJ" if cls == "OLD" else cls},
-            )
-        else:
-            key = f"{slug(gov)}-{cls.lower()}"
-            meta.setdefault(key, {"name": f"{gov} {cls}", "governorate": gov, "territory": "west_bank", "oslo": cls})
+    for face, gov, cls, reg in zip(faces, gov_of, cls_of, reg_of, strict=True):
+        key = _face_key(gov, cls, meta)
+        if reg and key != "__gap__":
+            meta.setdefault(f"{key}{_IN}{reg}", {**meta[key], "region": reg})
+            key = f"{key}{_IN}{reg}"
         groups.setdefault(key, []).append(face)
     units: list[tuple[str, BaseGeometry]] = []
     for key, group in groups.items():
@@ -225,61 +263,84 @@ def _zone_units(
     return units, meta
 
 
-def _population(zones: gpd.GeoDataFrame) -> pd.Series:
-    """Allocate PCBS governorate populations to zones (rule documented in layers/SOURCES.md)."""
-    pcbs = {r["governorate"]: int(r["population"]) for r in facts.read("pcbs_population")}
-    j1 = 264_937  # PCBS: part of Jerusalem governorate annexed in 1967 (see pcbs_population.csv)
-    area = zones["area_km2"]
-    out = pd.Series(0.0, index=zones.index)
-    weight = {"A": 2.0, "H2": 2.0, "B": 1.0}
-    c_total = area[zones["oslo"] == "C"].sum()
-    c_density = 300_000 / c_total  # OCHA: about 300,000 Palestinians live in Area C
-    for gov, idx in zones.groupby("governorate").groups.items():
-        z = zones.loc[idx]
-        if gov not in pcbs:
+def _settle_regions(
+    pieces: dict[str, BaseGeometry], meta: dict[str, dict[str, object]], rules: Sequence[RegionRule]
+) -> tuple[dict[str, BaseGeometry], dict[str, dict[str, object]]]:
+    """Give region-cut pieces under the floor back to their zone, then id and name every zone part.
+
+    A zone cut by a region keeps its id for the part outside and gets ``<zone>-<suffix>`` and
+    ``"<name> (<region>)"`` for the part inside; a zone wholly inside keeps its id and name.  A piece
+    under :data:`geo.build.regions.REGION_FLOOR_KM2` that borders the zone's other side joins that side
+    (the one it shares most border with), so no zone is split for a corner clipped by the region's edge.
+    """
+    by_id = {r.region_id: r for r in rules}
+    sides: dict[str, list[str]] = {}
+    for key in sorted(pieces):
+        sides.setdefault(key.split(_IN)[0], []).append(key)
+    geoms: dict[str, BaseGeometry] = {}
+    out: dict[str, dict[str, object]] = {}
+    for base, keys in sides.items():
+        if len(keys) == 1:
+            parts = {keys[0]: pieces[keys[0]]}
+        else:
+            units: list[tuple[str, BaseGeometry]] = [(k, p) for k in keys for p in _parts(pieces[k])]
+            parts = _merge_parts(units, regions.REGION_FLOOR_KM2 * 1e6)
+        for key in sorted(parts):
+            info = dict(meta[key])
+            zid = base
+            if info["region"] is not None and len(parts) > 1:
+                rule = by_id[str(info["region"])]
+                zid = f"{base}-{rule.zone_suffix}"
+                info["name"] = f"{info['name']} ({rule.name})"
+            if zid in geoms:
+                raise SourceError(
+                    f"zones: the id {zid!r} would name two zones; change the zone_suffix in geo/build/data/regions.csv."
+                )
+            geoms[zid], out[zid] = parts[key], info
+    return geoms, out
+
+
+def _region_cuts(
+    rules: Sequence[RegionRule], west_bank: BaseGeometry, admin2: gpd.GeoDataFrame, ne: gpd.GeoDataFrame
+) -> list[tuple[RegionRule, BaseGeometry]]:
+    """Each region rule with the land its width reaches (EPSG:2039), after checking the rule's inputs."""
+    govs = set(admin2.loc[admin2["adm1_pcode"] == "PS01", "adm2_name"].astype(str))
+    nem = _neighbours(ne)
+    outline = max(_parts(west_bank), key=lambda p: p.area)
+    borders = {"jordan": _border_with(outline, [nem.loc["ISR"].geometry, nem.loc["JOR"].geometry], 1)}
+    cuts = []
+    for rule in rules:
+        unknown = sorted(set(rule.governorates) - govs)
+        if unknown:
             raise SourceError(
-                f"no PCBS population for governorate {gov!r}; add it to geo/build/data/pcbs_population.csv."
+                f"geo/build/data/regions.csv ({rule.region_id}): governorate {unknown[0]!r} is not a West Bank "
+                f"governorate of the admin 2 source; use one of {', '.join(sorted(govs))}."
             )
-        total = float(pcbs[str(gov)])
-        if (z["territory"] == "gaza").all():
-            out.loc[idx] = total
-            continue
-        ej = z["oslo"] == "EJ"
-        if ej.any():
-            out.loc[z.index[ej]] = j1 * area[z.index[ej]] / area[z.index[ej]].sum()
-            total -= j1
-        cz = z.index[z["oslo"] == "C"]
-        c_pop = min(c_density * area[cz].sum(), 0.5 * total)
-        if len(cz):
-            out.loc[cz] = c_pop * area[cz] / area[cz].sum()
-        ab = z.index[z["oslo"].isin(list(weight))]
-        w = area[ab] * zones.loc[ab, "oslo"].map(weight)
-        out.loc[ab] = (total - c_pop) * w / w.sum()
-    return _round_preserving(out, zones["governorate"])
-
-
-def _round_preserving(values: pd.Series, groups: pd.Series) -> pd.Series:
-    """Round to integers so that each group's total is kept (largest-remainder method)."""
-    out = np.floor(values).astype("int64")
-    for _, idx in groups.groupby(groups).groups.items():
-        short = round(float(values[idx].sum())) - int(out[idx].sum())
-        if short > 0:
-            rem = (values[idx] - out[idx]).sort_values(ascending=False, kind="stable")
-            out.loc[rem.index[:short]] += 1
-    return pd.Series(out, index=values.index, dtype="int64")
+        reach = rule.reach(borders)
+        if shapely.intersection(reach, west_bank).area < regions.REGION_FLOOR_KM2 * 1e6:
+            raise SourceError(
+                f"geo/build/data/regions.csv ({rule.region_id}): the rule reaches no West Bank land; "
+                "check its border and width."
+            )
+        cuts.append((rule, reach))
+    return cuts
 
 
 def _build_zones(
-    admin2: gpd.GeoDataFrame, oslo_cov: dict[str, BaseGeometry], west_bank: BaseGeometry, old_city: BaseGeometry
+    admin2: gpd.GeoDataFrame,
+    oslo_cov: dict[str, BaseGeometry],
+    west_bank: BaseGeometry,
+    old_city: BaseGeometry,
+    cuts: Sequence[tuple[RegionRule, BaseGeometry]] = (),
 ) -> gpd.GeoDataFrame:
-    units, meta = _zone_units(admin2, oslo_cov, old_city, west_bank)
-    pieces = _merge_parts(units, SLIVER_KM2 * 1e6)
+    units, raw_meta = _zone_units(admin2, oslo_cov, old_city, west_bank, cuts)
+    pieces, meta = _settle_regions(_merge_parts(units, SLIVER_KM2 * 1e6), raw_meta, [r for r, _ in cuts])
     gaza = admin2[admin2["adm1_pcode"] == "PS02"].sort_values("adm2_pcode")
     for _, gov in gaza.iterrows():
         name = str(gov["adm2_name"])
         zid = _GAZA_ZONE_IDS.get(name, slug(name))
         pieces[zid] = gov.geometry
-        meta[zid] = {"name": name, "governorate": name, "territory": "gaza", "oslo": None}
+        meta[zid] = {"name": name, "governorate": name, "territory": "gaza", "oslo": None, "region": None}
     ids = [k for k in meta if k in pieces]
     geoms = np.array([pieces[k] for k in ids], dtype=object)
     if not shapely.coverage_is_valid(geoms):
@@ -293,16 +354,17 @@ def _build_zones(
     )
     zones["geometry"] = shapely.set_precision(zones.geometry.values, 1e-6)
     zones["area_km2"] = area_km2(zones).round(3)
-    zones["population"] = _population(zones)
-    zones["settlers"] = 0
+    # people are counted later, as sums of the localities and settlements in each zone (geo/build/pipeline.py)
+    for column in ("population", "population_2017", "settlers", "israelis_ej"):
+        zones[column] = 0
+    people = "population: sum of the zone's localities (PCBS census 2017, projected)"
     zones["source"] = np.where(
         zones["zone_id"] == "old-city",
-        "Old City walls (compiled, see geo/build/data/old_city_walls.csv); population: PCBS 2016, allocated",
-        np.where(
-            zones["territory"] == "gaza",
-            f"{_OCHA}; population: PCBS 2016",
-            f"{_OCHA} x {_OCHA_OSLO}; population: PCBS 2016, allocated",
-        ),
+        f"Old City walls (compiled, see geo/build/data/old_city_walls.csv); {people}",
+        np.where(zones["territory"] == "gaza", f"{_OCHA}; {people}", f"{_OCHA} x {_OCHA_OSLO}; {people}"),
+    )
+    zones["source"] = zones["source"].where(
+        zones["region"].isna(), zones["source"] + "; cut along the region's edge (rule in the regions layer)"
     )
     order = {"west_bank": 0, "gaza": 1}
     zones = zones.assign(_t=zones["territory"].map(order)).sort_values(["_t", "zone_id"], kind="stable")
@@ -400,14 +462,20 @@ def _border_with(
     return MultiLineString(lines)
 
 
-def _line_1967(
-    territories: gpd.GeoDataFrame, ne: gpd.GeoDataFrame, oslo_cov: dict[str, BaseGeometry]
-) -> gpd.GeoDataFrame:
-    terr = _metric(territories).set_index("territory_id")
+def _neighbours(ne: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Natural Earth countries in EPSG:2039 indexed by ``ADM0_A3``, checked to hold Israel, Jordan and Egypt."""
     nem = _metric(ne).set_index("ADM0_A3")
     for code in ("ISR", "JOR", "EGY"):
         if code not in nem.index:
             raise SourceError(f"Natural Earth source has no {code} feature; use the unmodified Levant clip.")
+    return nem
+
+
+def _line_1967(
+    territories: gpd.GeoDataFrame, ne: gpd.GeoDataFrame, oslo_cov: dict[str, BaseGeometry]
+) -> gpd.GeoDataFrame:
+    terr = _metric(territories).set_index("territory_id")
+    nem = _neighbours(ne)
     land = shapely.union_all(list(nem.geometry.values))
     sea = shapely.difference(shapely.envelope(land).buffer(20_000), land)
     israel = nem.loc["ISR"].geometry
@@ -490,17 +558,26 @@ def _basemap(ne: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, crs=STORE_CRS)
 
 
-def build_boundaries(src: dict[str, gpd.GeoDataFrame]) -> Boundaries:
-    """Build zones, territories, Oslo areas, the 1967 line and the basemap from the sources.
+def build_boundaries(src: dict[str, gpd.GeoDataFrame], rules: Sequence[RegionRule] | None = None) -> Boundaries:
+    """Build zones, territories, Oslo areas, regions, the 1967 line and the basemap from the sources.
+
+    The zones are cut along every region, so a plan can address a region by its zones alone.
 
     Parameters
     ----------
     src : dict of GeoDataFrame
         The validated sources from :func:`geo.build.sources.read_all`.
+    rules : sequence of RegionRule, optional
+        The region rules; by default :func:`geo.build.regions.read_rules` (``geo/build/data/regions.csv``).
 
     Returns
     -------
     Boundaries
+
+    Raises
+    ------
+    SourceError
+        If a source or a region rule is unusable; the rules are checked before the slow work starts.
     """
     admin1 = _metric(src["admin1"])
     admin2 = _metric(src["admin2"])
@@ -508,9 +585,11 @@ def build_boundaries(src: dict[str, gpd.GeoDataFrame]) -> Boundaries:
     if len(wb_rows) != 1:
         raise SourceError("admin 1 source has no single West Bank feature (adm1_pcode PS01); use cod-ab-pse v01.")
     west_bank = wb_rows.geometry.iloc[0]
+    rules = regions.read_rules() if rules is None else list(rules)
+    cuts = _region_cuts(rules, west_bank, admin2, src["naturalearth"])
     oslo_cov = _oslo_coverage(_metric(src["oslo"]), west_bank)
     old_city = gpd.GeoSeries([old_city_polygon()], crs=STORE_CRS).to_crs(METRIC_CRS).iloc[0]
-    zones = _build_zones(admin2, oslo_cov, west_bank, old_city)
+    zones = _build_zones(admin2, oslo_cov, west_bank, old_city, cuts)
     territories = _territories(zones)
     wb_area = float(territories.loc[territories["territory_id"] == "west_bank", "area_km2"].iloc[0])
     return Boundaries(
@@ -519,4 +598,5 @@ def build_boundaries(src: dict[str, gpd.GeoDataFrame]) -> Boundaries:
         oslo_areas=_oslo_layer(oslo_cov, wb_area),
         line_1967=_line_1967(territories, src["naturalearth"], oslo_cov),
         basemap=_basemap(src["naturalearth"]),
+        regions=regions.build_regions(zones, territories, rules),
     )
