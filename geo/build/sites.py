@@ -3,19 +3,37 @@
 from __future__ import annotations
 
 import logging
+import math
+import re
+from dataclasses import dataclass
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import MultiPoint, Point
+import shapely.ops
+from shapely.geometry import LineString, Point, Polygon
+from shapely.geometry.base import BaseGeometry
 
-from ..crs import METRIC_CRS, STORE_CRS, area_km2
+from ..crs import METRIC_CRS, STORE_CRS
 from ..errors import SourceError
 from . import facts
-from .boundaries import old_city_polygon, slug
+from .boundaries import slug
+from .sources import REGION_BOUNDS
 
-__all__ = ["CLOSURE_TYPES", "GREENLINE_KM", "assign_zones", "build_crossings", "build_jerusalem", "build_obstacles"]
+__all__ = [
+    "CLOSURE_TYPES",
+    "CROSSING_COLUMNS",
+    "EJ_CHECKPOINT_KM",
+    "GREENLINE_KM",
+    "JERUSALEM_NEAR_KM",
+    "KIND_SIDES",
+    "SIDE_KM",
+    "assign_zones",
+    "build_crossings",
+    "build_obstacles",
+    "check_sides",
+    "crossing_borders",
+]
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +63,57 @@ _GOV_CODES = {
     50: "PS0150",
 }
 #: A survey checkpoint this close to the 1967 line (km) is a Green Line checkpoint (PS-IL), else internal.
-GREENLINE_KM = 2.0
-#: Compiled crossing positions must lie this close (km) to the border they cross.
-_BORDER_CHECK_KM = 1.0
+GREENLINE_KM = 1.0
+#: A crossing typed PS-IL, PS-JO or PS-EG lies at most this far (km) from that border.
+SIDE_KM = 1.0
+#: A Jerusalem line crossing should lie this close (km) to the Jerusalem segment; up to SIDE_KM is logged.
+JERUSALEM_NEAR_KM = 0.3
+#: An East Jerusalem checkpoint lies at most this far (km) from East Jerusalem.
+EJ_CHECKPOINT_KM = 1.0
+#: Each kind of crossing and the sides it may have: a checkpoint inside Palestine connects no two countries.
+KIND_SIDES: dict[str, frozenset[str]] = {
+    "border_terminal": frozenset({"PS-IL", "PS-JO", "PS-EG"}),
+    "greenline_checkpoint": frozenset({"PS-IL"}),
+    "jerusalem_line_crossing": frozenset({"PS-IL"}),
+    "east_jerusalem_checkpoint": frozenset({"internal"}),
+    "internal_checkpoint": frozenset({"internal"}),
+}
+#: Columns of the crossings layer, in file order (the geometry comes last).
+CROSSING_COLUMNS = (
+    "crossing_id",
+    "name",
+    "name_ar",
+    "name_he",
+    "kind",
+    "sides",
+    "status",
+    "status_as_of",
+    "major",
+    "operator",
+    "people_per_day",
+    "trucks_per_day",
+    "capacity_year",
+    "capacity_source",
+    "zone_id",
+    "source",
+)
+_TEXT_COLUMNS = ("crossing_id", "name", "name_ar", "name_he", "kind", "sides", "status", "status_as_of", "source")
+_FACT_COLUMNS = (*_TEXT_COLUMNS, "major", "ocha_name", "lon", "lat", "placement", "anchor", "placement_km")
+_OPERATION_COLUMNS = ("operator", "people_per_day", "trucks_per_day", "capacity_year", "capacity_source")
+_STATUSES = ("open", "restricted", "closed")
+_PLACEMENTS = ("exact", "snap", "along")
+_MONTH = re.compile(r"(19|20)\d\d-(0[1-9]|1[0-2])")
+# The outline within this distance (m) of the 1967 line is the line itself (rounding between CRSs).
+_ON_LINE_M = 50.0
+# OCHA's type text of the survey checkpoints on the West Bank - East Jerusalem boundary.
+_EJ_SURVEY_TYPE = "controls access to EJ"
+_CROSSINGS_CSV = "geo/build/data/crossings.csv"
+_CAPACITY_CSV = "geo/build/data/crossing_capacity.csv"
+_OCHA_OPERATOR = (
+    "Israeli security forces",
+    "OCHA oPt, West Bank Closure and Access (Apr 2005): the closure system's checkpoints and barriers are "
+    "'placed by the Israeli Defense Forces'",
+)
 _OCHA_SURVEY = "OCHA oPt West Bank closure survey 2025 (CC BY 3.0 IGO)"
 
 
@@ -94,96 +160,469 @@ def _near(point: Point, line: shapely.Geometry, km: float) -> bool:
     return bool(p.distance(line) <= km * 1000)
 
 
-def build_crossings(
-    src: dict[str, gpd.GeoDataFrame],
-    zones: gpd.GeoDataFrame,
-    territories: gpd.GeoDataFrame,
-    line_1967: gpd.GeoDataFrame,
-) -> gpd.GeoDataFrame:
-    """Crossings: compiled border terminals, OCHA Green Line checkpoints and survey checkpoints.
+def _to_metric(point: Point) -> Point:
+    p: Point = gpd.GeoSeries([point], crs=STORE_CRS).to_crs(METRIC_CRS).iloc[0]
+    return p
+
+
+def _outline(geom: BaseGeometry) -> BaseGeometry:
+    """The exterior ring of the largest part of a territory (islands and holes are no border crossings)."""
+    parts = [g for g in getattr(geom, "geoms", [geom]) if isinstance(g, Polygon)]
+    return max(parts, key=lambda g: g.area).exterior
+
+
+def _facing(lines: BaseGeometry, naturalearth: gpd.GeoDataFrame, country: str) -> BaseGeometry:
+    """The segments of ``lines`` (EPSG:2039) nearer to Natural Earth's ``country`` than to the sea.
+
+    Natural Earth is coarse (about a kilometre), so it only decides which stretch of a territory's
+    outline faces the country and which faces the sea; the border itself is the OCHA outline.
+    """
+    ne = naturalearth.to_crs(METRIC_CRS).set_index("ADM0_A3")
+    if country not in ne.index:
+        raise SourceError(f"Natural Earth source has no {country} feature; use the unmodified Levant clip.")
+    land = shapely.union_all(list(ne.geometry.values))
+    sea = shapely.difference(shapely.envelope(land).buffer(20_000), land)
+    target = ne.loc[country].geometry
+    segments = [
+        LineString(pair)
+        for part in getattr(lines, "geoms", [lines])
+        for pair in zip(part.coords[:-1], part.coords[1:], strict=True)
+    ]
+    mids = [s.interpolate(0.5, normalized=True) for s in segments]
+    keep = [s for s, m in zip(segments, mids, strict=True) if m.distance(target) < m.distance(sea)]
+    return shapely.line_merge(shapely.union_all(keep))
+
+
+def crossing_borders(
+    territories: gpd.GeoDataFrame, line_1967: gpd.GeoDataFrame, naturalearth: gpd.GeoDataFrame
+) -> dict[str, BaseGeometry]:
+    """The line each kind of crossing must lie on, in EPSG:2039.
+
+    A crossing's ``sides`` is a claim about geometry (a crossing into Israel stands on the 1967
+    line), so the build measures it instead of trusting the fact table.
 
     Parameters
     ----------
-    src : dict of GeoDataFrame
-        Validated sources.
-    zones, territories, line_1967 : GeoDataFrame
-        Already built layers.
+    territories, line_1967 : GeoDataFrame
+        Built layers (EPSG:4326).
+    naturalearth : GeoDataFrame
+        The Natural Earth source, to tell the Gaza-Egypt border from the coast.
 
     Returns
     -------
-    GeoDataFrame
+    dict of str to geometry
+        ``"PS-IL"`` (the whole armistice line), ``"PS-JO"`` (the West Bank outline off the line),
+        ``"PS-EG"`` (the Gaza outline off the line that faces Egypt) and ``"jerusalem"`` (the
+        Jerusalem segment of the line).
     """
-    survey = src["closures"]
+    line = line_1967[line_1967["kind"] == "armistice_line"].to_crs(METRIC_CRS)
+    on_line = line.union_all()
+    off_line = on_line.buffer(_ON_LINE_M)
+    terr = territories.to_crs(METRIC_CRS).set_index("territory_id").geometry
+    gaza_off_line = _outline(terr["gaza"]).difference(off_line)
+    return {
+        "PS-IL": on_line,
+        "PS-JO": _outline(terr["west_bank"]).difference(off_line),
+        "PS-EG": _facing(gaza_off_line, naturalearth, "EGY"),
+        "jerusalem": line[line["segment"] == "jerusalem"].union_all(),
+    }
+
+
+@dataclass(frozen=True)
+class _Fact:
+    """One validated row of ``crossings.csv``."""
+
+    crossing_id: str
+    row: dict[str, str]
+    where: str
+    ocha_name: str
+    lon_lat: tuple[float, float] | None
+    placement: str
+    anchor: str
+    placement_km: float
+
+
+def _fail(where: str, problem: str, fix: str) -> SourceError:
+    return SourceError(f"{where}: {problem}; {fix}")
+
+
+def _km(text: str, where: str, column: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise _fail(where, f"{column} {text!r} is not a number", f"write {column} in kilometres, e.g. 1.5") from None
+    if not math.isfinite(value) or value <= 0:
+        raise _fail(where, f"{column} {text!r} must be a positive number", f"write {column} in kilometres, e.g. 1.5")
+    return value
+
+
+def _lon_lat(r: dict[str, str], where: str) -> tuple[float, float] | None:
+    if not r["lon"] and not r["lat"]:
+        return None
+    try:
+        lon, lat = float(r["lon"]), float(r["lat"])
+    except ValueError:
+        raise _fail(
+            where, f"coordinates ({r['lon']!r}, {r['lat']!r}) are not numbers", "write decimal degrees"
+        ) from None
+    xmin, ymin, xmax, ymax = REGION_BOUNDS
+    if not (xmin <= lon <= xmax and ymin <= lat <= ymax):
+        raise _fail(
+            where,
+            f"coordinates ({lon}, {lat}) lie outside the region (lon {xmin}..{xmax}, lat {ymin}..{ymax})",
+            "write longitude first, then latitude, in decimal degrees (EPSG:4326)",
+        )
+    return lon, lat
+
+
+def _check_row_values(r: dict[str, str], where: str) -> None:
+    for col in ("crossing_id", "name", "kind", "sides", "status", "status_as_of", "major", "source"):
+        if not r.get(col, ""):
+            raise _fail(where, f"{col} is empty", f"fill in {col}")
+    if r["kind"] not in KIND_SIDES:
+        raise _fail(where, f"unknown kind {r['kind']!r}", f"use one of {', '.join(KIND_SIDES)}")
+    if r["sides"] not in KIND_SIDES[r["kind"]]:
+        allowed = ", ".join(sorted(KIND_SIDES[r["kind"]]))
+        raise _fail(where, f"a {r['kind']} cannot have sides {r['sides']!r}", f"use {allowed} or change the kind")
+    if r["status"] not in _STATUSES:
+        raise _fail(where, f"unknown status {r['status']!r}", f"use one of {', '.join(_STATUSES)}")
+    if not _MONTH.fullmatch(r["status_as_of"]):
+        raise _fail(where, f"status_as_of {r['status_as_of']!r} is not a month", "write it as YYYY-MM")
+    if r["major"] not in ("true", "false"):
+        raise _fail(where, f"major {r['major']!r} is not a boolean", "write true or false")
+    if r["placement"] not in _PLACEMENTS:
+        raise _fail(where, f"unknown placement {r['placement']!r}", f"use one of {', '.join(_PLACEMENTS)}")
+
+
+def _rows(table: str) -> list[dict[str, str]]:
+    """A fact table's rows with every cell a string (a short row's missing cells are empty)."""
+    return [{k: (v or "").strip() for k, v in r.items() if isinstance(k, str)} for r in facts.read(table)]
+
+
+def _read_facts() -> list[_Fact]:
+    """The rows of ``crossings.csv``, validated; a bad row names its line and the fix."""
+    rows = _rows("crossings")
+    missing = [c for c in _FACT_COLUMNS if rows and c not in rows[0]]
+    if missing:
+        raise SourceError(f"{_CROSSINGS_CSV}: missing column(s) {', '.join(missing)}; restore the header.")
+    out: list[_Fact] = []
+    for line, r in enumerate(rows, start=2):
+        where = f"{_CROSSINGS_CSV} line {line} ({r['crossing_id'] or 'no id'})"
+        _check_row_values(r, where)
+        lon_lat = _lon_lat(r, where)
+        if (lon_lat is None) == (not r["ocha_name"]):
+            raise _fail(where, "the position is not given once", "give either ocha_name or lon and lat, not both")
+        km = _km(r["placement_km"], where, "placement_km") if r["placement"] != "exact" else 0.0
+        if r["placement"] == "along" and (not r["anchor"] or lon_lat is None):
+            raise _fail(where, "placement 'along' needs an anchor and lon/lat", "name the anchor crossing_id")
+        out.append(_Fact(r["crossing_id"], r, where, r["ocha_name"], lon_lat, r["placement"], r["anchor"], km))
+    return out
+
+
+def _nearest_part(line: BaseGeometry, point: Point) -> LineString:
+    parts = [p for p in getattr(line, "geoms", [line]) if isinstance(p, LineString)]
+    return min(parts, key=lambda p: p.distance(point))
+
+
+def _place(f: _Fact, ref: Point, borders: dict[str, BaseGeometry], placed: dict[str, Point]) -> Point:
+    """The crossing's position (EPSG:2039) from its reference point and placement rule.
+
+    ``snap`` puts a crossing that sources describe as on the border, but give no coordinates for, at
+    the nearest point of that border; ``along`` puts it a published distance along the border from
+    another crossing, towards the reference point.  Both are schematic and say so in ``source``.
+    """
+    if f.placement == "exact":
+        return ref
+    border = borders[f.row["sides"]]
+    if f.placement == "snap":
+        if ref.distance(border) > f.placement_km * 1000:
+            raise _fail(
+                f.where,
+                f"the reference point lies {ref.distance(border) / 1000:.2f} km from the {f.row['sides']} border, "
+                f"farther than placement_km {f.placement_km}",
+                "check the reference coordinates or raise placement_km",
+            )
+        return shapely.ops.nearest_points(border, ref)[0]
+    if f.anchor not in placed:
+        raise _fail(f.where, f"anchor {f.anchor!r} is not an earlier row", "name a crossing listed above this row")
+    part = _nearest_part(border, placed[f.anchor])
+    start = part.project(placed[f.anchor])
+    step = f.placement_km * 1000 * (1 if part.project(ref) >= start else -1)
+    if not 0 <= start + step <= part.length:
+        raise _fail(f.where, f"{f.placement_km} km from {f.anchor} runs off the border", "check placement_km")
+    return part.interpolate(start + step)
+
+
+def _survey_point(f: _Fact, by_name: dict[str, int], survey: gpd.GeoDataFrame) -> tuple[Point, int]:
+    if f.ocha_name not in by_name:
+        raise _fail(
+            f.where,
+            f"no point named {f.ocha_name!r} in the OCHA closure survey",
+            f"fix ocha_name in {_CROSSINGS_CSV} or the source",
+        )
+    idx = by_name[f.ocha_name]
+    return survey.geometry.loc[idx], idx
+
+
+def _compiled_rows(
+    survey: gpd.GeoDataFrame, borders: dict[str, BaseGeometry]
+) -> tuple[list[dict[str, object]], set[int]]:
+    """Rows of the compiled crossings, placed; and the survey points they use."""
     by_name = {str(n).strip(): i for i, n in zip(survey.index, survey["name"], strict=True)}
-    outlines = territories.to_crs(METRIC_CRS).boundary.union_all()
     rows: list[dict[str, object]] = []
     used: set[int] = set()
-    for r in facts.read("crossings"):
-        row: dict[str, object] = {
-            k: (r[k] or None)
-            for k in ("crossing_id", "name", "name_ar", "name_he", "kind", "sides", "status", "status_as_of", "source")
-        }
-        if r["ocha_name"]:
-            if r["ocha_name"] not in by_name:
-                raise SourceError(
-                    f"crossings facts: no point named {r['ocha_name']!r} in the OCHA closure survey; "
-                    "fix geo/build/data/crossings.csv or the source."
-                )
-            idx = by_name[r["ocha_name"]]
+    placed: dict[str, Point] = {}
+    for f in _read_facts():
+        if f.crossing_id in placed:
+            raise _fail(f.where, f"crossing_id {f.crossing_id!r} appears twice", "give every row its own id")
+        if f.lon_lat is None:
+            ref, idx = _survey_point(f, by_name, survey)
             used.add(idx)
-            row["geometry"] = survey.geometry.loc[idx]
         else:
-            pt = Point(float(r["lon"]), float(r["lat"]))
-            if not _near(pt, outlines, _BORDER_CHECK_KM):
-                raise SourceError(
-                    f"crossings facts: {r['crossing_id']} ({pt.x}, {pt.y}) lies more than "
-                    f"{_BORDER_CHECK_KM} km from the territory outline; fix its coordinates."
-                )
-            row["geometry"] = pt
-        row["major"] = True
+            ref = Point(*f.lon_lat)
+        placed[f.crossing_id] = _place(f, _to_metric(ref), borders, placed)
+        row: dict[str, object] = {k: (f.row[k] or None) for k in _TEXT_COLUMNS}
+        row["major"] = f.row["major"] == "true"
+        row["geometry"] = gpd.GeoSeries([placed[f.crossing_id]], crs=METRIC_CRS).to_crs(STORE_CRS).iloc[0]
         rows.append(row)
-    for _, g in src["greenline"].sort_values("fid").iterrows():
-        rows.append(
-            {
-                "crossing_id": f"greenline-{slug(str(g['currentnam']))}",
-                "name": str(g["currentnam"]),
-                "name_ar": None,
-                "name_he": None,
-                "kind": "greenline_checkpoint",
-                "sides": "PS-IL",
-                "status": "restricted",
-                "status_as_of": "2025-11",
-                "major": True,
-                "source": "OCHA oPt Green Line checkpoints, Nov 2025 (CC BY 3.0 IGO); open to permit holders",
-                "geometry": g.geometry,
-            }
+    return rows, used
+
+
+def _greenline_rows(greenline: gpd.GeoDataFrame) -> list[dict[str, object]]:
+    return [
+        {
+            "crossing_id": f"greenline-{slug(str(g['currentnam']))}",
+            "name": str(g["currentnam"]),
+            "name_ar": None,
+            "name_he": None,
+            "kind": "greenline_checkpoint",
+            "sides": "PS-IL",
+            "status": "restricted",
+            "status_as_of": "2025-11",
+            "major": True,
+            "source": "OCHA oPt Green Line checkpoints, Nov 2025 (CC BY 3.0 IGO); open to permit holders",
+            "geometry": g.geometry,
+        }
+        for _, g in greenline.sort_values("fid").iterrows()
+    ]
+
+
+def _survey_type(c: pd.Series, line: BaseGeometry, ej: BaseGeometry) -> tuple[str, str, str]:
+    """(kind, sides, why) of a survey checkpoint.
+
+    OCHA's own type marks the checkpoints that control access to East Jerusalem; those on its
+    boundary (within :data:`EJ_CHECKPOINT_KM`) are East Jerusalem checkpoints.  Then distance: a
+    checkpoint near the 1967 line is a Green Line checkpoint, any other is internal.
+    """
+    text = c["cp_types_text"]
+    p = _to_metric(c.geometry)
+    if isinstance(text, str) and _EJ_SURVEY_TYPE in text and p.distance(ej) <= EJ_CHECKPOINT_KM * 1000:
+        return "east_jerusalem_checkpoint", "internal", f"type CHK, {text!r}"
+    if p.distance(line) <= GREENLINE_KM * 1000:
+        return "greenline_checkpoint", "PS-IL", f"type CHK, within {GREENLINE_KM:g} km of the 1967 line"
+    return "internal_checkpoint", "internal", "type CHK" + (f", {text!r}" if isinstance(text, str) else "")
+
+
+def _survey_rows(
+    survey: gpd.GeoDataFrame, used: set[int], line: BaseGeometry, ej: BaseGeometry
+) -> list[dict[str, object]]:
+    if "cp_types_text" not in survey.columns:
+        raise SourceError(
+            "ocha-opt/closure_points_2025.geojson: missing column cp_types_text (OCHA's checkpoint type, which "
+            "marks the checkpoints controlling access to East Jerusalem); use an unmodified copy of the source."
         )
-    line = line_1967[line_1967["kind"] == "armistice_line"].to_crs(METRIC_CRS).union_all()
     chk = survey[(survey["closutretype"] == 1) & ~survey.index.isin(list(used))].sort_values("objectid")
+    rows: list[dict[str, object]] = []
     for _, c in chk.iterrows():
-        green = _near(c.geometry, line, GREENLINE_KM)
-        month = "2025-11" if c["monthyear"] == "Nov2025" else "2025-02"
+        kind, sides, why = _survey_type(c, line, ej)
         rows.append(
             {
                 "crossing_id": f"ocha-{int(c['objectid'])}",
                 "name": str(c["name"]).strip(),
                 "name_ar": None,
                 "name_he": None,
-                "kind": "greenline_checkpoint" if green else "internal_checkpoint",
-                "sides": "PS-IL" if green else "internal",
+                "kind": kind,
+                "sides": sides,
                 "status": "restricted",
-                "status_as_of": month,
+                "status_as_of": "2025-11" if c["monthyear"] == "Nov2025" else "2025-02",
                 "major": False,
-                "source": f"{_OCHA_SURVEY}, type CHK",
+                "source": f"{_OCHA_SURVEY}, {why}",
                 "geometry": c.geometry,
             }
         )
+    return rows
+
+
+def _side_problem(
+    r: pd.Series, p: Point, borders: dict[str, BaseGeometry], territory: BaseGeometry, ej: BaseGeometry
+) -> str | None:
+    """Why a crossing's position contradicts its sides and kind, or None."""
+    sides, kind = str(r["sides"]), str(r["kind"])
+    if sides != "internal":
+        d = p.distance(borders[sides]) / 1000
+        if d > SIDE_KM:
+            return f"is typed {sides} but lies {d:.2f} km from that border (at most {SIDE_KM:g} km)"
+    elif not territory.covers(p):
+        return "is typed internal but lies outside the West Bank and the Gaza Strip"
+    if kind == "jerusalem_line_crossing":
+        d = p.distance(borders["jerusalem"]) / 1000
+        if d > SIDE_KM:
+            return f"is a Jerusalem line crossing {d:.2f} km from the Jerusalem segment (at most {SIDE_KM:g} km)"
+        if d > JERUSALEM_NEAR_KM:
+            log.info("crossings: %s lies %.2f km from the Jerusalem segment", r["crossing_id"], d)
+    if kind == "east_jerusalem_checkpoint" and p.distance(ej) > EJ_CHECKPOINT_KM * 1000:
+        return f"is an East Jerusalem checkpoint more than {EJ_CHECKPOINT_KM:g} km from East Jerusalem"
+    return None
+
+
+def check_sides(
+    crossings: gpd.GeoDataFrame, borders: dict[str, BaseGeometry], territories: gpd.GeoDataFrame, ej: BaseGeometry
+) -> None:
+    """Refuse a crossing whose position contradicts its ``sides`` or ``kind``.
+
+    A PS-IL, PS-JO or PS-EG crossing lies within :data:`SIDE_KM` of that border, a Jerusalem line
+    crossing near the Jerusalem segment, an internal one inside the territories, an East Jerusalem
+    checkpoint near East Jerusalem.  Plans schedule crossings into Israel; one typed PS-IL deep inside
+    the West Bank would open Israel at the wrong place.
+
+    Parameters
+    ----------
+    crossings : GeoDataFrame
+        With ``crossing_id``, ``kind``, ``sides`` and point geometry.
+    borders : dict
+        From :func:`crossing_borders` (EPSG:2039).
+    territories : GeoDataFrame
+        The territories layer.
+    ej : geometry
+        East Jerusalem in EPSG:2039.
+
+    Raises
+    ------
+    SourceError
+        Naming the first crossing in error and the fix.
+    """
+    territory = territories.to_crs(METRIC_CRS).union_all()
+    metric = crossings.to_crs(METRIC_CRS).geometry
+    for (_, r), p in zip(crossings.iterrows(), metric, strict=True):
+        problem = _side_problem(r, p, borders, territory, ej)
+        if problem:
+            raise SourceError(
+                f"crossings: {r['crossing_id']} {problem}; fix its position or its kind/sides in "
+                f"{_CROSSINGS_CSV} (OCHA-derived rows: check the source)."
+            )
+
+
+def _int_or_none(text: str, where: str, column: str, low: int, high: int) -> int | None:
+    if not text:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise _fail(where, f"{column} {text!r} is not a whole number", f"write {column} as digits only") from None
+    if not low <= value <= high:
+        raise _fail(where, f"{column} {value} is out of range {low}..{high}", f"check {column}")
+    return value
+
+
+def _read_operations(ids: set[str]) -> dict[str, dict[str, object]]:
+    """Operator and published daily capacity per crossing id, from ``crossing_capacity.csv``."""
+    rows = _rows("crossing_capacity")
+    missing = [c for c in ("crossing_id", "operator_source", *_OPERATION_COLUMNS) if rows and c not in rows[0]]
+    if missing:
+        raise SourceError(f"{_CAPACITY_CSV}: missing column(s) {', '.join(missing)}; restore the header.")
+    out: dict[str, dict[str, object]] = {}
+    for line, r in enumerate(rows, start=2):
+        where = f"{_CAPACITY_CSV} line {line} ({r['crossing_id'] or 'no id'})"
+        if r["crossing_id"] not in ids:
+            raise _fail(where, f"crossing_id {r['crossing_id']!r} is not in the crossings layer", "fix the id")
+        if r["crossing_id"] in out:
+            raise _fail(where, "the crossing appears twice", "merge the rows")
+        values: dict[str, object] = {
+            "operator": r["operator"] or None,
+            "people_per_day": _int_or_none(r["people_per_day"], where, "people_per_day", 0, 10_000_000),
+            "trucks_per_day": _int_or_none(r["trucks_per_day"], where, "trucks_per_day", 0, 100_000),
+            "capacity_year": _int_or_none(r["capacity_year"], where, "capacity_year", 1948, 2100),
+            "capacity_source": r["capacity_source"] or None,
+            "operator_source": r["operator_source"],
+        }
+        has_figure = values["people_per_day"] is not None or values["trucks_per_day"] is not None
+        if has_figure and (values["capacity_year"] is None or not r["capacity_source"]):
+            raise _fail(where, "a figure without its year or source", "give capacity_year and capacity_source")
+        if r["operator"] and not r["operator_source"]:
+            raise _fail(where, "an operator without a source", "cite it in operator_source")
+        out[r["crossing_id"]] = values
+    return out
+
+
+def _attach_operations(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Add operator and capacity columns: the fact table first, OCHA's attribution for survey checkpoints."""
+    ops = _read_operations(set(gdf["crossing_id"]))
+    default = gdf["kind"].isin(["internal_checkpoint", "east_jerusalem_checkpoint"]) | gdf[
+        "crossing_id"
+    ].str.startswith("ocha-")
+    out = gdf.copy()
+    for col in _OPERATION_COLUMNS:
+        out[col] = [ops.get(cid, {}).get(col) for cid in out["crossing_id"]]
+    fallback = default & out["operator"].isna()
+    out.loc[fallback, "operator"] = _OCHA_OPERATOR[0]
+    cited = [ops.get(cid, {}).get("operator_source") for cid in out["crossing_id"]]
+    notes = [c if c else (_OCHA_OPERATOR[1] if f else None) for c, f in zip(cited, fallback, strict=True)]
+    out["source"] = [f"{s}; operator: {n}" if n else s for s, n in zip(out["source"], notes, strict=True)]
+    for col in ("people_per_day", "trucks_per_day", "capacity_year"):
+        out[col] = pd.array(out[col], dtype="Int64")
+    return out
+
+
+def _east_jerusalem(zones: gpd.GeoDataFrame) -> BaseGeometry:
+    if "oslo" not in zones.columns or not (zones["oslo"] == "EJ").any():
+        raise SourceError("crossings: the zones have no East Jerusalem zone (oslo 'EJ'); rebuild the boundaries.")
+    ej: BaseGeometry = zones[zones["oslo"] == "EJ"].to_crs(METRIC_CRS).union_all()
+    return ej
+
+
+def build_crossings(
+    src: dict[str, gpd.GeoDataFrame],
+    zones: gpd.GeoDataFrame,
+    territories: gpd.GeoDataFrame,
+    line_1967: gpd.GeoDataFrame,
+) -> gpd.GeoDataFrame:
+    """Crossings: compiled terminals and line crossings, OCHA Green Line and survey checkpoints.
+
+    Every crossing's ``sides`` is checked against the geometry (:func:`check_sides`), so a plan
+    that opens a PS-IL crossing opens a point on the 1967 line.  Operator and published daily
+    capacity come from ``crossing_capacity.csv``; figures not published stay null.
+
+    Parameters
+    ----------
+    src : dict of GeoDataFrame
+        Validated sources (``closures``, ``greenline``, ``naturalearth``).
+    zones, territories, line_1967 : GeoDataFrame
+        Already built layers.
+
+    Returns
+    -------
+    GeoDataFrame
+        :data:`CROSSING_COLUMNS` and point geometry, EPSG:4326, sorted by ``crossing_id``.
+
+    Raises
+    ------
+    SourceError
+        On a bad fact row, an unknown survey name, a duplicate id, or a position that contradicts its sides.
+    """
+    survey = src["closures"]
+    borders = crossing_borders(territories, line_1967, src["naturalearth"])
+    rows, used = _compiled_rows(survey, borders)
+    rows += _greenline_rows(src["greenline"])
+    ej = _east_jerusalem(zones)
+    rows += _survey_rows(survey, used, borders["PS-IL"], ej)
     gdf = gpd.GeoDataFrame(rows, crs=STORE_CRS)
-    gdf["zone_id"] = assign_zones(gdf, zones, "crossings", max_km=2.0).to_numpy()
     if gdf["crossing_id"].duplicated().any():
         dup = gdf.loc[gdf["crossing_id"].duplicated(), "crossing_id"].iloc[0]
         raise SourceError(f"crossings: duplicate crossing_id {dup!r}; rename one in the source or facts.")
-    return gdf
+    check_sides(gdf, borders, territories, ej)
+    gdf["zone_id"] = assign_zones(gdf, zones, "crossings", max_km=2.0).to_numpy()
+    gdf = _attach_operations(gdf).sort_values("crossing_id", kind="stable").reset_index(drop=True)
+    return gpd.GeoDataFrame(gdf[list(CROSSING_COLUMNS)], geometry=gdf.geometry.values, crs=STORE_CRS)
 
 
 def build_obstacles(src: dict[str, gpd.GeoDataFrame], zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -233,84 +672,4 @@ def build_obstacles(src: dict[str, gpd.GeoDataFrame], zones: gpd.GeoDataFrame) -
         log.info("obstacles: %d rows whose abbreviation disagrees with the type code (code used)", mismatched)
     gdf = gpd.GeoDataFrame(rows, crs=STORE_CRS)
     gdf["zone_id"] = assign_zones(gdf, zones, "obstacles", max_km=2.0).to_numpy()
-    return gdf
-
-
-def build_jerusalem(src: dict[str, gpd.GeoDataFrame], oslo_areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """East Jerusalem, the Old City, a schematic Holy Basin and neighbourhood points.
-
-    Raises
-    ------
-    SourceError
-        If a compiled neighbourhood point lies outside East Jerusalem (a coordinate error).
-    """
-    ej = oslo_areas.loc[oslo_areas["oslo_class"] == "east_jerusalem"]
-    if len(ej) != 1:
-        raise SourceError("jerusalem: the Oslo layer has no single East Jerusalem area.")
-    old = old_city_polygon()
-    sites = [Point(float(r["lon"]), float(r["lat"])) for r in facts.read("holy_basin_sites") if r["lon"]]
-    basin = MultiPoint([*old.exterior.coords, *(p.coords[0] for p in sites)]).convex_hull
-    rows: list[dict[str, object]] = [
-        {
-            "feature_id": "east-jerusalem",
-            "kind": "east_jerusalem",
-            "name": "East Jerusalem (annexed 1967)",
-            "name_ar": "القدس الشرقية",
-            "name_he": "מזרח ירושלים",
-            "clinton_rule": None,
-            "schematic": False,
-            "geometry": ej.geometry.iloc[0],
-            "source": "OCHA oPt Oslo areas, class 'Israeli Declared East Jerusalem'",
-        },
-        {
-            "feature_id": "old-city",
-            "kind": "old_city",
-            "name": "Old City",
-            "name_ar": "البلدة القديمة",
-            "name_he": "העיר העתיקה",
-            "clinton_rule": None,
-            "schematic": False,
-            "geometry": old,
-            "source": "compiled from the walls' gates and corners (geo/build/data/old_city_walls.csv)",
-        },
-        {
-            "feature_id": "holy-basin",
-            "kind": "holy_basin",
-            "name": "Holy Basin (schematic)",
-            "name_ar": None,
-            "name_he": None,
-            "clinton_rule": None,
-            "schematic": True,
-            "geometry": basin,
-            "source": "schematic: convex hull of the Old City and the sites in geo/build/data/holy_basin_sites.csv",
-        },
-    ]
-    # East Talpiot was built in the Jerusalem no-man's land, so that counts as East Jerusalem here.
-    annexed = shapely.union_all(
-        oslo_areas.loc[oslo_areas["oslo_class"].isin(["east_jerusalem", "no_mans_land"]), "geometry"].values
-    )
-    ej_m = gpd.GeoSeries([annexed], crs=STORE_CRS).to_crs(METRIC_CRS).iloc[0].buffer(150)
-    for r in facts.read("jerusalem_neighbourhoods"):
-        pt = Point(float(r["lon"]), float(r["lat"]))
-        if not _near(pt, ej_m, 0.0):
-            raise SourceError(
-                f"jerusalem facts: {r['neighbourhood_id']} ({pt.x}, {pt.y}) lies outside East "
-                "Jerusalem; fix its coordinates in geo/build/data/jerusalem_neighbourhoods.csv."
-            )
-        rows.append(
-            {
-                "feature_id": f"nbhd-{r['neighbourhood_id']}",
-                "kind": "neighbourhood",
-                "name": r["name"],
-                "name_ar": r["name_ar"] or None,
-                "name_he": r["name_he"] or None,
-                "clinton_rule": r["clinton_rule"],
-                "schematic": False,
-                "geometry": pt,
-                "source": r["source"],
-            }
-        )
-    gdf = gpd.GeoDataFrame(rows, crs=STORE_CRS)
-    poly = gdf.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
-    gdf["area_km2"] = np.where(poly, area_km2(gdf.geometry.where(poly)).round(3), np.nan)
     return gdf
