@@ -654,34 +654,56 @@ def _coverage_problems(zones: gpd.GeoDataFrame, territories: gpd.GeoDataFrame) -
     return problems
 
 
+#: Columns that name features of another layer: (layer, column, layer named, its id column).
+REFERENCES: tuple[tuple[str, str, str, str], ...] = (
+    ("crossings", "zone_id", "zones", "zone_id"),
+    ("obstacles", "zone_id", "zones", "zone_id"),
+    ("settlements", "zone_id", "zones", "zone_id"),
+    ("localities", "zone_id", "zones", "zone_id"),
+    ("localities", "counted_with", "localities", "locality_id"),
+    ("zones", "region", "regions", "region_id"),
+    ("settlement_areas", "settlement_id", "settlements", "settlement_id"),
+    ("barrier", "segment_id", "barrier", "feature_id"),
+    ("links", "from_crossing", "crossings", "crossing_id"),
+    ("links", "to_crossing", "crossings", "crossing_id"),
+)
+
+
 def _reference_problems(
     layers: dict[str, gpd.GeoDataFrame], zone_ids: set[str] | None = None
 ) -> list[tuple[str, _Problem]]:
-    """Features naming a zone that ``zones`` does not have (cheap: set membership).
+    """Features naming a feature of another layer that the layer does not have (cheap: set membership).
 
-    ``zone_ids`` are the ids as written (also those reported as invalid), so a bad zone id is reported
+    ``zone_ids`` are the zone ids as written (also those reported as invalid), so a bad zone id is reported
     once, in zones, and not again in every layer that names it.
     """
-    if "zones" not in layers:
-        return []
-    if zone_ids is None:
-        zone_ids = set(layers["zones"]["zone_id"].dropna())
     out: list[tuple[str, _Problem]] = []
-    for name in ("crossings", "obstacles", "settlements"):
-        if name not in layers:
+    for name, column, target, target_id in REFERENCES:
+        if name not in layers or target not in layers or column not in layers[name].columns:
             continue
-        frame = layers[name]
-        refs = frame["zone_id"]
-        id_col = SCHEMAS[name].id_column
-        ids = list(frame[id_col]) if id_col in frame.columns else [None] * len(frame)
-        label = _labeller(name, id_col, ids)
-        for pos in (refs.notna() & ~refs.isin(zone_ids)).to_numpy().nonzero()[0]:
-            text = (
-                f"{label(int(pos))}: zone_id {_show(refs.iloc[pos])} is not in zones; "
-                "use a zone_id of zones.geojson or rebuild the layers."
-            )
-            out.append((name, _Problem("reference", text)))
+        if target == "zones" and zone_ids is not None:
+            known = zone_ids
+        elif target_id in layers[target].columns:
+            known = set(layers[target][target_id].dropna())
+        else:
+            continue
+        out += [(name, p) for p in _dangling(layers[name], name, column, known, target)]
     return out
+
+
+def _dangling(frame: gpd.GeoDataFrame, name: str, column: str, known: set[Any], target: str) -> list[_Problem]:
+    refs = frame[column]
+    id_col = SCHEMAS[name].id_column
+    ids = list(frame[id_col]) if id_col in frame.columns else [None] * len(frame)
+    label = _labeller(name, id_col, ids)
+    return [
+        _Problem(
+            "reference",
+            f"{label(int(pos))}: {column} {_show(refs.iloc[pos])} is not in {target}; "
+            f"use an id of {target}.geojson or rebuild the layers.",
+        )
+        for pos in (refs.notna() & ~refs.isin(known)).to_numpy().nonzero()[0]
+    ]
 
 
 def _area_problems(territories: gpd.GeoDataFrame) -> list[_Problem]:

@@ -31,11 +31,27 @@ def source_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def built(source_dir: Path):  # type: ignore[no-untyped-def]
-    """The layers built from the sources, in memory."""
-    from geo.build import build_layers
+def sources_read(source_dir: Path):  # type: ignore[no-untyped-def]
+    """The source datasets, read and validated once for the session (tests must not change them)."""
+    from geo.build import sources
 
-    return build_layers(source_dir)
+    return sources.read_all(source_dir)
+
+
+@pytest.fixture(scope="session")
+def bounds(sources_read):  # type: ignore[no-untyped-def]
+    """The boundary layers (zones, territories, Oslo areas, 1967 line, regions), built once for the session."""
+    from geo.build import boundaries
+
+    return boundaries.build_boundaries(sources_read)
+
+
+@pytest.fixture(scope="session")
+def built(sources_read, bounds):  # type: ignore[no-untyped-def]
+    """The layers built from the sources, in memory (from the session's sources and boundaries)."""
+    from geo.build import pipeline
+
+    return pipeline.build_from(sources_read, bounds)
 
 
 @pytest.fixture(scope="session")

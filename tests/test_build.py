@@ -26,7 +26,7 @@ def test_write_refuses_invalid_layers_and_touches_nothing(built, tmp_path):
     out = tmp_path / "layers"
     out.mkdir()
     (out / "zones.geojson").write_bytes(b"old")
-    broken = build.BuildResult(dict(built.layers), built.match_report)
+    broken = build.BuildResult(dict(built.layers), built.match_report, built.area_match_report)
     z = broken.layers["zones"].copy()
     z.loc[0, "population"] = None
     broken.layers["zones"] = z

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,14 +15,16 @@ from ..files import replace_all
 from ..geojson import to_bytes
 from ..layers import check
 from ..schema import LAYER_NAMES, SCHEMAS
-from . import boundaries, settlements, sites, sources
+from . import barrier, boundaries, jerusalem, links, localities, military, settlements, sites, sources
 
-__all__ = ["MATCH_REPORT", "BuildResult", "build_layers", "write_layers"]
+__all__ = ["AREA_MATCH_REPORT", "MATCH_REPORT", "BuildResult", "build_from", "build_layers", "write_layers"]
 
 log = logging.getLogger(__name__)
 
 #: File (in ``layers/``) listing every row of the CBS and Peace Now lists and how it was matched.
 MATCH_REPORT = "settlements_matching.csv"
+#: File (in ``layers/``) listing every settlement built-up footprint and how it was joined to a settlement.
+AREA_MATCH_REPORT = "settlement_areas_matching.csv"
 
 
 @dataclass
@@ -30,11 +33,13 @@ class BuildResult:
 
     layers: dict[str, gpd.GeoDataFrame]
     match_report: pd.DataFrame
+    area_match_report: pd.DataFrame
 
     def files(self) -> dict[str, bytes]:
         """The bytes of every file the build writes, keyed by file name."""
         out = {f"{name}.geojson": to_bytes(self.layers[name], SCHEMAS[name].column_names, name) for name in LAYER_NAMES}
         out[MATCH_REPORT] = self.match_report.to_csv(index=False, lineterminator="\n").encode("utf-8")
+        out[AREA_MATCH_REPORT] = self.area_match_report.to_csv(index=False, lineterminator="\n").encode("utf-8")
         return out
 
 
@@ -58,27 +63,66 @@ def build_layers(source_dir: Path | str) -> BuildResult:
         If a built layer fails validation.
     """
     src = sources.read_all(source_dir)
-    b = boundaries.build_boundaries(src)
-    zones = b.zones
+    return build_from(src, boundaries.build_boundaries(src))
+
+
+def build_from(src: dict[str, gpd.GeoDataFrame], b: boundaries.Boundaries) -> BuildResult:
+    """Build all layers from validated sources and their boundary layers (neither is changed).
+
+    Parameters
+    ----------
+    src : dict of GeoDataFrame
+        The sources, as :func:`geo.build.sources.read_all` returns them.
+    b : Boundaries
+        :func:`geo.build.boundaries.build_boundaries` of ``src``.
+
+    Returns
+    -------
+    BuildResult
+    """
+    zones = b.zones.copy()
     oslo = b.oslo_areas.set_index("oslo_class")
     ej = oslo.loc["east_jerusalem", "geometry"]
     wb = b.territories.set_index("territory_id").loc["west_bank", "geometry"]
+    locs = localities.build_localities(src, zones)
     setl, report = settlements.build_settlements(src, zones, ej, wb)
-    settlers = settlements.settlers_by_zone(setl)
-    zones["settlers"] = zones["zone_id"].map(settlers).fillna(0).astype("int64")
+    _count_people(zones, locs, setl)
+    areas, area_report = settlements.build_settlement_areas(src, setl)
+    crossings = sites.build_crossings(src, zones, b.territories, b.line_1967)
+    route = barrier.build_barrier(src, b.territories, b.line_1967)
     layers = {
         "line_1967": b.line_1967,
         "territories": b.territories,
-        "crossings": sites.build_crossings(src, zones, b.territories, b.line_1967),
+        "crossings": crossings,
         "obstacles": sites.build_obstacles(src, zones),
         "settlements": setl,
-        "jerusalem": sites.build_jerusalem(src, b.oslo_areas),
+        "settlement_areas": areas,
+        "localities": locs,
+        "barrier": route,
+        "seam_zone": barrier.build_seam_zone(route, b.territories, b.line_1967, locs),
+        "links": links.build_links(crossings, b.territories),
+        "regions": b.regions,
+        "firing_zones": military.build_firing_zones(src, b.territories),
+        "early_warning_sites": military.build_early_warning_sites(b.territories),
+        "jerusalem": jerusalem.build_jerusalem(src, b.oslo_areas),
         "oslo_areas": b.oslo_areas,
         "zones": zones,
         "basemap": b.basemap,
     }
     layers = {name: _finish(layers[name], name) for name in LAYER_NAMES}
-    return BuildResult(layers, report.table)
+    return BuildResult(layers, report.table, area_report)
+
+
+def _count_people(zones: gpd.GeoDataFrame, locs: gpd.GeoDataFrame, setl: gpd.GeoDataFrame) -> None:
+    """Each zone's people as sums of the point layers, so a zone's figure is always its places' figures added up."""
+    for column, by_zone in (
+        ("population", localities.population_by_zone(locs)),
+        ("population_2017", localities.population_2017_by_zone(locs)),
+    ):
+        zones[column] = zones["zone_id"].map(by_zone).fillna(0).astype("int64")
+    israelis = settlements.israelis_by_zone(setl)
+    for column in ("settlers", "israelis_ej"):
+        zones[column] = zones["zone_id"].map(israelis[column]).fillna(0).astype("int64")
 
 
 def _finish(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
@@ -93,8 +137,8 @@ def _finish(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
 def write_layers(result: BuildResult, layers_dir: Path | str) -> None:
     """Validate the built layers, then write them into ``layers_dir`` all at once.
 
-    The layers are written to GeoJSON bytes and re-read in memory first, so the
-    files checked are exactly the files written.  Nothing is written if any
+    The layers are written to GeoJSON bytes in a scratch folder and checked there by the same
+    loader every command uses, so the files checked are exactly the files written.  Nothing is written if any
     check fails.
 
     Parameters
@@ -110,11 +154,12 @@ def write_layers(result: BuildResult, layers_dir: Path | str) -> None:
         If the built layers fail validation; the folder is then left untouched.
     """
     files = result.files()
-    reread = {}
-    for name in LAYER_NAMES:
-        gdf = gpd.read_file(files[f"{name}.geojson"])
-        reread[name] = gdf
-    outcome = check(layers=reread)
+    with tempfile.TemporaryDirectory(prefix="landplan-build-") as tmp:
+        staged = Path(tmp) / "layers"
+        staged.mkdir()
+        for name, data in files.items():
+            (staged / name).write_bytes(data)
+        outcome = check(staged)
     if not outcome.ok:
         raise LayerError("the built layers fail validation, nothing was written:\n  " + "\n  ".join(outcome.problems))
     replace_all(layers_dir, files)
