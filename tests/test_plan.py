@@ -131,3 +131,37 @@ def test_committed_schema_is_in_sync():
     schema = json.loads(committed)
     assert schema["additionalProperties"] is False
     assert {"meta", "security", "movement", "resources"} <= set(schema["required"])
+
+
+# -- planning regions are built-in groups -----------------------------------------------------------------------
+
+
+def _with_region(tiny_zones):  # type: ignore[no-untyped-def]
+    z = tiny_zones.copy()
+    z["region"] = ["jordan-valley", "jordan-valley", None]
+    return z
+
+
+@pytest.mark.parametrize("regions", [["jordan-valley", "jordan-valley", None], ["jordan-valley", None, None]])
+def test_a_region_of_the_zones_layer_is_a_built_in_group(write_plan, tiny_zones, regions):
+    z = tiny_zones.copy()
+    z["region"] = regions
+    override = "zones:\n  overrides:\n    jordan_valley:\n      security:\n        international: {earliest: 7}\n"
+    text = TINY_PLAN + override
+    problem = plan.compile_plan(plan.load(write_plan(text)), z, {"gate-x"})
+    inside = [zid for zid, r in zip(z["zone_id"], regions, strict=True) if r]
+    for zid in problem.zones:
+        task = problem.tasks[f"{zid}/security/international"]
+        assert (task.earliest == 7) == (zid in inside), zid
+
+
+def test_a_plan_cannot_redefine_a_region_group(write_plan, tiny_zones):
+    text = TINY_PLAN + "zones:\n  groups:\n    jordan_valley: [north]\n"
+    with pytest.raises(PlanError, match="'jordan_valley' is a built-in group"):
+        plan.compile_plan(plan.load(write_plan(text)), _with_region(tiny_zones), {"gate-x"})
+
+
+def test_without_a_region_column_the_name_is_free(write_plan, tiny_zones):
+    text = TINY_PLAN + "zones:\n  groups:\n    jordan_valley: [north]\n"
+    problem = plan.compile_plan(plan.load(write_plan(text)), tiny_zones, {"gate-x"})
+    assert problem.zones

@@ -25,10 +25,16 @@ from . import checks
 from .model import After, LoadedPlan, Loc, MovementStep, Origin, SecurityStep, TroopRule, limit_issues
 from .problem import Pred, Problem, Task, TaskId
 
-__all__ = ["BUILTIN_GROUPS", "compile_plan"]
+__all__ = ["BUILTIN_GROUPS", "compile_plan", "region_group"]
 
 #: Groups every plan can use: every zone in use, and the zones of each territory.
 BUILTIN_GROUPS = ("all", "west_bank", "gaza")
+
+
+def region_group(region_id: str) -> str:
+    """The built-in group of a planning region: its id with ``-`` as ``_`` (``jordan-valley``: ``jordan_valley``)."""
+    return region_id.replace("-", "_")
+
 
 _Step = TypeVar("_Step", SecurityStep, MovementStep)
 
@@ -76,13 +82,21 @@ class _Compiler:
         self.resolve_crossings()
 
     def builtin_groups(self, zones: list[str]) -> dict[str, list[str]]:
-        """``all`` and one group per territory, from the zones layer's ``territory`` column."""
+        """``all``, one group per territory and one per planning region, from the zones layer.
+
+        A region's group (``jordan_valley`` for the region ``jordan-valley``) lists exactly the zones the build
+        split along the region, so a plan addresses the region without copying zone ids that a rebuild may change.
+        """
         territory = self.zdf["territory"] if "territory" in self.zdf.columns else pd.Series(dtype=str)
-        return {
+        groups = {
             "all": list(zones),
             "west_bank": [z for z in zones if territory.get(z) == "west_bank"],
             "gaza": [z for z in zones if territory.get(z) == "gaza"],
         }
+        region = self.zdf["region"].dropna() if "region" in self.zdf.columns else pd.Series(dtype=object)
+        for r in sorted({str(v) for v in region}):
+            groups[region_group(r)] = [z for z in zones if z in region.index and region[z] == r]
+        return groups
 
     def resolve_zones(self) -> None:
         """The zones in use and the groups, each zone once."""
@@ -91,7 +105,7 @@ class _Compiler:
         in_use = checks.Names.of(zones, self.builtin_groups(zones))
         groups = dict(in_use.groups)
         for g, listed in self.p.zones.groups.items():
-            self.issues += checks.builtin_group(self.lp, g, BUILTIN_GROUPS)
+            self.issues += checks.builtin_group(self.lp, g, in_use.groups)
             self.issues += checks.group_not_a_zone(self.lp, g, self.zone_set)
             groups[g], issues = checks.group_members(self.lp, g, listed, in_use)
             self.issues += issues
