@@ -67,9 +67,59 @@ def test_loads_offline_without_errors_and_draws_every_zone(reference_map, open_m
     page, log = open_map(path)
     assert log.errors == []
     assert log.requests == []
-    assert page.evaluate("landplan.zones.painted") == len(inp.problem.zones) == 41
-    assert page.locator(".leaflet-control-layers-overlays label").count() == 9
+    assert page.evaluate("landplan.zones.painted") == len(inp.problem.zones) == 57
+    assert page.locator(".leaflet-control-layers-overlays label").count() == len(style.MAP_LAYERS) + 1  # + OSM tiles
     assert page.locator(".lp-footer").inner_text().startswith("A Land for All - reference plan")
+
+
+#: Layers of issue 10's geography: payload key -> (shipped layer, features drawn from it).
+GEOGRAPHY = {
+    "regions": ("regions", None),
+    "firing_zones": ("firing_zones", None),
+    "seam_zone": ("seam_zone", None),
+    "settlement_areas": ("settlement_areas", None),
+    "barrier": ("barrier", None),  # route segments and gates
+    "links": ("links", None),
+    "localities": ("localities", "counted_with"),  # localities counted with another are not drawn
+    "early_warning": ("early_warning_sites", None),
+}
+
+
+@pytest.mark.parametrize("key", sorted(GEOGRAPHY))
+def test_each_geography_layer_draws_its_features_and_its_legend(reference_map, open_map, key):
+    path, inp = reference_map
+    page, log = open_map(path)
+    layer, skip = GEOGRAPHY[key]
+    frame = inp.layers[layer]
+    expected = int(frame[skip].isna().sum()) if skip else len(frame)
+    label = next(name for k, name, _ in style.MAP_LAYERS if k == key)
+    shown = next(show for k, _, show in style.MAP_LAYERS if k == key)
+    box = page.get_by_label(label, exact=True)
+    assert box.is_checked() == shown
+    if not shown:
+        assert page.evaluate(f"landplan.layers[{key!r}].getLayers().length") == 0  # built when first switched on
+        box.check()
+    assert page.evaluate(f"landplan.layers[{key!r}].getLayers().length") == expected
+    legend = page.locator(".lp-legend").inner_text()
+    for _, text in style.MAP_LEGEND[key]:
+        assert text in legend
+    box.uncheck()
+    assert style.MAP_LEGEND[key][0][1] not in page.locator(".lp-legend").inner_text()
+    assert log.errors == []
+
+
+def test_jerusalem_neighbourhoods_are_coloured_by_the_clinton_rule(reference_map, open_map):
+    path, inp = reference_map
+    page, _ = open_map(path)
+    jer = inp.layers["jerusalem"].reset_index(drop=True)
+    colours = page.evaluate("() => landplan.layers.jerusalem.getLayers().map(l => l.options.fillColor || null)")
+    assert len(colours) == len(jer)
+    want = {"IL": style.LAYER_COLORS["clinton_il"], "PS": style.LAYER_COLORS["clinton_ps"]}
+    for i, row in jer.iterrows():
+        if row["kind"] == "neighbourhood":
+            assert colours[i] == want[row["clinton_rule"]], row["feature_id"]
+        if row["kind"] == "holy_site":
+            assert colours[i] == style.LAYER_COLORS["holy_site"], row["feature_id"]
 
 
 def test_slider_changes_a_zone_fill_and_the_panel_matches_the_metrics(reference_map, open_map):
@@ -138,11 +188,13 @@ def test_legend_entries_hide_with_their_layer_and_play_advances(reference_map, o
     path, _ = reference_map
     page, log = open_map(path)
     legend = page.locator(".lp-legend")
-    assert "settlement" in legend.inner_text()
-    page.get_by_label("Settlements").uncheck()
-    assert "settlement" not in legend.inner_text()
-    page.get_by_label("Settlements").check()
-    assert "settlement" in legend.inner_text()
+    entry = "settlement (area ~ population)"
+    assert entry in legend.inner_text()
+    page.get_by_label("Settlements", exact=True).uncheck()
+    assert entry not in legend.inner_text()
+    assert "settlement built-up area" in legend.inner_text()  # another layer's entry stays
+    page.get_by_label("Settlements", exact=True).check()
+    assert entry in legend.inner_text()
     page.get_by_label("colour by movement").check()
     assert "zones: movement" in legend.inner_text() and "free_movement" in legend.inner_text()
     page.locator(".lp-play").click()

@@ -50,6 +50,14 @@ SPATIAL = {
     "crossings",
     "obstacles",
     "settlements",
+    "settlement_areas",
+    "localities",
+    "barrier",
+    "seam_zone",
+    "links",
+    "regions",
+    "firing_zones",
+    "early_warning_sites",
     "jerusalem",
     "oslo_areas",
     "zones",
@@ -97,7 +105,7 @@ def test_geojson_parquet_and_csv_folders(run, tmp_path):
     assert json.loads((gj / "metadata.json").read_text())["plan_hash"] == "h"
     pq = export.export(run, "parquet", tmp_path / "pq", "h")
     cr = gpd.read_parquet(pq / "crossings_schedule.parquet")
-    assert cr.crs.to_epsg() == 4326 and len(cr) == 108
+    assert cr.crs.to_epsg() == 4326 and len(cr) == len(run.layers["crossings"])
     assert cr.set_index("crossing_id").loc["allenby", "opens_month"] == run.schedule.end["crossing/allenby"]
     assert len(pd.read_parquet(pq / "metrics.parquet")) == run.problem.horizon + 1
     csv = export.export(run, "csv", tmp_path / "csv", "h", wkt=True)
@@ -113,7 +121,7 @@ def test_kml_has_zones_and_crossings_with_escaped_text(run, tmp_path):
     root = ET.parse(out).getroot()
     ns = {"k": "http://www.opengis.net/kml/2.2"}
     marks = root.findall(".//k:Placemark", ns)
-    assert len(marks) == 4 + 108
+    assert len(marks) == 4 + len(run.layers["crossings"])
     names = [m.find("k:name", ns).text for m in marks]
     assert '=HYPERLINK("http://x") <b>&' in names  # parsed back as text: it was escaped in the file
     assert "<b>" not in out.read_text(encoding="utf-8")

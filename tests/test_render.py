@@ -232,7 +232,8 @@ def test_palettes_and_legend_travel_in_the_payload(ladder_inputs):
         assert len(set(t["colors"])) == len(t["states"])
     assert meta["colors"] == dict(style.LAYER_COLORS)
     assert meta["legend"] == style.map_legend()
-    assert list(meta["legend"]) == ["territories", "line", "jerusalem", "settlements", "crossings", "obstacles"]
+    # in drawing order: every map layer but the basemap and the zones (whose legend is the plan's ladder)
+    assert list(meta["legend"]) == [k for k, _, _ in style.MAP_LAYERS if k not in ("basemap", "zones")]
     assert meta["legend"]["line"] == [["#00441b", "1967 line"], ["#999999", "no-man's land"]]
 
 

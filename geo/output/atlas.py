@@ -231,6 +231,9 @@ def _frames(run: PlanRun) -> dict[str, gpd.GeoDataFrame]:
     """The layers a page draws, in metres, cut to the plan's zones and crossings (and the major crossings)."""
     metric = {name: run.layers[name].to_crs(METRIC_CRS) for name in ("zones", "crossings", "jerusalem", "basemap")}
     metric["zones"] = metric["zones"][metric["zones"]["zone_id"].isin(run.problem.zones)]
+    jer = metric["jerusalem"]
+    # at atlas scale only the outlines read: East Jerusalem, the Old City and the Holy Basin
+    metric["jerusalem"] = jer[jer["kind"].isin(["east_jerusalem", "old_city", "holy_basin"])]
     lines = run.layers["line_1967"]
     metric["line"] = lines[lines["kind"] == "armistice_line"].to_crs(METRIC_CRS)
     cr = metric["crossings"]

@@ -217,6 +217,50 @@ def _points(gdf: gpd.GeoDataFrame, fields: Sequence[str], layer: str) -> dict[st
     }
 
 
+def _kinds(gdf: gpd.GeoDataFrame, column: str) -> list[Any]:
+    return [_value(v) for v in gdf[column]]
+
+
+def _reference_layers(ly: Mapping[str, gpd.GeoDataFrame]) -> dict[str, Any]:
+    """The layers that do not change with the plan: facts to show on hover, and what their style depends on."""
+    jer, bar, loc = ly["jerusalem"], ly["barrier"], ly["localities"]
+    route, gates = bar[bar["kind"] == "route"], bar[bar["kind"] == "gate"]
+    counted = loc[loc["counted_with"].isna()]
+    return {
+        "regions": _points(ly["regions"], ["name", "name_ar", "name_he", "area_km2", "share_pct", "rule"], "regions"),
+        "firing_zones": _points(ly["firing_zones"], ["name", "number", "declared", "area_km2"], "firing_zones"),
+        "seam_zone": _points(
+            ly["seam_zone"], ["name", "area_km2", "share_pct", "localities", "population"], "seam_zone"
+        ),
+        "settlement_areas": _points(ly["settlement_areas"], ["name", "area_km2"], "settlement_areas"),
+        "barrier": {
+            **_points(route, ["status", "barrier_type", "length_km"], "barrier"),
+            "lines": [True] * len(route),
+            "status": _kinds(route, "status"),
+        },
+        "barrier_gates": _points(gates, ["name", "segment_id"], "barrier"),
+        "links": {
+            **_points(ly["links"], ["name", "status", "length_km", "published_length_km"], "links"),
+            "lines": [True] * len(ly["links"]),
+        },
+        "jerusalem": {
+            **_points(
+                jer, ["name", "name_ar", "name_he", "kind", "clinton_rule", "population", "area_km2"], "jerusalem"
+            ),
+            "schematic": [bool(v) for v in jer["schematic"]],
+            "kind": _kinds(jer, "kind"),
+            "rule": _kinds(jer, "clinton_rule"),
+        },
+        "localities": {
+            **_points(
+                counted, ["name", "name_ar", "type", "population", "population_year", "population_2017"], "localities"
+            ),
+            "pop": [_value(v) for v in counted["population"]],
+        },
+        "early_warning": _points(ly["early_warning_sites"], ["name", "proposal", "description"], "early_warning_sites"),
+    }
+
+
 @dataclass
 class MapInputs:
     """Everything a phase map shows.
@@ -328,7 +372,6 @@ def build_payload(inp: MapInputs) -> dict[str, Any]:
     obst = ly["obstacles"][ly["obstacles"]["zone_id"].isin(set(p.zones))]
     setl = ly["settlements"]
     line = ly["line_1967"]
-    jer = ly["jerusalem"]
     return {
         "meta": _meta(inp),
         "months": [tl.label(m) for m in range(p.horizon + 1)],
@@ -348,17 +391,16 @@ def build_payload(inp: MapInputs) -> dict[str, Any]:
             "removed": _removed(tl, [str(z) for z in obst["zone_id"]]),
         },
         "settlements": {
-            **_points(setl, ["name", "name_he", "kind", "population", "founded", "bloc"], "settlements"),
+            **_points(
+                setl, ["name", "name_he", "kind", "population", "population_year", "founded", "bloc"], "settlements"
+            ),
             "pop": [_value(v) for v in setl["population"]],
         },
         "line": {
             **_points(line, ["name", "kind", "segment", "length_km", "area_km2"], "line_1967"),
             "lines": [g.geom_type in ("LineString", "MultiLineString") for g in line.geometry],
         },
-        "jerusalem": {
-            **_points(jer, ["name", "kind", "clinton_rule", "area_km2"], "jerusalem"),
-            "schematic": [bool(v) for v in jer["schematic"]],
-        },
+        **_reference_layers(ly),
         "territories": _points(ly["territories"], ["name", "area_km2"], "territories"),
         "basemap": {
             "geom": _geom(ly["basemap"], "basemap"),

@@ -27,8 +27,9 @@ __all__ = [
 
 #: Attribution owed for the shipped layers (see layers/SOURCES.md).
 ATTRIBUTION = (
-    "Sources: UN OCHA oPt / HDX cod-ab-pse (CC BY 3.0 IGO); Natural Earth (public domain); "
-    "Israel CBS, Localities file 2021; Peace Now, Settlement Watch 2017; PCBS population projections 2016."
+    "Sources: UN OCHA oPt / HDX cod-ab-pse, Palestinian communities, barrier 2018, firing zones (CC BY 3.0 IGO); "
+    "Peace Now settlement built-up areas via UN OCHA oPt; Natural Earth (public domain); PCBS Census 2017; "
+    "Israel CBS, Localities file 2021; Peace Now, Settlement Watch 2017."
 )
 #: Fill of each security state, in ladder order (red: Israeli military, amber: international, green: Palestinian).
 STATE_COLORS = ("#d7301f", "#fdae61", "#1a9850", "#2b8cbe", "#756bb1")
@@ -53,6 +54,19 @@ LAYER_COLORS: Mapping[str, str] = {
     "settlement_edge": "#4d004b",
     "crossing": "#08306b",
     "crossing_closed": "#ffffff",
+    "region": "#8c510a",
+    "firing_zone": "#cb181d",
+    "seam_zone": "#f16913",
+    "settlement_area": "#88419d",
+    "barrier": "#252525",
+    "barrier_gate": "#fee391",
+    "link": "#08519c",
+    "holy_site": "#b8860b",
+    "clinton_il": "#2166ac",
+    "clinton_ps": "#1b7837",
+    "locality": "#1b7837",
+    "locality_edge": "#00441b",
+    "early_warning": "#6a51a3",
     "obstacle": "#bdbdbd",
     "obstacle_edge": "#636363",
     "cursor": "#000000",
@@ -63,20 +77,41 @@ MAP_LAYERS: tuple[tuple[str, str, bool], ...] = (
     ("basemap", "Basemap (Natural Earth)", True),
     ("territories", "Territories", True),
     ("zones", "Planning zones", True),
+    ("regions", "Planning regions (Jordan Valley)", True),
+    ("firing_zones", "Firing zones", False),
+    ("seam_zone", "Seam zone (barrier to 1967 line)", False),
+    ("settlement_areas", "Settlement built-up areas", True),
     ("line", "1967 line and no-man's land", True),
+    ("barrier", "Barrier route and gates", True),
+    ("links", "Gaza - West Bank link (schematic)", True),
     ("jerusalem", "Jerusalem arrangements", True),
+    ("localities", "Palestinian localities", False),
     ("settlements", "Settlements", True),
     ("crossings", "Crossings", True),
+    ("early_warning", "Early-warning sites (schematic)", False),
     ("obstacles", "OCHA obstacles 2025", False),
 )
 
 #: The map legend's entries for each layer that does not change with the plan: (colour role, text).
 MAP_LEGEND: Mapping[str, tuple[tuple[str, str], ...]] = {
     "territories": (("territory", "territory outline (West Bank, Gaza Strip)"),),
+    "regions": (("region", "planning region (Jordan Valley)"),),
+    "firing_zones": (("firing_zone", "firing zone (closed military area)"),),
+    "seam_zone": (("seam_zone", "seam zone: West Bank land behind the barrier"),),
+    "settlement_areas": (("settlement_area", "settlement built-up area (2021)"),),
     "line": (("line", "1967 line"), ("no_mans_land", "no-man's land")),
-    "jerusalem": (("jerusalem", "Jerusalem (dashed: schematic Holy Basin)"),),
+    "barrier": (("barrier", "barrier (dashed: under construction or projected)"), ("barrier_gate", "barrier gate")),
+    "links": (("link", "Gaza - West Bank link (schematic)"),),
+    "jerusalem": (
+        ("jerusalem", "Jerusalem (dashed: schematic)"),
+        ("holy_site", "holy site"),
+        ("clinton_il", "neighbourhood: Israeli (Clinton rule)"),
+        ("clinton_ps", "neighbourhood: Palestinian (Clinton rule)"),
+    ),
+    "localities": (("locality", "Palestinian locality (area ~ population)"),),
     "settlements": (("settlement", "settlement (area ~ population)"),),
     "crossings": (("crossing", "crossing (filled: open this month)"),),
+    "early_warning": (("early_warning", "early-warning site (schematic)"),),
     "obstacles": (("obstacle", "OCHA obstacle (hidden once removed)"),),
 }
 

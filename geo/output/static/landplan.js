@@ -666,6 +666,13 @@
         return group;
       }
 
+      /* a layer hidden at the start is built the first time it is switched on */
+      function lazy(build) {
+        var group = L.featureGroup();
+        group.once('add', function () { build().eachLayer(function (x) { x.addTo(group); }); });
+        return group;
+      }
+
       var layers = {};
       layers.basemap = shapes(D.basemap, function (i) {
         return D.basemap.kind[i] === 'sea'
@@ -678,12 +685,49 @@
       layers.zones = L.landplanZoneLayer(decode(D.zones.geom), {
         fill: C.zone_unset, edgeColor: C.zone_edge, active: false
       });
+      layers.regions = shapes(D.regions, function () {
+        return {color: C.region, weight: 2, fill: true, fillOpacity: 0, dashArray: '8 4'};
+      });
+      layers.firing_zones = lazy(function () {
+        return shapes(D.firing_zones, function () {
+          return {color: C.firing_zone, weight: 1, fillColor: C.firing_zone, fillOpacity: 0.18};
+        });
+      });
+      layers.seam_zone = lazy(function () {
+        return shapes(D.seam_zone, function () {
+          return {color: C.seam_zone, weight: 1, fillColor: C.seam_zone, fillOpacity: 0.3};
+        });
+      });
+      layers.settlement_areas = shapes(D.settlement_areas, function () {
+        return {color: C.settlement_area, weight: 0.8, fillColor: C.settlement_area, fillOpacity: 0.45};
+      });
       layers.line = shapes(D.line, function (i) {
         return D.line.lines[i] ? {color: C.line, weight: 3}
           : {color: C.no_mans_land_edge, weight: 1, fillColor: C.no_mans_land, fillOpacity: 0.5, dashArray: '3'};
       });
+      layers.barrier = shapes(D.barrier, function (i) {
+        return {color: C.barrier, weight: 2, dashArray: D.barrier.status[i] === 'constructed' ? null : '4 4'};
+      });
+      points(D.barrier_gates, function () {
+        return {radius: 3, color: C.barrier, weight: 1, fillColor: C.barrier_gate, fillOpacity: 1};
+      }).eachLayer(function (mk) { mk.addTo(layers.barrier); });
+      layers.links = shapes(D.links, function () {
+        return {color: C.link, weight: 3, dashArray: '10 6'};
+      });
       layers.jerusalem = shapes(D.jerusalem, function (i) {
-        return {color: C.jerusalem, weight: 1.5, fillOpacity: 0.12, dashArray: D.jerusalem.schematic[i] ? '5' : null};
+        var kind = D.jerusalem.kind[i], rule = D.jerusalem.rule[i], dash = D.jerusalem.schematic[i] ? '5' : null;
+        if (kind === 'holy_site') return {color: C.holy_site, weight: 1.5, fillColor: C.holy_site, fillOpacity: 0.5};
+        if (kind === 'neighbourhood') {
+          var c = rule === 'IL' ? C.clinton_il : C.clinton_ps;
+          return {color: c, weight: 0.8, fillColor: c, fillOpacity: 0.25, dashArray: dash};
+        }
+        return {color: C.jerusalem, weight: 1.5, fillOpacity: kind === 'quarter' ? 0 : 0.08, dashArray: dash};
+      });
+      layers.localities = lazy(function () {
+        return points(D.localities, function (i) {
+          return {radius: 1.5 + Math.sqrt((D.localities.pop[i] || 0) / 1500), color: C.locality_edge, weight: 0.6,
+            fillColor: C.locality, fillOpacity: 0.6};
+        });
       });
       layers.settlements = points(D.settlements, function (i) {
         return {radius: 2 + Math.sqrt((D.settlements.pop[i] || 0) / 400), color: C.settlement_edge, weight: 1,
@@ -691,6 +735,11 @@
       });
       layers.crossings = points(D.crossings, function () {
         return {radius: 5, color: C.crossing, weight: 2, fillColor: C.crossing_closed, fillOpacity: 1};
+      });
+      layers.early_warning = lazy(function () {
+        return points(D.early_warning, function () {
+          return {radius: 6, color: C.early_warning, weight: 2, fillColor: C.early_warning, fillOpacity: 0.4};
+        });
       });
       /* 811 obstacle markers start hidden: build them the first time the layer is switched on */
       layers.obstacles = L.featureGroup();
