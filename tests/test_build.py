@@ -42,3 +42,31 @@ def test_write_layers_writes_every_file(built, tmp_path):
     assert names == set(built.files())
     digest = hashlib.sha256((tmp_path / "zones.geojson").read_bytes()).hexdigest()
     assert digest == hashlib.sha256(built.files()["zones.geojson"]).hexdigest()
+
+
+def test_every_shipped_zone_counts_exactly_its_shipped_localities_and_settlements(shipped):
+    zones = shipped["zones"].set_index("zone_id")
+    loc = shipped["localities"]
+    own = loc[loc["counted_with"].isna()]
+    for column, source in (("population", "population"), ("population_2017", "population_2017")):
+        sums = own.groupby("zone_id")[source].sum()
+        assert (zones[column] == sums.reindex(zones.index).fillna(0).astype("int64")).all(), column
+    setl = shipped["settlements"]
+    ej = setl["kind"] == "east_jerusalem_neighbourhood"
+    for column, rows in (("settlers", setl[~ej]), ("israelis_ej", setl[ej])):
+        sums = rows.groupby("zone_id")["population"].sum()
+        assert (zones[column] == sums.reindex(zones.index).fillna(0).astype("int64")).all(), column
+
+
+def test_every_crossing_into_israel_lies_on_the_shipped_1967_line(shipped):
+    from geo.crs import METRIC_CRS
+
+    line = shipped["line_1967"]
+    armistice = line[line["kind"] == "armistice_line"].to_crs(METRIC_CRS).union_all()
+    cr = shipped["crossings"]
+    into_israel = cr[cr["sides"] == "PS-IL"].to_crs(METRIC_CRS)
+    assert len(into_israel) >= 20
+    far = into_israel[into_israel.distance(armistice) > 1000]
+    assert far.empty, list(far["crossing_id"])
+    inside = cr[cr["crossing_id"].isin(["qalandiya", "checkpoint-300"])]
+    assert set(inside["sides"]) == {"internal"}
