@@ -294,3 +294,36 @@ def test_an_unknown_site_or_a_missing_axis_is_refused(monkeypatch):
     _patched(monkeypatch, "old_city_quarters", drop)
     with pytest.raises(SourceError, match=r"expected exactly 'east-west' and 'north-south'"):
         jerusalem.quarter_axes()
+
+
+def test_palestinian_neighbourhoods_count_the_localities_inside_them():
+    square = Polygon([(35.20, 31.80), (35.21, 31.80), (35.21, 31.81), (35.20, 31.81)])
+    other = Polygon([(35.22, 31.80), (35.23, 31.80), (35.23, 31.81), (35.22, 31.81)])
+    layer = gpd.GeoDataFrame(
+        {
+            "feature_id": ["nbhd-a", "nbhd-b", "nbhd-c"],
+            "kind": ["neighbourhood", "neighbourhood", "neighbourhood"],
+            "clinton_rule": ["PS", "IL", "PS"],
+            "population": pd.array([None, 500, None], dtype="Int64"),
+            "population_year": pd.array([None, 2014, None], dtype="Int64"),
+            "source": ["s", "s", "s"],
+        },
+        geometry=[square, square, other],
+        crs=STORE_CRS,
+    )
+    localities = gpd.GeoDataFrame(
+        {
+            "population": pd.array([100, 20, 7, None], dtype="Int64"),
+            "population_year": [2021, 2021, 2021, 2021],
+            "counted_with": [None, None, "x", None],
+        },
+        geometry=[Point(35.201, 31.801), Point(35.205, 31.805), Point(35.206, 31.806), Point(35.207, 31.807)],
+        crs=STORE_CRS,
+    )
+    out = jerusalem.count_palestinians(layer, localities).set_index("feature_id")
+    assert out.loc["nbhd-a", "population"] == 120  # the one counted with another locality adds nothing
+    assert out.loc["nbhd-a", "population_year"] == 2021
+    assert "2 localities inside" in out.loc["nbhd-a", "source"]
+    assert out.loc["nbhd-b", "population"] == 500  # an Israeli neighbourhood keeps its own figure
+    assert pd.isna(out.loc["nbhd-c", "population"])  # nothing inside: still no figure
+    assert pd.isna(layer.loc[0, "population"])  # the input is not changed

@@ -34,6 +34,7 @@ __all__ = [
     "NO_MANS_LAND_REACH_M",
     "TILING_TOLERANCE_M2",
     "build_jerusalem",
+    "count_palestinians",
     "holy_site_polygons",
     "quarter_axes",
 ]
@@ -175,6 +176,41 @@ def build_jerusalem(
     basin = gdf.loc[gdf["kind"] == "holy_basin", "area_km2"].iloc[0]
     log.info("jerusalem: %d features, Holy Basin %.3f km²", len(gdf), basin)
     return gpd.GeoDataFrame(gdf[[*COLUMNS, "geometry"]], geometry="geometry", crs=STORE_CRS)
+
+
+def count_palestinians(layer: gpd.GeoDataFrame, localities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Give each Palestinian neighbourhood without a figure the people of the localities inside it.
+
+    The compiled table has counts for the Israeli neighbourhoods only; the localities layer counts the Palestinian
+    communities of East Jerusalem, so the two together let a plan weigh both sides of the Clinton rule.
+
+    Parameters
+    ----------
+    layer : GeoDataFrame
+        The ``jerusalem`` layer from :func:`build_jerusalem`.
+    localities : GeoDataFrame
+        The ``localities`` layer (``population``, ``population_year``, ``counted_with``).
+
+    Returns
+    -------
+    GeoDataFrame
+        A copy of ``layer`` with ``population``, ``population_year`` and ``source`` filled for those rows.
+    """
+    out = layer.copy()
+    own = localities[localities["counted_with"].isna() & localities["population"].notna()]
+    todo = (out["kind"] == "neighbourhood") & (out["clinton_rule"] == "PS") & out["population"].isna()
+    years = sorted({int(y) for y in own["population_year"]})
+    for i in out.index[todo]:
+        inside = own[own.within(out.at[i, "geometry"])]
+        if inside.empty:
+            continue
+        out.at[i, "population"] = int(inside["population"].sum())
+        out.at[i, "population_year"] = years[-1]
+        out.at[i, "source"] = (
+            f"{out.at[i, 'source']}; population: the {len(inside)} localities inside it "
+            "(PCBS census 2017, projected; see localities)"
+        )
+    return out
 
 
 def holy_site_polygons() -> dict[str, Polygon]:

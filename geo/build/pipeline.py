@@ -104,7 +104,7 @@ def build_from(src: dict[str, gpd.GeoDataFrame], b: boundaries.Boundaries) -> Bu
         "regions": b.regions,
         "firing_zones": military.build_firing_zones(src, b.territories),
         "early_warning_sites": military.build_early_warning_sites(b.territories),
-        "jerusalem": jerusalem.build_jerusalem(src, b.oslo_areas),
+        "jerusalem": jerusalem.count_palestinians(jerusalem.build_jerusalem(src, b.oslo_areas), locs),
         "oslo_areas": b.oslo_areas,
         "zones": zones,
         "basemap": b.basemap,
