@@ -670,19 +670,19 @@ REFERENCES: tuple[tuple[str, str, str, str], ...] = (
 
 
 def _reference_problems(
-    layers: dict[str, gpd.GeoDataFrame], zone_ids: set[str] | None = None
+    layers: dict[str, gpd.GeoDataFrame], ids_as_written: dict[str, set[str]] | None = None
 ) -> list[tuple[str, _Problem]]:
     """Features naming a feature of another layer that the layer does not have (cheap: set membership).
 
-    ``zone_ids`` are the zone ids as written (also those reported as invalid), so a bad zone id is reported
-    once, in zones, and not again in every layer that names it.
+    ``ids_as_written`` are each target layer's ids as written (also those reported as invalid), so a bad id is
+    reported once, in its own layer, and not again in every feature that names it.
     """
     out: list[tuple[str, _Problem]] = []
     for name, column, target, target_id in REFERENCES:
         if name not in layers or target not in layers or column not in layers[name].columns:
             continue
-        if target == "zones" and zone_ids is not None:
-            known = zone_ids
+        if ids_as_written is not None and target in ids_as_written:
+            known = ids_as_written[target]
         elif target_id in layers[target].columns:
             known = set(layers[target][target_id].dropna())
         else:
@@ -719,7 +719,7 @@ def _area_problems(territories: gpd.GeoDataFrame) -> list[_Problem]:
 
 
 def _costly_problems(
-    typed: dict[str, gpd.GeoDataFrame], geometry_ok: set[str], zone_ids: set[str] | None
+    typed: dict[str, gpd.GeoDataFrame], geometry_ok: set[str], ids_as_written: dict[str, set[str]] | None
 ) -> list[tuple[str, _Problem]]:
     """Coverage, references and published areas, each skipped (with a note) when a layer it needs is unusable."""
     out: list[tuple[str, _Problem]] = []
@@ -731,10 +731,12 @@ def _costly_problems(
             "could not be read or have geometry problems; fix those and check again."
         )
         out.append(("zones", _Problem("skipped", note)))
-    if "zones" not in typed:
-        note = "skipped the check that crossings, obstacles and settlements name existing zones: zones is unreadable."
-        out.append(("zones", _Problem("skipped", note)))
-    out += _reference_problems(typed, zone_ids)
+    for target in dict.fromkeys(t for _, _, t, _ in REFERENCES):
+        if target not in typed:
+            naming = sorted({f"{name}.{col}" for name, col, t, _ in REFERENCES if t == target})
+            note = f"skipped the check that {', '.join(naming)} name existing {target}: {target} is unreadable."
+            out.append((target, _Problem("skipped", note)))
+    out += _reference_problems(typed, ids_as_written)
     if "territories" in typed:
         out += [("territories", p) for p in _area_problems(typed["territories"])]
     return out
@@ -846,9 +848,11 @@ def check(where: Path | str | None = None, layers: dict[str, gpd.GeoDataFrame] |
             if not any(p.kind.startswith(("geometry", "read", "crs")) for p in found):
                 geometry_ok.add(name)
     costly: dict[str, list[_Problem]] = {}
-    written = (read["zones"].values or {}).get("zone_id", [])
-    zone_ids = {v for v in written if isinstance(v, str)}
-    for name, p in _costly_problems(typed, geometry_ok, zone_ids):
+    written = {
+        target: {v for v in (read[target].values or {}).get(SCHEMAS[target].id_column, []) if isinstance(v, str)}
+        for target in {t for _, _, t, _ in REFERENCES}
+    }
+    for name, p in _costly_problems(typed, geometry_ok, written):
         total += p.kind != "skipped"
         costly.setdefault(name, []).append(p)
     for name, found in costly.items():

@@ -77,9 +77,9 @@ def _c(
     return Column(name, kind, nullable, frozenset(allowed) if allowed else None, doc, minimum, maximum)
 
 
-def _id(name: str, doc: str = "") -> Column:
-    """An id column, or a column naming another layer's ids."""
-    return Column(name, "str", doc=doc, pattern=ID_PATTERN, pattern_rule=ID_RULE)
+def _id(name: str, doc: str = "", nullable: bool = False) -> Column:
+    """An id column, or a column naming another layer's ids (``nullable`` where a feature may name none)."""
+    return Column(name, "str", nullable, doc=doc, pattern=ID_PATTERN, pattern_rule=ID_RULE)
 
 
 def _count(name: str, nullable: bool = False, doc: str = "") -> Column:
@@ -229,7 +229,7 @@ SCHEMAS: dict[str, LayerSchema] = {
             _POLY,
             (
                 _id("area_id"),
-                _c("settlement_id", nullable=True, doc="the settlement the footprint belongs to; null if unmatched"),
+                _id("settlement_id", doc="the settlement the footprint belongs to; null if unmatched", nullable=True),
                 _c("name"),
                 _c("in_east_jerusalem", "bool"),
                 _c("match", allowed=("matched_name", "matched_location", "alias", "unmatched")),
@@ -254,7 +254,7 @@ SCHEMAS: dict[str, LayerSchema] = {
                 _id("zone_id"),
                 _count("population_2017", nullable=True, doc="census 2017 count (older figure where stated)"),
                 _c("population_2017_source"),
-                _c("counted_with", nullable=True, doc="locality whose figure includes this one"),
+                _id("counted_with", doc="locality whose figure includes this one", nullable=True),
                 _count("population", nullable=True, doc="projected to population_year"),
                 _year("population_year"),
                 _SRC,
@@ -273,7 +273,7 @@ SCHEMAS: dict[str, LayerSchema] = {
                 _c("barrier_type", nullable=True, allowed=("concrete", "fence")),
                 _measure("length_km", nullable=True, doc="EPSG:2039 length; null for gates"),
                 _measure("inside_west_bank_km", nullable=True),
-                _c("segment_id", nullable=True, doc="for a gate, the route segment it is on"),
+                _id("segment_id", doc="for a gate, the route segment it is on", nullable=True),
                 _SRC,
             ),
             "The West Bank barrier route (OCHA, January 2018) and its gates (OCHA 2025).",
@@ -412,7 +412,7 @@ SCHEMAS: dict[str, LayerSchema] = {
                 _c("territory", allowed=("west_bank", "gaza")),
                 _c("oslo", nullable=True, allowed=("A", "B", "C", "H2", "EJ")),
                 _measure("area_km2"),
-                _c("region", nullable=True, doc="planning region the zone lies in (regions layer)"),
+                _id("region", doc="planning region the zone lies in (regions layer)", nullable=True),
                 _count("population", doc="sum of the zone's localities, projected (see SOURCES.md)"),
                 _count("population_2017", doc="sum of the zone's localities at the 2017 census"),
                 _count("settlers", doc="West Bank settlers: sum of the zone's settlements and the Hebron enclave"),
