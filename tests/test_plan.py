@@ -165,3 +165,13 @@ def test_without_a_region_column_the_name_is_free(write_plan, tiny_zones):
     text = TINY_PLAN + "zones:\n  groups:\n    jordan_valley: [north]\n"
     problem = plan.compile_plan(plan.load(write_plan(text)), tiny_zones, {"gate-x"})
     assert problem.zones
+
+
+@pytest.mark.parametrize("region", ["all", "west-bank", "gaza"])
+def test_a_region_named_like_a_built_in_group_is_a_layer_error(write_plan, tiny_zones, region):
+    from geo.errors import LayerError
+
+    z = tiny_zones.copy()
+    z["region"] = [region, None, None]
+    with pytest.raises(LayerError, match=f"the region '{region}' would replace the built-in group"):
+        plan.compile_plan(plan.load(write_plan(TINY_PLAN)), z, {"gate-x"})

@@ -124,3 +124,19 @@ def test_outside_region(source_copy):
     p.write_text(json.dumps(doc))
     with pytest.raises(SourceError, match=r"feature #2 \(fid=3\) lies outside the region"):
         sources.read("greenline", source_copy.root)
+
+
+@pytest.mark.parametrize(
+    ("key", "rel"),
+    [
+        ("communities", "ocha-palestinian-communities/palestinian_communities_pop2017.geojson"),
+        ("barrier", "ocha-barrier-2018/barrier_jan2018.geojson"),
+        ("built_up", "ocha-settlements-firing-zones/settlements_built_up_2021.geojson"),
+        ("firing_zones", "ocha-settlements-firing-zones/firing_zones.geojson"),
+    ],
+)
+def test_an_empty_source_says_it_holds_no_features(source_copy, key, rel):
+    p = source_copy(rel)
+    p.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    with pytest.raises(SourceError, match="holds no features"):
+        sources.read(key, source_copy.root)

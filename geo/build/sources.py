@@ -340,6 +340,8 @@ def read(key: str, source_dir: Path | str) -> gpd.GeoDataFrame:
     spec = SOURCES[key]
     path = Path(source_dir) / spec.path
     gdf, path = _read_frame(spec, path)
+    if len(gdf) == 0:  # before the columns: an empty file has none, and "missing columns" would mislead
+        raise _fail(path, "holds no features. Use a complete copy of the source.")
     missing = [c for c in spec.columns if c not in gdf.columns]
     if missing:
         raise _fail(
@@ -354,8 +356,6 @@ def read(key: str, source_dir: Path | str) -> gpd.GeoDataFrame:
             "re-export as GeoJSON in EPSG:4326).",
         )
     crs = CRS.from_user_input(gdf.crs)
-    if len(gdf) == 0:
-        raise _fail(path, "holds no features. Use a complete copy of the source.")
     geoms = gdf.geometry.values
     if not (shapely.is_missing(geoms) | shapely.is_empty(geoms)).any():
         if not is_store_crs(crs):

@@ -20,7 +20,7 @@ from typing import Any, TypeVar, cast
 import pandas as pd
 from pydantic import ValidationError
 
-from ..errors import PlanError, PlanIssue
+from ..errors import LayerError, PlanError, PlanIssue
 from . import checks
 from .model import After, LoadedPlan, Loc, MovementStep, Origin, SecurityStep, TroopRule, limit_issues
 from .problem import Pred, Problem, Task, TaskId
@@ -95,6 +95,11 @@ class _Compiler:
         }
         region = self.zdf["region"].dropna() if "region" in self.zdf.columns else pd.Series(dtype=object)
         for r in sorted({str(v) for v in region}):
+            if region_group(r) in groups:
+                raise LayerError(
+                    f"zones: the region {r!r} would replace the built-in group {region_group(r)!r}; "
+                    "rename the region in regions.geojson and zones.geojson."
+                )
             groups[region_group(r)] = [z for z in zones if z in region.index and region[z] == r]
         return groups
 
