@@ -11,8 +11,10 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from geo.build import facts
+from geo.build import facts, sites
 from geo.build.localities import (
+    _CORRECTIONS,
+    _PATH,
     COLUMNS,
     TYPES,
     LocalityTables,
@@ -118,19 +120,16 @@ def test_east_jerusalem_rows_say_their_figures_are_older(loc: gpd.GeoDataFrame) 
 # zones and the layer's form
 
 
-def test_every_zone_population_is_the_sum_of_its_localities(
-    loc: gpd.GeoDataFrame, inputs: tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame]
-) -> None:
-    zones = inputs[1].copy()
-    zones["population"] = zones["zone_id"].map(population_by_zone(loc)).fillna(0).astype("int64")
-    own = _own(loc)
-    for _, zone in zones.iterrows():
-        members = own[own["zone_id"] == zone["zone_id"]]
-        assert zone["population"] == int(members["population"].fillna(0).sum()), zone["zone_id"]
-    assert set(loc["zone_id"]) <= set(zones["zone_id"])
-    assert zones["population"].sum() == own["population"].sum()
-    for territory, total in zones.groupby("territory")["population"].sum().items():
-        assert total == own.loc[own["territory"] == territory, "population"].sum()
+def test_every_zone_population_is_the_sum_of_its_localities(built: Any) -> None:
+    """The pipeline's zones layer, not a recomputation, against the localities layer it shipped with."""
+    zones, locs = built.layers["zones"].set_index("zone_id"), built.layers["localities"]
+    own = _own(locs)
+    assert set(locs["zone_id"]) <= set(zones.index)
+    for column in ("population", "population_2017"):
+        sums = own.groupby("zone_id")[column].sum().reindex(zones.index, fill_value=0).astype("int64")
+        assert zones[column].astype("int64").to_dict() == sums.to_dict(), column
+        assert int(zones[column].sum()) == int(own[column].sum()), column
+    assert zones.loc["old-city", "population_2017"] > 25_000  # not an area share (3,197 before)
 
 
 def test_each_point_lies_in_or_beside_its_zone(
@@ -269,3 +268,122 @@ def test_unknown_population_text_in_the_source_is_an_error(
     communities.loc[communities["PCODE"] == 301810, "pop2017"] = "about 39k"  # Ramallah
     with pytest.raises(SourceError, match=r"PCODE=301810.*'Ramallah'.*'about 39k'.*locality_corrections.csv"):
         build_localities({**src, "communities": communities}, zones)
+
+
+def _communities_with(
+    inputs: tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame], pcode: int, column: str, value: Any, nth: int = 0
+) -> tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame]:
+    """The sources with one cell of the ``nth`` community of code ``pcode`` altered (the session's copy untouched)."""
+    src, zones = inputs
+    communities = src["communities"].copy()
+    if column in ("PCODE", "GovID"):
+        communities[column] = communities[column].astype(object)
+    where = communities.index[communities["PCODE"] == pcode][nth]
+    communities.loc[where, column] = value
+    return {**src, "communities": communities}, zones
+
+
+def _feature(src: dict[str, gpd.GeoDataFrame], pcode: int, nth: int = 0) -> int:
+    """Position in the source file of the ``nth`` community of code ``pcode``."""
+    return [pos for pos, code in enumerate(src["communities"]["PCODE"]) if code == pcode][nth]
+
+
+def test_a_code_listed_twice_with_two_figures_is_an_error(
+    inputs: tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame],
+) -> None:
+    bad = _communities_with(inputs, 502778, "pop2017", "1400", nth=1)  # Al Baqa'a, 1389 in the other row
+    with pytest.raises(SourceError) as err:
+        build_localities(*bad)
+    message = str(err.value)
+    first, second = _feature(inputs[0], 502778), _feature(inputs[0], 502778, 1)
+    assert message.count(_PATH) == 2, message
+    for pos in (first, second):
+        assert f'feature #{pos} (PCODE=502778, "Al Baqa\'a")' in message, message
+    assert "1400" in message and "1389" in message and _CORRECTIONS in message
+
+
+def test_a_code_listed_twice_with_one_figure_keeps_it(
+    inputs: tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame],
+) -> None:
+    for nth in (0, 1):
+        by_id = build_localities(*_communities_with(inputs, 502778, "pop2017", "NA", nth=nth)).set_index("locality_id")
+        assert by_id.loc["pcbs-502778", "population_2017"] == 1389, nth
+        assert by_id.loc["pcbs-502778-2", "counted_with"] == "pcbs-502778", nth
+
+
+def test_two_code_0_rows_of_one_name_with_two_figures_is_an_error(
+    inputs: tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame],
+) -> None:
+    src, zones = inputs
+    communities = src["communities"].copy()
+    zero = communities.index[communities["PCODE"] == 0]
+    assert len(zero) == 2  # An Nabi Musa and Al Bqei'ah, both without a figure
+    communities.loc[zero, "PCBS_NAME"] = "An Nabi Musa"
+    communities.loc[zero, "pop2017"] = ["120", "80"]
+    with pytest.raises(SourceError, match=r"id ocha-an-nabi-musa of .*feature #\d+ \(PCODE=0, 'An Nabi Musa'\)"):
+        build_localities({**src, "communities": communities}, zones)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("PCODE", "inf"), ("PCODE", "-5"), ("PCODE", "1.5"), ("PCODE", None), ("PCODE", "nan"), ("GovID", "Hebron")],
+)
+def test_bad_code_in_the_source_is_an_error(
+    inputs: tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame], column: str, value: Any
+) -> None:
+    bad = _communities_with(inputs, 301810, column, value)  # Ramallah
+    message = rf"{re.escape(_PATH)}: feature #\d+ .*'Ramallah'.* has {column} .* not a whole number >= 0"
+    with pytest.raises(SourceError, match=message):
+        build_localities(*bad)
+
+
+def test_population_with_a_superscript_digit_is_an_error(
+    inputs: tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame],
+) -> None:
+    with pytest.raises(SourceError, match=r"PCODE=301810.*'Ramallah'.*'4²'.*locality_corrections.csv"):
+        build_localities(*_communities_with(inputs, 301810, "pop2017", "4²"))
+    with pytest.raises(SourceError, match=r"row \d+ \('hebron-h2'\).*'4²' is not a whole number"):
+        build_localities(*inputs, tables=_tables_with("additions", "hebron-h2", population_2017="4²"))
+
+
+def test_locality_without_a_name_is_an_error(inputs: tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame]) -> None:
+    with pytest.raises(SourceError, match=rf"{re.escape(_PATH)}: feature #\d+ \(PCODE=301810.*no PCBS_NAME"):
+        build_localities(*_communities_with(inputs, 301810, "PCBS_NAME", None))
+
+
+@pytest.mark.parametrize("lonlat", [(34.2, 32.5), (35.7, 32.0)])  # the sea off Netanya; east of the Jordan
+def test_point_outside_every_zone_names_the_source_feature(
+    inputs: tuple[dict[str, gpd.GeoDataFrame], gpd.GeoDataFrame], lonlat: tuple[float, float]
+) -> None:
+    bad = _communities_with(inputs, 301810, "geometry", Point(*lonlat))
+    pos = _feature(inputs[0], 301810)
+    message = rf"{re.escape(_PATH)}: feature #{pos} \(PCODE=301810, 'Ramallah'\) lies more than 1.0 km outside"
+    with pytest.raises(SourceError, match=message):
+        build_localities(*bad)
+
+
+def test_assign_zones_labels_name_the_far_point(points4326: gpd.GeoDataFrame) -> None:
+    zones = gpd.GeoDataFrame({"zone_id": ["z"]}, geometry=[points4326.geometry.iloc[0].buffer(0.001)], crs=4326)
+    with pytest.raises(SourceError, match=r"^t: feature 1 lies"):
+        sites.assign_zones(points4326, zones, "t")
+    labels = [f"file.geojson: row {i}" for i in range(len(points4326))]
+    with pytest.raises(SourceError, match=r"^t: file.geojson: row 1 lies"):
+        sites.assign_zones(points4326, zones, "t", labels=labels)
+
+
+@pytest.mark.parametrize(
+    ("area", "changes", "message"),
+    [
+        ("Jenin", {"census_2017": "0"}, r"row 4 \('Jenin'\): a population of 0"),
+        ("West Bank", {"census_2017": "0"}, r"row 2 \('West Bank'\): a population of 0"),
+        ("Jenin", {"level": "district"}, r"row 4 \('Jenin'\): level 'district' is not one of territory, governorate"),
+        ("Jenin", {"territory": "sinai"}, r"row 4 \('Jenin'\): territory 'sinai' is not one of west_bank, gaza"),
+        ("Jenin", {"census_2017": "3²"}, r"row 4 \('Jenin'\): census_2017 '3²' is not a whole number"),
+    ],
+)
+def test_bad_growth_row_names_the_row_and_the_fix(area: str, changes: dict[str, str], message: str) -> None:
+    rows = [dict(r) for r in read_tables().growth]
+    next(r for r in rows if r["area"] == area).update(changes)
+    with pytest.raises(SourceError, match=message) as err:
+        growth_factors(rows, ["Jenin"])
+    assert "pcbs_growth.csv: row" in str(err.value) and ". " in str(err.value)

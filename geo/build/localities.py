@@ -89,6 +89,11 @@ _REFERENCE = re.compile(r"^\s*(?:part of|with|wit)\s+(.+?)\s*(?:,.*)?$", re.IGNO
 #: Shortest name key matched as the start of a longer name.
 _PREFIX_MIN = 6
 _NO_FIGURE = frozenset({"", "na", "n/a", "none", "nan"})
+#: A whole number written in ASCII digits (``str.isdigit`` also accepts "4²", which ``int`` refuses).
+_DIGITS = re.compile(r"[0-9]+")
+#: The growth table's levels and territories.
+_LEVELS = ("territory", "governorate")
+_TERRITORIES = ("west_bank", "gaza")
 
 #: One locality while it is built: the layer's columns plus working keys that start with ``_``.
 Row = dict[str, Any]
@@ -123,7 +128,7 @@ def _int_cell(value: str, where: str, column: str) -> int | None:
     text = (value or "").replace(",", "").strip()
     if not text:
         return None
-    if not text.isdigit():
+    if not _DIGITS.fullmatch(text):
         raise SourceError(f"{where}: {column} {value!r} is not a whole number. Write digits only, or leave it empty.")
     return int(text)
 
@@ -139,6 +144,18 @@ def _growth_row(row: Mapping[str, str], n: int) -> tuple[str, int | None, int | 
     year = _int_cell(row.get("base_year", ""), where, "base_year")
     if base is not None and year is None:
         raise SourceError(f"{where}: population_base without base_year. Give the year of the estimate.")
+    if census == 0 or base == 0:
+        raise SourceError(
+            f"{where}: a population of 0. Give the published count, or leave the cell empty to use the territory's "
+            "factor."
+        )
+    level, territory = (row.get("level") or "").strip(), (row.get("territory") or "").strip()
+    if level not in _LEVELS:
+        raise SourceError(f"{where}: level {row.get('level')!r} is not one of {', '.join(_LEVELS)}. Fix the level.")
+    if territory not in _TERRITORIES:
+        raise SourceError(
+            f"{where}: territory {row.get('territory')!r} is not one of {', '.join(_TERRITORIES)}. Fix the territory."
+        )
     return row["area"].strip(), census, base, year
 
 
@@ -174,7 +191,7 @@ def growth_factors(rows: Iterable[Mapping[str, str]], governorates: Iterable[str
         area, census, base, year = _growth_row(row, n)
         if year is not None:
             years.add(year)
-        level, territory = (row.get("level") or "").strip(), (row.get("territory") or "").strip()
+        level, territory = row["level"].strip(), row["territory"].strip()
         if level == "territory":
             if census is None or base is None:
                 raise SourceError(
@@ -231,7 +248,7 @@ def _identity(code: int, name: str) -> tuple[str, str | None]:
 def _parse_population(raw: object, label: str) -> tuple[int | None, str | None]:
     """The census figure and, for a ``with X`` note, the name X."""
     text = _text(raw)
-    if text.isdigit():
+    if _DIGITS.fullmatch(text):
         return int(text), None
     if text.lower() in _NO_FIGURE:
         return None, None
@@ -271,18 +288,27 @@ def _ocha_type(urban_rural: str, name: str, name_ar: str, ocha_code: bool, figur
     return "city" if people >= _CITY_MIN else "town" if people >= _TOWN_MIN else "village"
 
 
-def _code(value: object, label: str) -> int:
+def _code(value: object, label: str, column: str) -> int:
+    """A code column (``PCODE``, ``GovID``) as an int; a null, fractional, negative or infinite code is refused."""
     try:
-        return int(float(str(value)))
-    except ValueError:
+        number = float(str(value).strip())
+    except (OverflowError, ValueError):
+        number = math.nan
+    if not (math.isfinite(number) and number >= 0 and number.is_integer()):
         raise SourceError(
-            f"{_PATH}: {label} has PCODE {value!r}, which is not a number. Use an unmodified copy of the source."
-        ) from None
+            f"{_PATH}: {label} has {column} {value!r}, which is not a whole number >= 0. "
+            "Use an unmodified copy of the source."
+        )
+    return int(number)
 
 
 def _source_row(r: Mapping[str, Any], label: str) -> Row:
-    code = _code(r["PCODE"], label)
+    code = _code(r["PCODE"], label, "PCODE")
     name = _text(r["PCBS_NAME"])
+    if not name:
+        raise SourceError(
+            f"{_PATH}: {label} has no PCBS_NAME; a locality needs a name. Use an unmodified copy of the source."
+        )
     name_ar = _text(r["NAME_ARB"])
     pop_source = _text(r["Pop_Source"])
     figure, ref = _parse_population(r["pop2017"], label)
@@ -304,8 +330,9 @@ def _source_row(r: Mapping[str, Any], label: str) -> Row:
         "zone_id": None,
         "geometry": r["geometry"],
         "_ref": ref,
-        "_gov_code": _code(r["GovID"], label),
+        "_gov_code": _code(r["GovID"], label, "GovID"),
         "_key": _name_key(name),
+        "_label": f"{_PATH}: {label}",
     }
 
 
@@ -317,15 +344,36 @@ def _source_rows(communities: gpd.GeoDataFrame) -> list[Row]:
     ]
 
 
+def _merge_figure(first: Row, row: Row) -> None:
+    """Keep one figure for two points with the same id: equal figures or one missing merge; two figures do not."""
+    mine, theirs = first["population_2017"], row["population_2017"]
+    if mine is not None and theirs is not None and mine != theirs:
+        raise SourceError(
+            f"{row['_label']} has the id {first['locality_id']} of {first['_label']}, with population {theirs} "
+            f"against {mine}. Say which figure holds: add a row to {_CORRECTIONS} (a figure for one, counted_with "
+            "for the other), or use an unmodified copy of the source."
+        )
+    if mine is None and theirs is not None:
+        first["population_2017"], first["population_2017_source"] = theirs, row["population_2017_source"]
+        first["_ref"] = None
+
+
 def _split_duplicates(rows: list[Row]) -> list[Row]:
-    """A code listed twice (502778 Al Baqa'a) keeps one figure; the other point is counted with the first."""
+    """A code listed twice (502778 Al Baqa'a, same figure) keeps one figure; the other point is counted with it.
+
+    The same holds for two code-0 rows of one name (the same ``ocha-<name>`` id). Two different figures under one id
+    are refused, since keeping either would drop people silently.
+    """
     rows = sorted(rows, key=lambda r: (r["locality_id"], r["geometry"].x, r["geometry"].y))
+    firsts: dict[str, Row] = {}
     seen: dict[str, int] = {}
     for row in rows:
         first = row["locality_id"]
         seen[first] = seen.get(first, 0) + 1
         if seen[first] == 1:
+            firsts[first] = row
             continue
+        _merge_figure(firsts[first], row)
         row["locality_id"] = f"{first}-{seen[first]}"
         row["counted_with"] = first
         row["population_2017"] = None
@@ -499,7 +547,8 @@ def _additions(table: Iterable[Mapping[str, str]], zones: gpd.GeoDataFrame) -> l
 
 def _place_source_rows(rows: list[Row], zones: gpd.GeoDataFrame) -> None:
     points = gpd.GeoDataFrame(geometry=[r["geometry"] for r in rows], crs=STORE_CRS)
-    for row, zone_id in zip(rows, assign_zones(points, zones, "localities", _ZONE_TOLERANCE_KM), strict=True):
+    labels = [str(r["_label"]) for r in rows]
+    for row, zone_id in zip(rows, assign_zones(points, zones, "localities", _ZONE_TOLERANCE_KM, labels), strict=True):
         row["zone_id"] = zone_id
 
 

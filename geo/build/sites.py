@@ -117,7 +117,13 @@ _OCHA_OPERATOR = (
 _OCHA_SURVEY = "OCHA oPt West Bank closure survey 2025 (CC BY 3.0 IGO)"
 
 
-def assign_zones(points: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, what: str, max_km: float = 1.0) -> pd.Series:
+def assign_zones(
+    points: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
+    what: str,
+    max_km: float = 1.0,
+    labels: list[str] | None = None,
+) -> pd.Series:
     """Zone id of each point: the zone containing it, else the nearest within ``max_km``.
 
     Parameters
@@ -130,6 +136,9 @@ def assign_zones(points: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, what: str, m
         Layer name, for error messages.
     max_km : float, optional
         How far outside every zone a point may lie (e.g. a checkpoint on the line).
+    labels : list of str, optional
+        One label per point, in order (source file, id, name), so that an error names the feature as its source
+        does; by default the error gives the point's index, which callers that sort their rows cannot trace.
 
     Returns
     -------
@@ -148,8 +157,9 @@ def assign_zones(points: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, what: str, m
     missing = joined["zone_id"].isna()
     if missing.any():
         pos = joined.index[missing][0]
+        where = f"feature {pos}" if labels is None else dict(zip(points.index, labels, strict=True))[pos]
         raise SourceError(
-            f"{what}: feature {pos} lies more than {max_km} km outside every zone; check its "
+            f"{what}: {where} lies more than {max_km} km outside every zone; check its "
             "coordinates (lon/lat order, CRS)."
         )
     return pd.Series(joined["zone_id"].astype(str), index=points.index)
