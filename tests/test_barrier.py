@@ -140,6 +140,64 @@ def test_a_gate_far_from_the_route_stops_the_build(geo, source_copy):
         barrier.build_barrier(bad, territories, line)
 
 
+def _altered(source_copy, rel, key, change):
+    """The source ``key`` read from a copy whose file ``rel`` is changed by ``change`` (a function of the doc)."""
+    p = source_copy(rel)
+    doc = json.loads(p.read_text())
+    change(doc)
+    p.write_text(json.dumps(doc))
+    return sources.read(key, source_copy.root)
+
+
+@pytest.mark.filterwarnings("ignore:Could not parse column:UserWarning")
+@pytest.mark.parametrize("value", [None, "a/b c", 12.5])
+def test_a_null_or_text_route_id_is_named_with_its_feature(geo, source_copy, value):
+    src, territories, line = geo
+
+    def change(doc):
+        doc["features"][1]["properties"]["OBJECTID"] = value
+
+    bad = {**src, "barrier": _altered(source_copy, ROUTE, "barrier", change)}
+    what = "no OBJECTID" if value is None else f"OBJECTID {value!r}, not a whole number"
+    with pytest.raises(SourceError, match=rf"barrier_jan2018.geojson: feature #1 has {what}\. Fix: "):
+        barrier.build_barrier(bad, territories, line)
+
+
+@pytest.mark.filterwarnings("ignore:Could not parse column:UserWarning")
+@pytest.mark.parametrize("value", [None, "x"])
+def test_a_null_or_text_gate_id_is_named_with_its_feature(geo, source_copy, value):
+    src, territories, line = geo
+
+    def change(doc):
+        doc["features"][2]["properties"]["fid_value"] = value
+
+    bad = {**src, "barrier_gates": _altered(source_copy, GATES, "barrier_gates", change)}
+    with pytest.raises(
+        SourceError, match=rf"barrier_gates_2025.geojson: feature #2 has (no fid_value|fid_value {value!r}).*Fix: "
+    ):
+        barrier.build_barrier(bad, territories, line)
+
+
+def test_a_route_segment_outside_the_west_bank_is_refused(geo, source_copy):
+    src, territories, line = geo
+    jordan = {
+        "type": "Feature",
+        "properties": {"OBJECTID": 9999, "Status": "Constructed", "Type": "Fence"},
+        "geometry": {"type": "LineString", "coordinates": [[35.9, 32.0], [35.95, 32.05]]},  # east of the Jordan
+    }
+    bad = {**src, "barrier": _altered(source_copy, ROUTE, "barrier", lambda doc: doc["features"].append(jordan))}
+    with pytest.raises(SourceError, match=r"OBJECTID=9999 lies more than 1 km outside the West Bank outline.*Fix"):
+        barrier.build_barrier(bad, territories, line)
+
+
+def test_the_rule_constants_are_public_and_the_west_bank_has_one_definition():
+    assert {"MIN_PART_KM2", "OUTSIDE_MAX_M", "west_bank_metric", "west_bank_km2"} <= set(barrier.__all__)
+    from geo.build import military
+
+    assert military.west_bank_metric is barrier.west_bank_metric
+    assert not hasattr(military, "_west_bank") and not hasattr(barrier, "_west_bank")
+
+
 def test_a_route_copy_without_status_is_refused(source_copy):
     p = source_copy(ROUTE)
     doc = json.loads(p.read_text())

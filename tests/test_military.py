@@ -44,7 +44,7 @@ def _shift(coords, dx):
 
 
 def _with_rows(monkeypatch, *rows):
-    monkeypatch.setattr(military.facts, "read", lambda name: [dict(r) for r in rows])
+    monkeypatch.setattr(military.facts, "rows", lambda name: [dict(r) for r in rows])
 
 
 # -- firing zones --------------------------------------------------------------------------------------------------
@@ -90,14 +90,28 @@ def test_hebrew_undoes_mojibake_and_leaves_ascii_alone():
 
 
 @pytest.mark.slow
-def test_a_firing_zone_date_that_is_not_a_date_stops_the_build(source_copy, territories):
+@pytest.mark.parametrize("value", ["soon", "2005-07-24junk", "2005-07-24 12"])
+def test_a_firing_zone_date_that_is_not_a_date_stops_the_build(source_copy, territories, value):
     p = source_copy(FZ)
     doc = json.loads(p.read_text())
-    doc["features"][4]["properties"]["signed_date"] = "soon"
+    doc["features"][4]["properties"]["signed_date"] = value
     p.write_text(json.dumps(doc))
     src = {"firing_zones": sources.read("firing_zones", source_copy.root)}
-    with pytest.raises(SourceError, match=r"firing_zones.geojson: feature #4 .* signed_date 'soon', not a date"):
+    with pytest.raises(SourceError, match=rf"firing_zones.geojson: feature #4 .* signed_date '{value}', not a date"):
         military.build_firing_zones(src, territories)
+
+
+@pytest.mark.slow
+def test_dates_read_as_text_are_kept(source_copy, territories, zones):
+    """One text date makes the whole column text; the other (valid) dates must still be read."""
+    p = source_copy(FZ)
+    doc = json.loads(p.read_text())
+    props = doc["features"][4]["properties"]
+    props["signed_date"] = props["signed_date"] + "T00:00:00"
+    p.write_text(json.dumps(doc))
+    src = {"firing_zones": sources.read("firing_zones", source_copy.root)}
+    again = military.build_firing_zones(src, territories)
+    assert again["declared"].tolist() == zones["declared"].tolist()
 
 
 @pytest.mark.slow
@@ -172,3 +186,11 @@ def test_a_site_outside_the_outline_is_refused(monkeypatch, territories):
     _with_rows(monkeypatch, {**GOOD_ROW, "lon": "34.99", "lat": "31.75"})  # Beit Shemesh, in Israel
     with pytest.raises(SourceError, match=r"row 2 .*outside the West Bank outline"):
         military.build_early_warning_sites(territories)
+
+
+def test_a_short_early_warning_row_is_refused_naming_the_line(monkeypatch):
+    real = facts._text
+    monkeypatch.setattr(facts, "_text", lambda name: real(name).rstrip("\n") + "\nx-site,A site,geneva_2003\n")
+    line = len(real("early_warning_sites").splitlines()) + 1
+    with pytest.raises(SourceError, match=rf"geo/build/data/early_warning_sites.csv line {line}: 3 cell\(s\).*Fix: "):
+        military.build_early_warning_sites()

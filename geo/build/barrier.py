@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry import Polygon
@@ -25,6 +26,8 @@ __all__ = [
     "CLOSING_M",
     "GATE_MAX_M",
     "LINE_TOLERANCE_M",
+    "MIN_PART_KM2",
+    "OUTSIDE_MAX_M",
     "SEAM_COLUMNS",
     "STATUSES",
     "TYPES",
@@ -32,6 +35,8 @@ __all__ = [
     "build_seam_zone",
     "inside_share",
     "length_by_status",
+    "west_bank_km2",
+    "west_bank_metric",
 ]
 
 log = logging.getLogger(__name__)
@@ -73,6 +78,9 @@ TYPES: dict[str, str | None] = {"Concrete": "concrete", "Fence": "fence", "NA": 
 LINE_TOLERANCE_M = 50.0
 #: Every gate must lie this close (m) to a route segment; farther means a wrong position or CRS.
 GATE_MAX_M = 100.0
+#: A route segment reaching farther than this (m) outside the West Bank outline is misplaced (a wrong
+#: position or CRS): the route runs in the West Bank or along the 1967 line, never deep in Israel or Jordan.
+OUTSIDE_MAX_M = 1000.0
 #: Closing radius (m) of the seam-zone rule: gaps in the route, or between the route and the outline,
 #: narrower than twice this are sealed.  The seam share changes by less than 0.1 point from 75 to 200 m.
 CLOSING_M = 100.0
@@ -90,13 +98,56 @@ _SEAM_SOURCE = (
 _LOCALITY_COLUMNS = ("population", "counted_with")
 
 
-def _west_bank(territories: gpd.GeoDataFrame) -> BaseGeometry:
-    """The West Bank polygon in EPSG:2039."""
+def west_bank_metric(territories: gpd.GeoDataFrame) -> BaseGeometry:
+    """The West Bank polygon of the built territories layer, in EPSG:2039.
+
+    Every layer measured against the West Bank (barrier, seam zone, firing zones) takes it from here,
+    so all of them use the same outline and the same error when it is missing.
+
+    Parameters
+    ----------
+    territories : GeoDataFrame
+        The built territories layer.
+
+    Returns
+    -------
+    shapely geometry
+        The ``west_bank`` row's geometry in EPSG:2039.
+
+    Raises
+    ------
+    LayerError
+        If the layer has no single ``west_bank`` row.
+    """
     rows = territories[territories["territory_id"] == "west_bank"]
     if len(rows) != 1:
-        raise LayerError("territories: no single 'west_bank' row; build the boundaries before the barrier.")
+        raise LayerError("territories: no single 'west_bank' row; build the boundaries first.")
     geom: BaseGeometry = rows.to_crs(METRIC_CRS).geometry.iloc[0]
     return geom
+
+
+def west_bank_km2(territories: gpd.GeoDataFrame) -> float:
+    """The West Bank's area (km²) as the territories layer states it, so shares agree across layers.
+
+    Parameters
+    ----------
+    territories : GeoDataFrame
+        The built territories layer.
+
+    Returns
+    -------
+    float
+        The ``area_km2`` of the ``west_bank`` row.
+
+    Raises
+    ------
+    LayerError
+        If the layer has no single ``west_bank`` row.
+    """
+    rows = territories[territories["territory_id"] == "west_bank"]
+    if len(rows) != 1:
+        raise LayerError("territories: no single 'west_bank' row; build the boundaries first.")
+    return float(rows["area_km2"].iloc[0])
 
 
 def _armistice(line_1967: gpd.GeoDataFrame) -> BaseGeometry:
@@ -121,17 +172,43 @@ def _decode(value: object, table: dict[str, str | None], what: str, oid: int, na
     return table[key]
 
 
+def _whole_ids(values: pd.Series, file: str, column: str) -> list[int]:
+    """The features' numeric ids; a null, text or fractional id stops the build, naming the feature."""
+    num = pd.to_numeric(values, errors="coerce")
+    for pos, (raw, n) in enumerate(zip(values, num, strict=True)):
+        if not (np.isfinite(n) and float(n).is_integer()):
+            what = f"no {column}" if pd.isna(raw) else f"{column} {raw!r}, not a whole number"
+            raise SourceError(
+                f"{file}: feature #{pos} has {what}. "
+                f"Fix: use the unmodified OCHA source (every feature has a numeric {column})."
+            )
+    return [int(n) for n in num]
+
+
+def _check_inside(oid: int, geom: BaseGeometry, near: BaseGeometry) -> None:
+    """A segment reaching outside ``near`` (the West Bank grown by :data:`OUTSIDE_MAX_M`) is misplaced."""
+    outside = shapely.difference(geom, near)
+    if not outside.is_empty:
+        raise SourceError(
+            f"{_ROUTE_FILE}: feature OBJECTID={oid} lies more than {OUTSIDE_MAX_M / 1000:.0f} km outside the "
+            "West Bank outline. Fix: use the unmodified OCHA source, or correct the segment's coordinates "
+            "(lon/lat order, CRS)."
+        )
+
+
 def _routes(src: dict[str, gpd.GeoDataFrame], west_bank: BaseGeometry, line: BaseGeometry) -> list[dict[str, object]]:
     """One row per OCHA route segment, measured in EPSG:2039."""
     route = src["barrier"]
-    oids = route["OBJECTID"].astype(int)
+    oids = pd.Series(_whole_ids(route["OBJECTID"], _ROUTE_FILE, "OBJECTID"))
     if oids.duplicated().any():
         dup = int(oids[oids.duplicated()].iloc[0])
         raise SourceError(f"{_ROUTE_FILE}: OBJECTID {dup} occurs twice; use the unmodified OCHA source.")
     inside = shapely.difference(west_bank, line.buffer(LINE_TOLERANCE_M))
     metric = route.to_crs(METRIC_CRS).geometry.values
     rows: list[dict[str, object]] = []
+    near = shapely.buffer(west_bank, OUTSIDE_MAX_M)
     for pos, oid in enumerate(oids):
+        _check_inside(oid, metric[pos], near)
         rows.append(
             {
                 "feature_id": f"seg-{oid}",
@@ -152,7 +229,7 @@ def _routes(src: dict[str, gpd.GeoDataFrame], west_bank: BaseGeometry, line: Bas
 def _gates(src: dict[str, gpd.GeoDataFrame], routes: gpd.GeoDataFrame) -> list[dict[str, object]]:
     """One row per OCHA gate, attached to its nearest route segment (which must lie within GATE_MAX_M)."""
     gates = src["barrier_gates"]
-    fids = gates["fid_value"].astype(int)
+    fids = pd.Series(_whole_ids(gates["fid_value"], _GATE_FILE, "fid_value"))
     if fids.duplicated().any():
         dup = int(fids[fids.duplicated()].iloc[0])
         raise SourceError(f"{_GATE_FILE}: fid_value {dup} occurs twice; use the unmodified OCHA source.")
@@ -220,7 +297,7 @@ def build_barrier(
     SourceError
         On an unknown status or type, a duplicate id, or a gate farther than :data:`GATE_MAX_M` from the route.
     """
-    routes = _frame(_routes(src, _west_bank(territories), _armistice(line_1967)), BARRIER_COLUMNS)
+    routes = _frame(_routes(src, west_bank_metric(territories), _armistice(line_1967)), BARRIER_COLUMNS)
     gates = _frame(_gates(src, routes), BARRIER_COLUMNS)
     out = _frame([*routes.to_dict("records"), *gates.to_dict("records")], BARRIER_COLUMNS)
     log.info("barrier: %d route segments (%.1f km), %d gates", len(routes), routes["length_km"].sum(), len(gates))
@@ -355,7 +432,7 @@ def build_seam_zone(
     LayerError
         If an input layer lacks what the rule needs.
     """
-    west_bank = _west_bank(territories)
+    west_bank = west_bank_metric(territories)
     line = _armistice(line_1967)
     jerusalem = line_1967[(line_1967["kind"] == "armistice_line") & (line_1967["segment"] == "jerusalem")]
     jer = shapely.union_all(jerusalem.to_crs(METRIC_CRS).geometry.values)
@@ -363,7 +440,7 @@ def build_seam_zone(
     parts = [shapely.simplify(p, SIMPLIFY_M) for p in _cut_off(west_bank, route, line)]
     parts.sort(key=lambda p: (-shapely.point_on_surface(p).y, shapely.point_on_surface(p).x))
     ej = [bool(not jer.is_empty and p.distance(jer) <= CLOSING_M + 1.0) for p in parts]
-    gdf = _seam_frame(gpd.GeoSeries(parts, crs=METRIC_CRS), ej, _wb_area(territories), localities)
+    gdf = _seam_frame(gpd.GeoSeries(parts, crs=METRIC_CRS), ej, west_bank_km2(territories), localities)
     log.info(
         "seam_zone: %d parts, %.1f km² (%.2f %% of the West Bank)",
         len(gdf),
@@ -371,11 +448,6 @@ def build_seam_zone(
         gdf["share_pct"].sum(),
     )
     return gdf
-
-
-def _wb_area(territories: gpd.GeoDataFrame) -> float:
-    """The West Bank's area (km²) as the territories layer states it, so shares agree across layers."""
-    return float(territories.loc[territories["territory_id"] == "west_bank", "area_km2"].iloc[0])
 
 
 def _seam_frame(

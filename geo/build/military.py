@@ -20,9 +20,10 @@ from shapely.geometry import Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from ..crs import METRIC_CRS, STORE_CRS, area_km2
-from ..errors import LayerError, SourceError
+from ..errors import SourceError
 from ..schema import ID_PATTERN, ID_RULE
 from . import facts
+from .barrier import west_bank_km2, west_bank_metric
 
 __all__ = [
     "EWS_COLUMNS",
@@ -88,7 +89,8 @@ _HEBREW_LATIN = dict(
         strict=True,
     )
 )
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: A signing date as the source writes it: ``YYYY-MM-DD``, optionally with a time of day (read as text).
+_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
 
 
 def hebrew(text: str) -> str:
@@ -114,32 +116,25 @@ def hebrew(text: str) -> str:
     return fixed if any("\u05d0" <= ch <= "\u05ea" for ch in fixed) else text
 
 
-def _west_bank(territories: gpd.GeoDataFrame) -> tuple[BaseGeometry, float]:
-    """The West Bank polygon (EPSG:2039) and its area in km² as the territories layer states it."""
-    rows = territories[territories["territory_id"] == "west_bank"]
-    if len(rows) != 1:
-        raise LayerError("territories: no single 'west_bank' row; build the boundaries first.")
-    geom: BaseGeometry = rows.to_crs(METRIC_CRS).geometry.iloc[0]
-    return geom, float(rows["area_km2"].iloc[0])
-
-
 # -- firing zones ------------------------------------------------------------------------------------------------------
 
 
 def _declared(value: object, label: str) -> str | None:
+    """The signing date as ``YYYY-MM-DD``; the whole value must be a date (``"2005-07-24junk"`` is refused)."""
     if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return None
-    text = value.strftime("%Y-%m-%d") if isinstance(value, pd.Timestamp) else str(value).strip()[:10]
+    if isinstance(value, (pd.Timestamp, date)):
+        return value.strftime("%Y-%m-%d")
+    found = _DATE.fullmatch(str(value).strip())
     try:
-        date.fromisoformat(text)
+        if found:
+            return date.fromisoformat(found.group(1)).isoformat()
     except ValueError:
-        text = ""
-    if not _DATE.fullmatch(text):
-        raise SourceError(
-            f"{_FZ_FILE}: {label} has signed_date {value!r}, not a date. Use the unmodified OCHA source "
-            "(dates as YYYY-MM-DD)."
-        )
-    return text
+        pass
+    raise SourceError(
+        f"{_FZ_FILE}: {label} has signed_date {value!r}, not a date. Use the unmodified OCHA source "
+        "(dates as YYYY-MM-DD)."
+    )
 
 
 def _number(value: object) -> str | None:
@@ -221,7 +216,7 @@ def build_firing_zones(src: dict[str, gpd.GeoDataFrame], territories: gpd.GeoDat
     SourceError
         On a date that is not a date, or a zone wholly outside the West Bank.
     """
-    west_bank, wb_km2 = _west_bank(territories)
+    west_bank, wb_km2 = west_bank_metric(territories), west_bank_km2(territories)
     df = _zone_rows(src, west_bank)
     df["zone_id"] = _ids(df)
     gdf = gpd.GeoDataFrame(df, geometry="geometry", crs=METRIC_CRS).to_crs(STORE_CRS)
@@ -319,13 +314,13 @@ def build_early_warning_sites(territories: gpd.GeoDataFrame | None = None) -> gp
     SourceError
         On a missing column, a bad id, proposal, flag or coordinate, or a duplicate id, naming the row.
     """
-    rows = facts.read("early_warning_sites")
+    rows = facts.rows("early_warning_sites")
     missing = [c for c in _EWS_FIELDS if rows and c not in rows[0]]
     if not rows or missing:
         raise SourceError(
             f"{_EWS_FILE}: missing column(s) {', '.join(missing) or 'all'}; the table needs {_EWS_FIELDS}."
         )
-    west_bank = _west_bank(territories)[0] if territories is not None else None
+    west_bank = west_bank_metric(territories) if territories is not None else None
     seen: set[str] = set()
     out = []
     for n, row in enumerate(rows, start=2):  # row 1 is the header

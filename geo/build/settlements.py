@@ -91,6 +91,7 @@ AREA_NAME_SIMILARITY = 0.8
 AREA_NAME_KM = 3.0
 #: A settlement point this close (m) to a footprint, or inside it, is a location match.
 AREA_LOCATION_M = 300.0
+_BUILT_UP_FILE = "ocha-settlements-firing-zones/settlements_built_up_2021.geojson"
 _BUILT_UP = "Peace Now (Settlement Watch) settlement built-up areas 2021, via UN OCHA oPt (CC BY 3.0 IGO)"
 
 
@@ -226,7 +227,7 @@ def population_facts(rows: list[dict[str, str]], known_ids: Iterable[str]) -> di
     Parameters
     ----------
     rows : list of dict
-        The table's rows (``facts.read("settlement_populations")``).
+        The table's rows (``facts.rows("settlement_populations")``).
     known_ids : iterable of str
         The settlement ids of the layer being built.
 
@@ -268,7 +269,7 @@ def neighbourhood_facts(rows: list[dict[str, str]]) -> list[tuple[dict[str, str]
     Parameters
     ----------
     rows : list of dict
-        The table's rows (``facts.read("jerusalem_neighbourhoods")``).
+        The table's rows (``facts.rows("jerusalem_neighbourhoods")``).
 
     Returns
     -------
@@ -361,7 +362,7 @@ def _candidates(cbs: gpd.GeoDataFrame, pn: gpd.GeoDataFrame, dist: np.ndarray) -
                 cands.append((sim - dist[i, j] / 100_000, sim, i, j))
     pn_pos = {str(n): k for k, n in enumerate(pn["name"])}
     cbs_pos = {str(n): k for k, n in enumerate(cbs["name_en"])}
-    for alias in facts.read("settlement_aliases"):
+    for alias in facts.rows("settlement_aliases"):
         ai, aj = cbs_pos.get(alias["cbs_name"]), pn_pos.get(alias["peacenow_name"])
         if ai is not None and aj is not None:
             cands.append((2.0, 1.0, ai, aj))  # a documented alias outranks any automatic candidate
@@ -501,7 +502,7 @@ def _peacenow_rows(
 def _neighbourhood_rows() -> list[dict[str, object]]:
     """Israeli neighbourhoods of East Jerusalem (``clinton_rule`` IL), with their population facts."""
     rows: list[dict[str, object]] = []
-    for r, fact in neighbourhood_facts(facts.read("jerusalem_neighbourhoods")):
+    for r, fact in neighbourhood_facts(facts.rows("jerusalem_neighbourhoods")):
         rows.append(
             {
                 "settlement_id": f"ej-{r['neighbourhood_id']}",
@@ -523,7 +524,7 @@ def _neighbourhood_rows() -> list[dict[str, object]]:
 
 def _apply_population_facts(gdf: gpd.GeoDataFrame) -> None:
     """Replace or fill population figures from ``settlement_populations.csv`` (in place)."""
-    table = population_facts(facts.read("settlement_populations"), gdf["settlement_id"])
+    table = population_facts(facts.rows("settlement_populations"), gdf["settlement_id"])
     pos = {sid: k for k, sid in enumerate(gdf["settlement_id"])}
     for sid, fact in table.items():
         k = gdf.index[pos[sid]]
@@ -589,7 +590,7 @@ def build_settlements(
     cbs_all = src["cbs"]
     cbs = cbs_all[pd.to_numeric(cbs_all["district_id"], errors="coerce") == 7].sort_values("id")
     pn = src["peacenow"].sort_values(["name", "establishment"])
-    _check_aliases(facts.read("settlement_aliases"), cbs, pn)
+    _check_aliases(facts.rows("settlement_aliases"), cbs, pn)
     pairs, report = match(cbs, pn)
     rows = _cbs_rows(cbs, pn, pairs)
     rows += _peacenow_rows(pn, set(pairs.values()), report, east_jerusalem, west_bank)
@@ -666,7 +667,7 @@ def area_aliases(rows: list[dict[str, str]], area_ids: Iterable[str], settlement
     Parameters
     ----------
     rows : list of dict
-        The table's rows (``facts.read("settlement_area_aliases")``).
+        The table's rows (``facts.rows("settlement_area_aliases")``).
     area_ids, settlement_ids : iterable of str
         The footprint ids (``bu-...``) and settlement ids that exist.
 
@@ -755,16 +756,52 @@ def _area_distances(areas: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame) -> n
     return np.asarray(shapely.distance(a[:, None], p[None, :]), dtype=float)
 
 
+def _flag(value: object) -> bool | None:
+    """``value`` as a boolean: a bool, or the text ``true``/``false`` (a text cell makes the column text)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
+
+
 def _east_jerusalem_flags(areas: gpd.GeoDataFrame) -> list[bool]:
     flags = []
     for eid, v in zip(areas["entity_id"], areas["in_east_jerusalem"], strict=True):
-        if not isinstance(v, (bool, np.bool_)):
+        flag = _flag(v)
+        if flag is None:
             raise SourceError(
-                f"built-up areas source: feature entity_id={eid!r} has in_east_jerusalem={v!r}, not true/false; "
-                "use an unmodified copy of the source."
+                f"{_BUILT_UP_FILE}: feature entity_id={eid!r} has in_east_jerusalem={v!r}, not true/false. "
+                "Fix: use an unmodified copy of the source."
             )
-        flags.append(bool(v))
+        flags.append(flag)
     return flags
+
+
+def _text_cell(value: object) -> str | None:
+    """``value`` stripped, or None when it is null or blank."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[call-overload]
+        return None
+    return str(value).strip() or None
+
+
+def _check_built_up(bu: gpd.GeoDataFrame) -> None:
+    """Every footprint needs an ``entity_id`` (its layer id) and a ``name`` (the join and the map label).
+
+    Checked here, against the source file, so that the error names the feature to fix, not a layer
+    file written later.
+    """
+    for pos, (eid, name) in enumerate(zip(bu["entity_id"], bu["name"], strict=True)):
+        if _text_cell(eid) is None:
+            raise SourceError(
+                f"{_BUILT_UP_FILE}: feature #{pos} (name={name!r}) has no entity_id. "
+                "Fix: use an unmodified copy of the source (every footprint has an entity_id)."
+            )
+        if _text_cell(name) is None:
+            raise SourceError(
+                f"{_BUILT_UP_FILE}: feature entity_id={eid!r} has no name. "
+                "Fix: use an unmodified copy of the source (every footprint has a name)."
+            )
 
 
 def build_settlement_areas(
@@ -800,15 +837,17 @@ def build_settlement_areas(
     Raises
     ------
     SourceError
-        If footprint ids repeat, a flag is not boolean, or an alias row is bad.
+        If a footprint lacks its ``entity_id`` or ``name``, footprint ids repeat, a flag is not boolean,
+        or an alias row is bad.
     """
+    _check_built_up(src["built_up"])
     bu = src["built_up"].sort_values("entity_id").reset_index(drop=True)
     area_ids = ["bu-" + slug(str(e)) for e in bu["entity_id"]]
     if len(set(area_ids)) != len(area_ids):
         dup = next(a for a in area_ids if area_ids.count(a) > 1)
-        raise SourceError(f"built-up areas source: two footprints give the id {dup!r}; use an unmodified copy.")
+        raise SourceError(f"{_BUILT_UP_FILE}: two footprints give the id {dup!r}. Fix: use an unmodified copy.")
     setl = settlements.sort_values("settlement_id").reset_index(drop=True)
-    aliases = area_aliases(facts.read("settlement_area_aliases"), area_ids, setl["settlement_id"])
+    aliases = area_aliases(facts.rows("settlement_area_aliases"), area_ids, setl["settlement_id"])
     dist = _area_distances(bu, setl)
     joins = [
         _join_area(a, str(n), dist[i], setl, aliases) for i, (a, n) in enumerate(zip(area_ids, bu["name"], strict=True))
