@@ -239,8 +239,9 @@ def test_group_totals_and_their_years(layers):
     wb = s[s["kind"] == "settlement"]
     ej = s[s["kind"] == "east_jerusalem_neighbourhood"]
     hebron = s[s["kind"] == "hebron_enclave"]
-    # West Bank settlements: the CBS localities file, end of 2021 (published district total 464,461)
-    assert int(wb["population"].sum()) == 464_461
+    # West Bank settlements: the CBS localities file, end of 2021 (published district total 464,461), with Kiryat
+    # Arba less the Hebron enclave's 800, whom the CBS counts there: the enclave's row counts them instead
+    assert int(wb["population"].sum()) == 464_461 - 800
     assert set(wb["population_year"].dropna()) == {2021}
     # Israelis in East Jerusalem: the Jerusalem Statistical Yearbook, end of 2014 (10 neighbourhoods)
     assert int(ej["population"].sum()) == 206_393
@@ -250,7 +251,7 @@ def test_group_totals_and_their_years(layers):
     assert len(hebron) == 1 and int(hebron["population"].iloc[0]) == 800
     assert int(hebron["population_year"].iloc[0]) == 2023
     totals = settlements.israelis_by_zone(s).sum()
-    assert totals.to_dict() == {"settlers": 465_261, "israelis_ej": 206_393}
+    assert totals.to_dict() == {"settlers": 464_461, "israelis_ej": 206_393}  # each settler counted once
 
 
 @pytest.mark.slow
@@ -352,7 +353,7 @@ def test_the_build_is_deterministic(inputs, layers):
 
 @pytest.mark.slow
 def test_a_bad_row_stops_the_build(inputs, monkeypatch):
-    real = facts.read
+    real = facts.rows
 
     def read(name):
         rows = [dict(r) for r in real(name)]
@@ -360,14 +361,14 @@ def test_a_bad_row_stops_the_build(inputs, monkeypatch):
             rows[0]["settlement_id"] = "cbs-9999"
         return rows
 
-    monkeypatch.setattr(settlements.facts, "read", read)
+    monkeypatch.setattr(settlements.facts, "rows", read)
     with pytest.raises(SourceError, match=r"settlement_populations.csv line 2 \(cbs-9999\).*Fix: use an id"):
         settlements.build_settlements(*inputs)
 
 
 @pytest.mark.slow
 def test_a_stale_alias_stops_the_build(inputs, monkeypatch):
-    real = facts.read
+    real = facts.rows
 
     def read(name):
         rows = [dict(r) for r in real(name)]
@@ -375,7 +376,7 @@ def test_a_stale_alias_stops_the_build(inputs, monkeypatch):
             rows[0]["peacenow_name"] = "Halamish Bet"
         return rows
 
-    monkeypatch.setattr(settlements.facts, "read", read)
+    monkeypatch.setattr(settlements.facts, "rows", read)
     with pytest.raises(SourceError, match=r"settlement_aliases.csv line 2 .*'Halamish Bet' is not a name"):
         settlements.build_settlements(*inputs)
 
@@ -388,4 +389,69 @@ def test_a_non_boolean_east_jerusalem_flag_is_rejected(inputs, layers):
     bu.loc[bu.index[0], "in_east_jerusalem"] = "yes"
     src["built_up"] = bu
     with pytest.raises(SourceError, match=r"entity_id='ariel' has in_east_jerusalem='yes'"):
+        settlements.build_settlement_areas(src, layers[0])
+
+
+def _short_row(monkeypatch, table):
+    """Make the first data row of ``table`` a short row (its first cell only)."""
+    real = facts._text
+
+    def text(name):
+        lines = real(name).splitlines()
+        if name == table:
+            lines[1] = lines[1].split(",", 1)[0]  # the id alone: one cell
+        return "\n".join(lines)
+
+    monkeypatch.setattr(facts, "_text", text)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("table", ["settlement_populations", "settlement_aliases", "jerusalem_neighbourhoods"])
+def test_a_short_fact_row_stops_the_settlements_build_naming_the_line(inputs, monkeypatch, table):
+    _short_row(monkeypatch, table)
+    with pytest.raises(SourceError, match=rf"geo/build/data/{table}.csv line 2: \d+ cell\(s\).*Fix: "):
+        settlements.build_settlements(*inputs)
+
+
+@pytest.mark.slow
+def test_a_short_area_alias_row_stops_the_areas_build_naming_the_line(inputs, layers, monkeypatch):
+    _short_row(monkeypatch, "settlement_area_aliases")
+    with pytest.raises(SourceError, match=r"settlement_area_aliases.csv line 2: \d+ cell\(s\).*Fix: "):
+        settlements.build_settlement_areas(inputs[0], layers[0])
+
+
+def _built_up_with(inputs, pos, column, value):
+    src = dict(inputs[0])
+    bu = src["built_up"].copy()
+    bu[column] = bu[column].astype(object)
+    bu.loc[bu.index[pos], column] = value
+    src["built_up"] = bu
+    return src
+
+
+@pytest.mark.slow
+def test_east_jerusalem_flags_read_as_text_are_accepted_and_the_bad_one_is_named(inputs, layers):
+    src = dict(inputs[0])
+    bu = src["built_up"].copy()
+    bu["in_east_jerusalem"] = bu["in_east_jerusalem"].map({True: "true", False: "false"})  # one text cell does this
+    src["built_up"] = bu
+    areas, _ = settlements.build_settlement_areas(src, layers[0])
+    assert areas["in_east_jerusalem"].tolist() == layers[2]["in_east_jerusalem"].tolist()
+    eid = bu["entity_id"].iloc[5]
+    bu.loc[bu.index[5], "in_east_jerusalem"] = "maybe"
+    with pytest.raises(SourceError, match=rf"settlements_built_up_2021.geojson: feature entity_id='{eid}' has "):
+        settlements.build_settlement_areas(src, layers[0])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("value", [None, "  "])
+def test_a_footprint_without_a_name_or_id_is_named_in_the_source(inputs, layers, value):
+    src = _built_up_with(inputs, 0, "name", value)
+    eid = src["built_up"]["entity_id"].iloc[0]
+    with pytest.raises(SourceError, match=rf"settlements_built_up_2021.geojson: feature entity_id='{eid}' has no name"):
+        settlements.build_settlement_areas(src, layers[0])
+    src = _built_up_with(inputs, 3, "entity_id", value)
+    with pytest.raises(
+        SourceError, match=r"settlements_built_up_2021.geojson: feature #3 \(name=.*\) has no entity_id"
+    ):
         settlements.build_settlement_areas(src, layers[0])
