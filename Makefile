@@ -6,7 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
-PYTEST_ARGS ?=
+# two workers (pytest-xdist), one test file each at a time so a file's shared fixtures are built once;
+# `make test PYTEST_ARGS=` runs everything in one process
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: map test lint layers check clean
 
