@@ -664,6 +664,8 @@ REFERENCES: tuple[tuple[str, str, str, str], ...] = (
     ("zones", "region", "regions", "region_id"),
     ("settlement_areas", "settlement_id", "settlements", "settlement_id"),
     ("barrier", "segment_id", "barrier", "feature_id"),
+    ("barrier", "zone_id", "zones", "zone_id"),
+    ("seam_zone", "zone_id", "zones", "zone_id"),
     ("links", "from_crossing", "crossings", "crossing_id"),
     ("links", "to_crossing", "crossings", "crossing_id"),
 )

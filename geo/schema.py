@@ -274,6 +274,10 @@ SCHEMAS: dict[str, LayerSchema] = {
                 _measure("length_km", nullable=True, doc="EPSG:2039 length; null for gates"),
                 _measure("inside_west_bank_km", nullable=True),
                 _id("segment_id", doc="for a gate, the route segment it is on", nullable=True),
+                _id(
+                    "zone_id",
+                    doc="planning zone: of a segment, where most of its length runs; of a gate, its segment's",
+                ),
                 _SRC,
             ),
             "The West Bank barrier route (OCHA, January 2018) and its gates (OCHA 2025).",
@@ -290,6 +294,7 @@ SCHEMAS: dict[str, LayerSchema] = {
                 _count("localities", nullable=True),
                 _count("population", nullable=True),
                 _c("includes_east_jerusalem", "bool"),
+                _id("zone_id", doc="planning zone holding most of the part's area"),
                 _SRC,
             ),
             "West Bank land between the barrier and the 1967 line.",

@@ -6,9 +6,10 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
+from shapely.geometry import LineString, box
 
 from geo.build import barrier, sources
-from geo.crs import METRIC_CRS, STORE_CRS
+from geo.crs import AREA_CRS, METRIC_CRS, STORE_CRS
 from geo.errors import LayerError, SourceError
 
 pytestmark = pytest.mark.slow
@@ -24,9 +25,15 @@ def geo(sources_read, bounds):
 
 
 @pytest.fixture(scope="module")
-def layer(geo):
+def zones(bounds):
+    """The planning zones the barrier and seam zone are assigned to."""
+    return bounds.zones
+
+
+@pytest.fixture(scope="module")
+def layer(geo, zones):
     src, territories, line = geo
-    return barrier.build_barrier(src, territories, line)
+    return barrier.build_barrier(src, territories, line, zones)
 
 
 def stand_in_localities(src):
@@ -51,9 +58,9 @@ def localities(geo):
 
 
 @pytest.fixture(scope="module")
-def seam(geo, layer, localities):
+def seam(geo, layer, localities, zones):
     _, territories, line = geo
-    return barrier.build_seam_zone(layer, territories, line, localities)
+    return barrier.build_seam_zone(layer, territories, line, localities, zones)
 
 
 def _wb_km2(territories):
@@ -114,7 +121,7 @@ def test_every_gate_lies_within_100_m_of_its_segment(layer):
     assert gates["name"].notna().all()
 
 
-def test_an_unknown_status_stops_the_build(geo, source_copy):
+def test_an_unknown_status_stops_the_build(geo, zones, source_copy):
     src, territories, line = geo
     p = source_copy(ROUTE)
     doc = json.loads(p.read_text())
@@ -123,10 +130,10 @@ def test_an_unknown_status_stops_the_build(geo, source_copy):
     p.write_text(json.dumps(doc))
     bad = {**src, "barrier": sources.read("barrier", source_copy.root)}
     with pytest.raises(SourceError, match=rf"OBJECTID={oid} has Status 'Planned'.*STATUSES"):
-        barrier.build_barrier(bad, territories, line)
+        barrier.build_barrier(bad, territories, line, zones)
 
 
-def test_a_gate_far_from_the_route_stops_the_build(geo, source_copy):
+def test_a_gate_far_from_the_route_stops_the_build(geo, zones, source_copy):
     src, territories, line = geo
     p = source_copy(GATES)
     doc = json.loads(p.read_text())
@@ -137,7 +144,7 @@ def test_a_gate_far_from_the_route_stops_the_build(geo, source_copy):
     bad = {**src, "barrier_gates": sources.read("barrier_gates", source_copy.root)}
     fid = feat["properties"]["fid_value"]
     with pytest.raises(SourceError, match=rf"gate fid_value={fid} lies \d+ m from the nearest route.*coordinates"):
-        barrier.build_barrier(bad, territories, line)
+        barrier.build_barrier(bad, territories, line, zones)
 
 
 def _altered(source_copy, rel, key, change):
@@ -151,7 +158,7 @@ def _altered(source_copy, rel, key, change):
 
 @pytest.mark.filterwarnings("ignore:Could not parse column:UserWarning")
 @pytest.mark.parametrize("value", [None, "a/b c", 12.5])
-def test_a_null_or_text_route_id_is_named_with_its_feature(geo, source_copy, value):
+def test_a_null_or_text_route_id_is_named_with_its_feature(geo, zones, source_copy, value):
     src, territories, line = geo
 
     def change(doc):
@@ -160,12 +167,12 @@ def test_a_null_or_text_route_id_is_named_with_its_feature(geo, source_copy, val
     bad = {**src, "barrier": _altered(source_copy, ROUTE, "barrier", change)}
     what = "no OBJECTID" if value is None else f"OBJECTID {value!r}, not a whole number"
     with pytest.raises(SourceError, match=rf"barrier_jan2018.geojson: feature #1 has {what}\. Fix: "):
-        barrier.build_barrier(bad, territories, line)
+        barrier.build_barrier(bad, territories, line, zones)
 
 
 @pytest.mark.filterwarnings("ignore:Could not parse column:UserWarning")
 @pytest.mark.parametrize("value", [None, "x"])
-def test_a_null_or_text_gate_id_is_named_with_its_feature(geo, source_copy, value):
+def test_a_null_or_text_gate_id_is_named_with_its_feature(geo, zones, source_copy, value):
     src, territories, line = geo
 
     def change(doc):
@@ -175,10 +182,10 @@ def test_a_null_or_text_gate_id_is_named_with_its_feature(geo, source_copy, valu
     with pytest.raises(
         SourceError, match=rf"barrier_gates_2025.geojson: feature #2 has (no fid_value|fid_value {value!r}).*Fix: "
     ):
-        barrier.build_barrier(bad, territories, line)
+        barrier.build_barrier(bad, territories, line, zones)
 
 
-def test_a_route_segment_outside_the_west_bank_is_refused(geo, source_copy):
+def test_a_route_segment_outside_the_west_bank_is_refused(geo, zones, source_copy):
     src, territories, line = geo
     jordan = {
         "type": "Feature",
@@ -187,7 +194,7 @@ def test_a_route_segment_outside_the_west_bank_is_refused(geo, source_copy):
     }
     bad = {**src, "barrier": _altered(source_copy, ROUTE, "barrier", lambda doc: doc["features"].append(jordan))}
     with pytest.raises(SourceError, match=r"OBJECTID=9999 lies more than 1 km outside the West Bank outline.*Fix"):
-        barrier.build_barrier(bad, territories, line)
+        barrier.build_barrier(bad, territories, line, zones)
 
 
 def test_the_rule_constants_are_public_and_the_west_bank_has_one_definition():
@@ -254,15 +261,149 @@ def test_population_is_the_sum_of_the_localities_inside(seam, localities):
     assert by_id["population"].sum() > 250_000  # East Jerusalem's Palestinian neighbourhoods are in it
 
 
-def test_without_localities_the_counts_are_null(geo, layer, seam):
+def test_without_localities_the_counts_are_null(geo, layer, seam, zones):
     _, territories, line = geo
-    bare = barrier.build_seam_zone(layer, territories, line, None)
+    bare = barrier.build_seam_zone(layer, territories, line, None, zones)
     assert bare["localities"].isna().all() and bare["population"].isna().all()
     assert list(bare["feature_id"]) == list(seam["feature_id"])
+    assert list(bare["zone_id"]) == list(seam["zone_id"])  # the zone rule does not depend on the counts
     assert shapely.equals(bare.geometry.values, seam.geometry.values).all()  # same rule, same parts
 
 
-def test_localities_without_population_are_refused(geo, layer, localities):
+def test_localities_without_population_are_refused(geo, layer, localities, zones):
     _, territories, line = geo
     with pytest.raises(LayerError, match=r"no column\(s\) population.*localities layer"):
-        barrier.build_seam_zone(layer, territories, line, localities.drop(columns=["population"]))
+        barrier.build_seam_zone(layer, territories, line, localities.drop(columns=["population"]), zones)
+
+
+# -- planning zones ------------------------------------------------------------------------------------------------
+
+
+def test_every_segment_gate_and_seam_part_names_a_zone_of_the_zones_layer(layer, seam, zones):
+    known = set(zones["zone_id"])
+    for frame in (layer, seam):
+        assert frame["zone_id"].notna().all()
+        assert frame["zone_id"].isin(known).all(), sorted(set(frame["zone_id"]) - known)
+
+
+def test_the_shipped_barrier_and_seam_zone_name_shipped_zones(shipped):
+    known = set(shipped["zones"]["zone_id"])
+    for name in ("barrier", "seam_zone"):
+        assert shipped[name]["zone_id"].notna().all()
+        assert set(shipped[name]["zone_id"]) <= known, name
+
+
+def test_a_gate_takes_the_zone_of_its_segment(layer):
+    zone_of = layer[layer["kind"] == "route"].set_index("feature_id")["zone_id"]
+    gates = layer[layer["kind"] == "gate"]
+    assert (gates["zone_id"].to_numpy() == zone_of.loc[gates["segment_id"]].to_numpy()).all()
+
+
+def _overlap(frame, fid, zones, crs, measure):
+    """Overlap of one feature with each zone (km or km²), computed with an overlay rather than the build's code."""
+    one = frame[frame["feature_id"] == fid].to_crs(crs)[["geometry"]]
+    pieces = gpd.overlay(one, zones.to_crs(crs)[["zone_id", "geometry"]], keep_geom_type=True)
+    pieces["amount"] = (pieces.length / 1000) if measure == "length" else (pieces.area / 1e6)
+    return pieces.groupby("zone_id")["amount"].sum().sort_values(ascending=False)
+
+
+def test_hand_checked_the_long_jenin_segment_belongs_to_jenin_c(layer, zones):
+    # seg-54, the longest constructed segment (69.3 km, west and north of Jenin): 50.4 km run in Jenin's Area C,
+    # 6.2 km in the Jordan Valley part of it, 0.5 km in Area B; the other 12.3 km lie on the Israeli side
+    by_zone = _overlap(layer, "seg-54", zones, METRIC_CRS, "length")
+    assert list(by_zone.index) == ["jenin-c", "jenin-c-jv", "jenin-b"]
+    assert by_zone["jenin-c"] == pytest.approx(50.39, abs=0.05)
+    assert by_zone["jenin-c-jv"] == pytest.approx(6.19, abs=0.05)
+    row = layer.set_index("feature_id").loc["seg-54"]
+    assert row["length_km"] - by_zone.sum() > 12  # the rule counts only the length inside zones
+    assert row["zone_id"] == "jenin-c"
+
+
+def test_hand_checked_the_wall_west_of_qalqiliya_belongs_to_qalqilya_c(layer, zones):
+    # seg-144, the constructed segment nearest to Qalqiliya city (4.9 km), runs in Area C around the town
+    by_zone = _overlap(layer, "seg-144", zones, METRIC_CRS, "length")
+    assert by_zone.index[0] == "qalqilya-c"
+    assert layer.set_index("feature_id").loc["seg-144", "zone_id"] == "qalqilya-c"
+
+
+def test_hand_checked_barta_a_lies_in_jenin_b_but_its_seam_part_belongs_to_jenin_c(seam, localities, zones):
+    # the rule is by area: the village is an Area B island, the land cut off around it is mostly Area C
+    pt = localities.loc[localities["name"] == "Barta'a ash Sharqiya"].geometry.iloc[-1]
+    part = seam[seam.covers(pt)]
+    assert len(part) == 1
+    by_zone = _overlap(seam, part["feature_id"].iloc[0], zones, AREA_CRS, "area")
+    assert by_zone.index[0] == "jenin-c"
+    assert part["zone_id"].iloc[0] == "jenin-c"
+    assert "jenin-b" in by_zone.index
+
+
+@pytest.mark.parametrize("status", [None, "constructed", "under_construction", "projected"])
+def test_route_km_per_zone_add_up_to_the_layer_total(layer, status):
+    per_zone = barrier.length_by_zone(layer, status)
+    total = barrier.length_by_status(layer)["total" if status is None else status]
+    assert sum(per_zone.values()) == pytest.approx(total, abs=0.01)
+    assert list(per_zone) == sorted(per_zone)
+
+
+def test_seam_land_and_people_per_zone_add_up_to_the_layer_total(seam):
+    per_zone = barrier.seam_by_zone(seam)
+    assert per_zone["parts"].sum() == len(seam)
+    assert per_zone["area_km2"].sum() == pytest.approx(seam["area_km2"].sum(), abs=0.01)
+    assert per_zone["population"].sum() == seam["population"].sum()
+    assert per_zone["localities"].sum() == seam["localities"].sum()
+
+
+# the rule on hand-made zones: two 1 km squares side by side in EPSG:2039, the western one named "zb" so that a tie
+# going to "za" shows the tie-break is by id and not by row order
+_SQUARES = gpd.GeoDataFrame(
+    {"zone_id": ["zb", "za"]},
+    geometry=[box(200_000, 600_000, 201_000, 601_000), box(201_000, 600_000, 202_000, 601_000)],
+    crs=METRIC_CRS,
+)
+
+
+def _lines(*coords):
+    """Lines in EPSG:2039, the CRS the rule measures in (no reprojection noise on the shared edge)."""
+    return gpd.GeoDataFrame(
+        {"feature_id": [f"l{k}" for k in range(len(coords))]}, geometry=[LineString(c) for c in coords], crs=METRIC_CRS
+    )
+
+
+@pytest.mark.parametrize(
+    ("coords", "zone"),
+    [
+        ([(200_600, 600_500), (201_300, 600_500)], "zb"),  # 400 m in zb, 300 m in za
+        ([(200_800, 600_500), (201_500, 600_500)], "za"),  # 200 m in zb, 500 m in za
+        ([(200_500, 600_500), (201_500, 600_500)], "za"),  # 500 m each: a tie, to the smaller id
+        ([(201_000, 600_200), (201_000, 600_800)], "za"),  # along the shared edge: a tie
+        ([(201_400, 603_000), (201_600, 603_000)], "za"),  # outside both: the nearest (2 km)
+        ([(199_000, 600_500), (199_500, 600_500)], "zb"),  # outside both, west: the nearest
+        ([(200_900, 603_000), (201_100, 603_000)], "za"),  # outside, equally near both: the smaller id
+    ],
+)
+def test_majority_zone_by_length_then_nearest_then_id(coords, zone):
+    assert list(barrier.majority_zone(_lines(coords), _SQUARES, "length", "test")) == [zone]
+    if coords[0][0] != coords[1][0]:  # stored lon/lat gives the same answer, except on the edge itself
+        stored = _lines(coords).to_crs(STORE_CRS)
+        assert list(barrier.majority_zone(stored, _SQUARES.to_crs(STORE_CRS), "length", "test")) == [zone]
+
+
+def test_majority_zone_by_area_keeps_the_index_and_never_returns_null():
+    parts = gpd.GeoDataFrame(
+        geometry=[box(200_300, 600_300, 201_100, 600_700), box(200_950, 600_300, 201_600, 600_700), box(0, 0, 10, 10)],
+        index=[7, 3, 5],
+        crs=METRIC_CRS,
+    )
+    got = barrier.majority_zone(parts, _SQUARES, "area", "test")
+    assert list(got.index) == [7, 3, 5]
+    assert list(got) == ["zb", "za", "zb"]  # 800 x 400 m mostly west; mostly east; far south-west: nearest
+
+
+def test_majority_zone_refuses_zones_without_ids_and_unknown_measures():
+    lines = _lines([(200_600, 600_500), (201_300, 600_500)])
+    with pytest.raises(LayerError, match=r"barrier: the zones layer has no zone_id column"):
+        barrier.majority_zone(lines, _SQUARES.rename(columns={"zone_id": "id"}), "length", "barrier")
+    with pytest.raises(LayerError, match=r"no CRS"):
+        barrier.majority_zone(lines, _SQUARES.set_crs(None, allow_override=True), "length", "barrier")
+    with pytest.raises(ValueError, match=r"measure must be 'length' or 'area'"):
+        barrier.majority_zone(lines, _SQUARES, "volume", "barrier")

@@ -733,6 +733,7 @@ LAYER_CASES = [
     ),
     _bad("barrier", "gate-11", "kind='wall' is not one of ['gate', 'route']", kind="wall"),
     _refers("barrier", "gate-1", "segment_id", "seg-0", "barrier"),
+    _refers("barrier", "seg-54", "zone_id", "atlantis", "zones"),
     # seam_zone
     _bad(
         "seam_zone",
@@ -750,6 +751,7 @@ LAYER_CASES = [
     _bad("seam_zone", "seam-04", f"localities is 'many', not a number; {_NUMBER_FIX}", localities="many"),
     _bad("seam_zone", "seam-05", _id_fix("feature_id", "seam 05"), feature_id="seam 05"),
     _shaped("seam_zone", "seam-06", LINE, _shape("seam_zone", "LineString", _POLYS, "polygon")),
+    _refers("seam_zone", "seam-16", "zone_id", "atlantis", "zones"),
     # links
     _bad("links", "safe-passage-north", "route='eastern' is not one of ['northern', 'southern']", route="eastern"),
     _tokened(
@@ -1205,7 +1207,10 @@ def test_check_reports_every_layer_and_notes_skipped_checks(workspace):
     assert "status='half-open'" in text
     assert "population=-3" in text
     assert "skipped the coverage check" in text
-    naming = "crossings.zone_id, localities.zone_id, obstacles.zone_id, settlements.zone_id"
+    naming = (
+        "barrier.zone_id, crossings.zone_id, localities.zone_id, obstacles.zone_id, seam_zone.zone_id, "
+        "settlements.zone_id"
+    )
     assert f"skipped the check that {naming} name existing zones: zones is unreadable." in text
     assert list(result.summary["layer"]) == [n for n in layers.LAYER_NAMES if n != "zones"]
     assert result.total == 3

@@ -4,6 +4,16 @@ The route is OCHA's January 2018 alignment (constructed, under construction and 
 gates are OCHA's 2025 set.  The seam zone is derived from them: the West Bank land that the route, once
 complete, cuts off from the rest of the West Bank on the side of the 1967 line.  All measuring happens in
 EPSG:2039 (lengths) and the equal-area CRS of :mod:`geo.crs` (areas); results are returned in EPSG:4326.
+
+Every route segment, gate and seam-zone part also names the planning zone it belongs to (``zone_id``), so a
+plan can take the barrier down zone by zone: a segment comes down, and a seam part is reconnected, when the
+removal step of its zone ends.  The rules (:func:`majority_zone`) give each feature exactly one zone:
+
+- a route segment belongs to the zone it runs in for the largest length (EPSG:2039 metres); a segment entirely
+  outside every zone (on the Israeli side of the 1967 line) goes to the nearest zone (metres);
+- a gate takes the zone of its segment (``segment_id``), so a gate never outlives the fence it opens;
+- a seam-zone part belongs to the zone holding most of its area (equal-area CRS), the nearest zone if none;
+- ties go to the smallest zone id, so the assignment is the same on every machine.
 """
 
 from __future__ import annotations
@@ -14,10 +24,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
-from ..crs import METRIC_CRS, STORE_CRS, area_km2
+from ..crs import AREA_CRS, METRIC_CRS, STORE_CRS, area_km2
 from ..errors import LayerError, SourceError
 from .boundaries import SIMPLIFY_M
 
@@ -35,6 +46,9 @@ __all__ = [
     "build_seam_zone",
     "inside_share",
     "length_by_status",
+    "length_by_zone",
+    "majority_zone",
+    "seam_by_zone",
     "west_bank_km2",
     "west_bank_metric",
 ]
@@ -51,6 +65,7 @@ BARRIER_COLUMNS = (
     "length_km",
     "inside_west_bank_km",
     "segment_id",
+    "zone_id",
     "source",
 )
 #: Columns of the ``seam_zone`` layer, in order (plus ``geometry``).
@@ -62,6 +77,7 @@ SEAM_COLUMNS = (
     "localities",
     "population",
     "includes_east_jerusalem",
+    "zone_id",
     "source",
 )
 #: OCHA ``Status`` values -> layer status.  An unknown value stops the build.
@@ -219,6 +235,7 @@ def _routes(src: dict[str, gpd.GeoDataFrame], west_bank: BaseGeometry, line: Bas
                 "length_km": round(metric[pos].length / 1000, 3),
                 "inside_west_bank_km": round(shapely.intersection(metric[pos], inside).length / 1000, 3),
                 "segment_id": None,
+                "zone_id": None,  # set by build_barrier, from all segments at once
                 "source": _ROUTE_SOURCE,
                 "geometry": route.geometry.iloc[pos],
             }
@@ -227,7 +244,7 @@ def _routes(src: dict[str, gpd.GeoDataFrame], west_bank: BaseGeometry, line: Bas
 
 
 def _gates(src: dict[str, gpd.GeoDataFrame], routes: gpd.GeoDataFrame) -> list[dict[str, object]]:
-    """One row per OCHA gate, attached to its nearest route segment (which must lie within GATE_MAX_M)."""
+    """One row per OCHA gate, attached to its nearest route segment (within GATE_MAX_M), in that segment's zone."""
     gates = src["barrier_gates"]
     fids = pd.Series(_whole_ids(gates["fid_value"], _GATE_FILE, "fid_value"))
     if fids.duplicated().any():
@@ -238,6 +255,7 @@ def _gates(src: dict[str, gpd.GeoDataFrame], routes: gpd.GeoDataFrame) -> list[d
     near = gpd.sjoin_nearest(gm, rm, how="left", distance_col="_d")
     near = near.sort_values(["_d", "feature_id"], kind="mergesort")
     near = near[~near.index.duplicated(keep="first")].sort_index()
+    zone_of = dict(zip(routes["feature_id"], routes["zone_id"], strict=True))
     rows: list[dict[str, object]] = []
     for pos, fid in enumerate(fids):
         dist = float(near["_d"].iloc[pos])
@@ -257,6 +275,7 @@ def _gates(src: dict[str, gpd.GeoDataFrame], routes: gpd.GeoDataFrame) -> list[d
                 "length_km": None,
                 "inside_west_bank_km": None,
                 "segment_id": str(near["feature_id"].iloc[pos]),
+                "zone_id": zone_of[str(near["feature_id"].iloc[pos])],
                 "source": _GATE_SOURCE,
                 "geometry": gates.geometry.iloc[pos],
             }
@@ -270,14 +289,106 @@ def _frame(rows: list[dict[str, object]], columns: tuple[str, ...]) -> gpd.GeoDa
     return gpd.GeoDataFrame(gdf[list(columns)], geometry=gdf.geometry.values, crs=STORE_CRS)
 
 
+# -- planning zones ----------------------------------------------------------------------------------------------------
+
+#: What :func:`majority_zone` measures: the CRS of each measure and the decimals compared (a millimetre, a square
+#: metre), so float noise cannot decide between two equal overlaps: ties go to the smallest zone id.
+_MEASURES: dict[str, tuple[CRS, int]] = {"length": (METRIC_CRS, 3), "area": (AREA_CRS, 0)}
+
+
+def _check_zones(zones: gpd.GeoDataFrame, what: str) -> None:
+    if "zone_id" not in zones.columns or zones.empty:
+        raise LayerError(
+            f"{what}: the zones layer has no zone_id column or no rows; build the boundaries first and pass the "
+            "zones layer unchanged."
+        )
+    if zones.crs is None:
+        raise LayerError(f"{what}: the zones layer has no CRS; pass it as built (EPSG:4326).")
+
+
+def _largest(rows: list[int], zone_ids: list[str], amounts: list[float]) -> dict[int, str]:
+    """Per feature row, the zone with the largest positive overlap; ties go to the smallest zone id."""
+    best: dict[int, tuple[float, str]] = {}
+    for i, z, a in zip(rows, zone_ids, amounts, strict=True):
+        if a > 0 and (i not in best or (-a, z) < (-best[i][0], best[i][1])):
+            best[i] = (a, z)
+    return {i: z for i, (_, z) in best.items()}
+
+
+def _nearest_zones(geoms: gpd.GeoSeries, zones: gpd.GeoDataFrame) -> list[str]:
+    """The zone nearest each geometry (EPSG:2039 metres, compared to the millimetre; ties to the smallest id)."""
+    ids = zones["zone_id"].astype(str).tolist()
+    zm = zones.to_crs(METRIC_CRS).geometry.values
+    out: list[str] = []
+    for g in geoms.to_crs(METRIC_CRS).values:
+        dist = np.round(shapely.distance(g, zm), 3).tolist()
+        out.append(min(zip(dist, ids, strict=True))[1])
+    return out
+
+
+def majority_zone(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, measure: str, what: str) -> pd.Series:
+    """The planning zone each feature belongs to: the one holding most of it, else the nearest.
+
+    A plan takes the barrier down zone by zone, so every segment and seam part needs exactly one zone, chosen
+    by a rule anyone can recompute: the largest overlap (length for lines, area for polygons), measured in
+    metres and never in degrees.  A feature touching no zone (a route segment on the Israeli side of the 1967
+    line) goes to the nearest zone instead of being dropped, so no length or area is left out of the plan.
+
+    Parameters
+    ----------
+    features : GeoDataFrame
+        Lines (``measure="length"``) or polygons (``measure="area"``), with a CRS.
+    zones : GeoDataFrame
+        The ``zones`` layer (column ``zone_id``), with a CRS.
+    measure : {"length", "area"}
+        Overlap measured in EPSG:2039 metres, or in the equal-area CRS of :mod:`geo.crs`.
+    what : str
+        The layer being assigned, for the log and error messages.
+
+    Returns
+    -------
+    pandas.Series
+        Zone ids, indexed like ``features``; never null.  Ties (to the millimetre or square metre) go to the
+        smallest zone id.
+
+    Raises
+    ------
+    LayerError
+        If ``zones`` has no ``zone_id``, no rows or no CRS.
+    ValueError
+        If ``measure`` is neither ``"length"`` nor ``"area"``.
+    """
+    if measure not in _MEASURES:
+        raise ValueError(f"measure must be 'length' or 'area', not {measure!r}")
+    _check_zones(zones, what)
+    crs, decimals = _MEASURES[measure]
+    geoms = features.geometry.to_crs(crs).values
+    zgeoms = zones.to_crs(crs).geometry.values
+    ids = zones["zone_id"].astype(str).to_numpy()
+    left, right = shapely.STRtree(zgeoms).query(geoms, predicate="intersects")
+    pieces = shapely.intersection(geoms[left], zgeoms[right])
+    amounts = np.round(shapely.length(pieces) if measure == "length" else shapely.area(pieces), decimals)
+    best = _largest(left.tolist(), ids[right].tolist(), amounts.tolist())
+    outside = [i for i in range(len(geoms)) if i not in best]
+    if outside:
+        near = _nearest_zones(features.geometry.iloc[outside], zones)
+        best.update(zip(outside, near, strict=True))
+        log.info("%s: %d feature(s) outside every zone, given the nearest zone", what, len(outside))
+    return pd.Series([best[i] for i in range(len(geoms))], index=features.index, dtype=object)
+
+
 def build_barrier(
-    src: dict[str, gpd.GeoDataFrame], territories: gpd.GeoDataFrame, line_1967: gpd.GeoDataFrame
+    src: dict[str, gpd.GeoDataFrame],
+    territories: gpd.GeoDataFrame,
+    line_1967: gpd.GeoDataFrame,
+    zones: gpd.GeoDataFrame,
 ) -> gpd.GeoDataFrame:
     """The ``barrier`` layer: OCHA's route segments with status, and the 2025 gates on them.
 
     A planner needs to know what is built, what is being built and what is only planned, and how much
     of the route runs inside the West Bank rather than on the 1967 line; gates are where farmers cross,
-    so each names the segment it sits on.
+    so each names the segment it sits on.  A plan removes the barrier zone by zone, so every feature
+    names its planning zone (:func:`majority_zone` by length; a gate takes its segment's zone).
 
     Parameters
     ----------
@@ -285,19 +396,25 @@ def build_barrier(
         Validated sources (keys ``barrier`` and ``barrier_gates``).
     territories, line_1967 : GeoDataFrame
         The built boundary layers.
+    zones : GeoDataFrame
+        The planning zones (column ``zone_id``).
 
     Returns
     -------
     GeoDataFrame
         EPSG:4326, columns :data:`BARRIER_COLUMNS`, sorted by ``feature_id``.  ``inside_west_bank_km``
-        is the length inside the West Bank and more than :data:`LINE_TOLERANCE_M` from the 1967 line.
+        is the length inside the West Bank and more than :data:`LINE_TOLERANCE_M` from the 1967 line;
+        ``zone_id`` is never null.
 
     Raises
     ------
     SourceError
         On an unknown status or type, a duplicate id, or a gate farther than :data:`GATE_MAX_M` from the route.
+    LayerError
+        If ``zones`` lacks ``zone_id``, rows or a CRS.
     """
     routes = _frame(_routes(src, west_bank_metric(territories), _armistice(line_1967)), BARRIER_COLUMNS)
+    routes["zone_id"] = majority_zone(routes, zones, "length", "barrier").to_numpy()
     gates = _frame(_gates(src, routes), BARRIER_COLUMNS)
     out = _frame([*routes.to_dict("records"), *gates.to_dict("records")], BARRIER_COLUMNS)
     log.info("barrier: %d route segments (%.1f km), %d gates", len(routes), routes["length_km"].sum(), len(gates))
@@ -321,6 +438,28 @@ def length_by_status(barrier: gpd.GeoDataFrame) -> dict[str, float]:
     out = {s: round(float(routes.loc[routes["status"] == s, "length_km"].sum()), 3) for s in STATUSES.values()}
     out["total"] = round(float(routes["length_km"].sum()), 3)
     return out
+
+
+def length_by_zone(barrier: gpd.GeoDataFrame, status: str | None = None) -> dict[str, float]:
+    """Route length per planning zone, so a plan's "km standing" adds up the same segments the layer holds.
+
+    Parameters
+    ----------
+    barrier : GeoDataFrame
+        The ``barrier`` layer.
+    status : str, optional
+        Only segments of this status (``constructed``, ``under_construction``, ``projected``); all by default.
+
+    Returns
+    -------
+    dict of str to float
+        km per ``zone_id`` (3 decimals), zones in id order; zones without such a segment are absent.
+    """
+    routes = barrier[barrier["kind"] == "route"]
+    if status is not None:
+        routes = routes[routes["status"] == status]
+    sums = routes.groupby("zone_id")["length_km"].sum().sort_index()
+    return {str(z): round(float(v), 3) for z, v in sums.items()}
 
 
 def inside_share(barrier: gpd.GeoDataFrame) -> float:
@@ -404,13 +543,16 @@ def build_seam_zone(
     territories: gpd.GeoDataFrame,
     line_1967: gpd.GeoDataFrame,
     localities: gpd.GeoDataFrame | None,
+    zones: gpd.GeoDataFrame,
 ) -> gpd.GeoDataFrame:
     """The ``seam_zone`` layer: West Bank land between the barrier route and the 1967 line.
 
     The route is not a closed ring (gaps are left where it is unplanned, and its ends stop short of the
     outline), so the rule is a closing of radius :data:`CLOSING_M` (see :func:`_cut_off`): parts cut off
     from the main West Bank interior and touching the 1967 line.  Enclaves ringed by the route that
-    border the seam (Bir Nabala, Az Zawiya) join it.  One row per part, numbered north to south.
+    border the seam (Bir Nabala, Az Zawiya) join it.  One row per part, numbered north to south.  Each
+    part names the planning zone holding most of its area (:func:`majority_zone`), so a plan reconnects
+    it, with its land and people, when that zone's barrier comes down.
 
     Parameters
     ----------
@@ -421,11 +563,13 @@ def build_seam_zone(
     localities : GeoDataFrame or None
         The ``localities`` layer (columns ``population`` and ``counted_with``), or None to leave
         ``localities`` and ``population`` null.
+    zones : GeoDataFrame
+        The planning zones (column ``zone_id``).
 
     Returns
     -------
     GeoDataFrame
-        EPSG:4326, columns :data:`SEAM_COLUMNS`, sorted by ``feature_id``.
+        EPSG:4326, columns :data:`SEAM_COLUMNS`, sorted by ``feature_id``; ``zone_id`` is never null.
 
     Raises
     ------
@@ -440,7 +584,7 @@ def build_seam_zone(
     parts = [shapely.simplify(p, SIMPLIFY_M) for p in _cut_off(west_bank, route, line)]
     parts.sort(key=lambda p: (-shapely.point_on_surface(p).y, shapely.point_on_surface(p).x))
     ej = [bool(not jer.is_empty and p.distance(jer) <= CLOSING_M + 1.0) for p in parts]
-    gdf = _seam_frame(gpd.GeoSeries(parts, crs=METRIC_CRS), ej, west_bank_km2(territories), localities)
+    gdf = _seam_frame(gpd.GeoSeries(parts, crs=METRIC_CRS), ej, west_bank_km2(territories), localities, zones)
     log.info(
         "seam_zone: %d parts, %.1f km² (%.2f %% of the West Bank)",
         len(gdf),
@@ -450,8 +594,38 @@ def build_seam_zone(
     return gdf
 
 
+def seam_by_zone(seam: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Seam-zone parts, land and people per planning zone: what reconnecting a zone gives back.
+
+    Parameters
+    ----------
+    seam : GeoDataFrame
+        The ``seam_zone`` layer.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``zone_id`` (in id order): ``parts``, ``area_km2`` (3 decimals), ``localities`` and
+        ``population`` (null where the layer has no counts).
+    """
+    grouped = seam.groupby("zone_id")
+    out = pd.DataFrame(
+        {
+            "parts": grouped.size(),
+            "area_km2": grouped["area_km2"].sum().round(3),
+            "localities": grouped["localities"].sum(min_count=1),
+            "population": grouped["population"].sum(min_count=1),
+        }
+    )
+    return out.sort_index()
+
+
 def _seam_frame(
-    parts: gpd.GeoSeries, ej: list[bool], wb_km2: float, localities: gpd.GeoDataFrame | None
+    parts: gpd.GeoSeries,
+    ej: list[bool],
+    wb_km2: float,
+    localities: gpd.GeoDataFrame | None,
+    zones: gpd.GeoDataFrame,
 ) -> gpd.GeoDataFrame:
     """The seam-zone rows for ``parts`` (EPSG:2039, already in north-to-south order)."""
     n = len(parts)
@@ -473,5 +647,6 @@ def _seam_frame(
     gdf["localities"] = pd.array(counts, dtype="Int64")
     gdf["population"] = pd.array(people, dtype="Int64")
     gdf["includes_east_jerusalem"] = ej
+    gdf["zone_id"] = majority_zone(gdf, zones, "area", "seam_zone").to_numpy()  # the stored geometry, as shipped
     gdf["source"] = _SEAM_SOURCE
     return gpd.GeoDataFrame(gdf[list(SEAM_COLUMNS)], geometry=gdf.geometry.values, crs=STORE_CRS)

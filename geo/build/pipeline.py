@@ -89,7 +89,7 @@ def build_from(src: dict[str, gpd.GeoDataFrame], b: boundaries.Boundaries) -> Bu
     _count_people(zones, locs, setl)
     areas, area_report = settlements.build_settlement_areas(src, setl)
     crossings = sites.build_crossings(src, zones, b.territories, b.line_1967)
-    route = barrier.build_barrier(src, b.territories, b.line_1967)
+    route = barrier.build_barrier(src, b.territories, b.line_1967, zones)
     layers = {
         "line_1967": b.line_1967,
         "territories": b.territories,
@@ -99,7 +99,7 @@ def build_from(src: dict[str, gpd.GeoDataFrame], b: boundaries.Boundaries) -> Bu
         "settlement_areas": areas,
         "localities": locs,
         "barrier": route,
-        "seam_zone": barrier.build_seam_zone(route, b.territories, b.line_1967, locs),
+        "seam_zone": barrier.build_seam_zone(route, b.territories, b.line_1967, locs, zones),
         "links": links.build_links(crossings, b.territories),
         "regions": b.regions,
         "firing_zones": military.build_firing_zones(src, b.territories),
