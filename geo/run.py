@@ -25,7 +25,7 @@ from .schedule import Schedule
 from .timeline import Timeline
 from .workspace import Workspace
 
-__all__ = ["PlanRun", "build_date", "digest", "plan_path", "run_loaded", "run_plan"]
+__all__ = ["PlanRun", "build_date", "digest", "layer_refs", "plan_path", "run_loaded", "run_plan"]
 
 #: The layers a plan is checked against.
 _REQUIRED = ("zones", "crossings")
@@ -91,6 +91,25 @@ class PlanRun:
         return plans + [ws.layers / f"{name}.geojson" for name in self.layers]
 
 
+def layer_refs(layers: Mapping[str, pd.DataFrame]) -> plan.LayerRefs:
+    """What a plan may name from ``layers`` besides zones and crossings (absent layers offer nothing)."""
+    obst = layers.get("obstacles")
+    by_type: dict[str, frozenset[str]] = {}
+    if obst is not None and len(obst) and "type" in obst.columns:
+        for kind, zones in obst.groupby("type", observed=True)["zone_id"]:
+            by_type[str(kind)] = frozenset(str(z) for z in zones.dropna())
+    return plan.LayerRefs(
+        links=_ids(layers, "links", "link_id"),
+        sites=_ids(layers, "early_warning_sites", "site_id"),
+        obstacle_zones=by_type,
+    )
+
+
+def _ids(layers: Mapping[str, pd.DataFrame], name: str, column: str) -> frozenset[str]:
+    layer = layers.get(name)
+    return frozenset() if layer is None else frozenset(str(x) for x in layer[column])
+
+
 def plan_path(ws: Workspace, name: str) -> Path:
     """A plan given as a path, or as a name in the workspace's ``plans/`` (see :meth:`Workspace.plan_path`)."""
     return ws.plan_path(name)
@@ -144,12 +163,12 @@ def _run(
             f"the layers given lack {', '.join(missing)}; pass at least {' and '.join(_REQUIRED)} "
             "(geo.layers.load_all gives every layer)"
         )
-    problem = plan.compile_plan(lp, ly["zones"], set(ly["crossings"]["crossing_id"]))
+    problem = plan.compile_plan(lp, ly["zones"], set(ly["crossings"]["crossing_id"]), layer_refs(ly))
     sched = schedule.solve(
         problem, budget if budget is not None else schedule.DEFAULT_DETERMINISTIC_TIME, progress=progress
     )
     timeline = Timeline(problem, sched)
-    table = metrics.monthly_metrics(problem, sched, ly["zones"], ly.get("obstacles"), timeline=timeline)
+    table = metrics.monthly_metrics(problem, sched, ly["zones"], ly.get("obstacles"), timeline=timeline, layers=ly)
     return PlanRun(path, lp, ly, problem, sched, table, timeline)
 
 

@@ -70,6 +70,7 @@ class Timeline:
             "security": list(problem.security_states),
             "movement": list(problem.movement_levels),
         }
+        self._paths = dict(problem.paths)
         self._ends: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
         # every zone of the plan is on each ladder track (in the plan's order), then any other entity with steps there
         self._entities: dict[str, list[str]] = {track: list(problem.zones) for track in self.ladders}
@@ -84,6 +85,13 @@ class Timeline:
                 self._entities.setdefault(t.key.track, []).append(t.key.entity)
             self._ends[key][t.key.state] = schedule.end[tid]
             self._steps.append(Step(tid, t.key, t.zone, schedule.start[tid], schedule.end[tid]))
+        # a crossing runs under its first regime from the month it opens
+        for cid, regimes in problem.crossing_regimes.items():
+            opened = self._ends.get((cid, "crossing"), {}).get("open")
+            if opened is not None and regimes:
+                self._ends[(cid, "regime")][regimes[0].regime] = opened
+                if cid not in self._entities.get("regime", []):
+                    self._entities.setdefault("regime", []).append(cid)
 
     @property
     def makespan(self) -> int:
@@ -98,9 +106,18 @@ class Timeline:
         """Every scheduled task, in the plan's task order."""
         return list(self._steps)
 
-    def previous(self, track: str, state: str) -> str | None:
-        """The state before ``state`` on ``track``'s ladder; None for the first state or off a ladder."""
-        ladder = self.ladders.get(track, [])
+    def path(self, entity: str, track: str) -> list[str]:
+        """The states ``entity`` passes through on ``track``, first the one it starts in.
+
+        A zone's path is its track's ladder unless the plan gives it a baseline or skips a state for it; a
+        crossing's regimes and a link's states are paths of their own; other tracks have none.
+        """
+        own = self._paths.get((entity, track))
+        return list(own) if own is not None else list(self.ladders.get(track, []))
+
+    def previous(self, track: str, state: str, entity: str | None = None) -> str | None:
+        """The state before ``state`` on ``entity``'s path (default: the track's ladder); None if first or off it."""
+        ladder = self.path(entity, track) if entity is not None else self.ladders.get(track, [])
         k = ladder.index(state) if state in ladder else 0
         return ladder[k - 1] if k > 0 else None
 
@@ -110,7 +127,7 @@ class Timeline:
         ladder = self.ladders.get(track)
         if ladder is None:
             return dict(ends)
-        return {s: ends[s] for s in ladder[1:] if s in ends}
+        return {s: ends[s] for s in ladder if s in ends}
 
     def month_reached(self, entity: str, track: str, state: str) -> int | None:
         """Month ``entity`` reaches ``state`` on ``track``; None when that step is not scheduled."""
@@ -126,8 +143,8 @@ class Timeline:
         return max(ends.values()) if ends else None
 
     def state_at(self, entity: str, track: str, month: int) -> str:
-        """The state ``entity`` is in on ``track`` in ``month`` (the ladder's first until its first step ends)."""
-        ladder = self.ladders[track]
+        """The state ``entity`` is in on ``track`` in ``month`` (its path's first until its next step ends)."""
+        ladder = self.path(entity, track)
         ends = self._ends.get((entity, track), {})
         state = ladder[0]
         for s in ladder[1:]:
@@ -163,7 +180,7 @@ class Timeline:
         return out
 
     def _periods(self, entity: str, track: str) -> list[Period]:
-        ladder = self.ladders[track]
+        ladder = self.path(entity, track)
         ends = self._ends.get((entity, track), {})
         starts: list[int | None] = [0, *(ends.get(s) for s in ladder[1:])]
         out: list[Period] = []

@@ -144,6 +144,7 @@ movement:
     permits: {duration: 1, min_months_at_previous: 2, requires_crossing: true}
     free_movement: {duration: 1, requires_security: palestinian}
     residence: {duration: 2, min_months_at_previous: 6}
+  levels: [closure, internal, permits, free_movement, residence]   # a ladder of the tiny plan's own
 crossings:
   - {id: gate-x, serves: [all], duration: 4}
 resources:
@@ -152,6 +153,10 @@ resources:
 objective:
   minimize: completion
 """
+
+
+#: The tiny plan's movement ladder (tests that declare their own remove it first).
+TINY_LEVELS = "  levels: [closure, internal, permits, free_movement, residence]   # a ladder of the tiny plan's own\n"
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import TINY_PLAN
+from conftest import TINY_LEVELS, TINY_PLAN
 from pydantic import ValidationError
 
 from geo.errors import PlanIssue
@@ -27,7 +27,8 @@ def _with_zones(section: str) -> str:
 
 def _edit(old: str, new: str) -> str:
     assert old in TINY_PLAN, old
-    return TINY_PLAN.replace(old, new, 1)
+    base = TINY_PLAN.replace(TINY_LEVELS, "") if "levels:" in new else TINY_PLAN
+    return base.replace(old, new, 1)
 
 
 def _pos(text: str, marker: str, nth: int = 1) -> tuple[int, int]:

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
-from conftest import TINY_PLAN, TINY_ZONES
+from conftest import TINY_LEVELS, TINY_PLAN, TINY_ZONES
 
 from geo import metrics
 from geo.output import diff
@@ -78,6 +78,7 @@ MOVEMENT_NAMES = {"internal": "roads", "permits": "passes", "free_movement": "op
 
 def renamed(text: str, security: dict[str, str], movement: dict[str, str]) -> str:
     """The tiny plan with its states and levels renamed (and both ladders declared)."""
+    text = text.replace(TINY_LEVELS, "")
     for old, new in [*security.items(), *movement.items()]:
         text = text.replace(old, new)
     states = [security.get(st, st) for st in ("idf", "international", "palestinian")]

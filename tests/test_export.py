@@ -76,11 +76,11 @@ def test_geopackage_round_trips_with_pyogrio_and_sqlite(run, tmp_path):
     zs = gpd.read_file(out, layer="zones_schedule")
     assert zs.crs.to_epsg() == 4326
     assert len(zs) == 4
-    assert {"security_international_date", "movement_residence_month"} <= set(zs.columns)
+    assert {"security_international_date", "movement_free_movement_month"} <= set(zs.columns)
     jen = zs.set_index("zone_id").loc["jenin-a"]
     assert jen["security_international_month"] == run.schedule.end["jenin-a/security/international"]
     periods = gpd.read_file(out, layer="zone_periods")
-    assert len(periods) == 4 * (3 + 5)
+    assert len(periods) == 4 * (3 + 4)
     assert set(periods.columns) >= {"start_date", "end_date", "state", "track"}
     with sqlite3.connect(out) as db:
         meta = dict(db.execute("select key, value from metadata").fetchall())

@@ -48,11 +48,11 @@ def test_tiny_plan_loads(write_plan):
             "from 0 to 600",
         ),
         ("horizon: 60", "horizon: 0", 5, 10, "horizon: 0 is below the minimum of 1", "from 1 to 600"),
-        ("  minimize: completion", "  minimize: fastest", 29, 13, "objective.minimize", ""),
+        ("  minimize: completion", "  minimize: fastest", 30, 13, "objective.minimize", ""),
         (
             "    - {from: 0, available: 120}",
             "    - {from: 0, availble: 120}",
-            27,
+            28,
             17,
             "unknown key 'availble'",
             "did you mean 'available'?",

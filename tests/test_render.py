@@ -125,7 +125,7 @@ def test_payload_carries_state_as_step_months_not_copies(tmp_path):
     assert z["id"] == ["jenin-a", "jenin-c", "old-city", "gaza-city"]
     assert sorted(z["steps"]) == ["movement", "security"]
     assert len(z["steps"]["security"]) == 4 and all(len(x) == 2 for x in z["steps"]["security"])
-    assert all(len(x) == 4 for x in z["steps"]["movement"])
+    assert all(len(x) == 3 for x in z["steps"]["movement"])
     assert z["steps"]["security"][0][0] == inp.schedule.end["jenin-a/security/international"]
     assert len(data["metrics"]["rows"]) == inp.problem.horizon + 1
     assert len(data["months"]) == inp.problem.horizon + 1

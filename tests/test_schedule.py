@@ -75,7 +75,7 @@ def test_infeasible_plan_is_explained_with_its_lines(write_plan, tiny_zones):
     issues = exc.value.issues
     lines = {i.line for i in issues}
     assert 11 in lines  # latest: 4
-    assert 28 in lines  # resources.troops
+    assert 29 in lines  # resources.troops
     assert all("conflicting constraint" in i.message for i in issues)
     assert any("ends by month 4" in i.message for i in issues)
     assert any("troops used never exceed" in i.message for i in issues)

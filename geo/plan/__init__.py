@@ -25,7 +25,19 @@ from .model import (
     load,
     schema_text,
 )
-from .problem import Kind, Pred, Problem, Task, TaskId
+from .problem import (
+    DemandLine,
+    Kind,
+    Pred,
+    Problem,
+    RegimeLine,
+    ResidenceLedger,
+    ResidualLine,
+    StationLine,
+    Task,
+    TaskId,
+)
+from .sections import LayerRefs
 
 __all__ = [
     "BUILTIN_GROUPS",
@@ -37,12 +49,18 @@ __all__ = [
     "MAX_RATE",
     "MAX_TROOPS",
     "SCHEMA_FILE",
+    "DemandLine",
     "Kind",
+    "LayerRefs",
     "LoadedPlan",
     "Origin",
     "Plan",
     "Pred",
     "Problem",
+    "RegimeLine",
+    "ResidenceLedger",
+    "ResidualLine",
+    "StationLine",
     "Task",
     "TaskId",
     "compile_plan",

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from ..errors import PlanIssue
 
 if TYPE_CHECKING:
-    from .model import After, LoadedPlan, Loc, MovementStep, Objective, Origin, TroopPeriod
+    from .model import After, CrossingPlan, LoadedPlan, Loc, MovementStep, Objective, Origin, TroopPeriod
     from .problem import Pred, Task
 
 __all__ = [
@@ -38,7 +38,9 @@ __all__ = [
     "group_members",
     "group_not_a_zone",
     "members",
+    "never_reached",
     "objective_level",
+    "open_at_start",
     "override_steps",
     "override_target",
     "override_values",
@@ -1046,3 +1048,59 @@ def windows(tasks: Mapping[str, Task], order: Sequence[str], horizon: int) -> li
         starts[tid], reason = _earliest_start(task, starts, tasks)
         issues += _window(task, starts[tid], reason, horizon)
     return issues
+
+
+# -- paths and baselines -------------------------------------------------------------------------------------------
+def never_reached(origin: Origin, zone: str, track: str, state: str, path: Sequence[str]) -> PlanIssue:
+    """A precondition awaits a state that a zone never reaches (its path skips it and everything after it).
+
+    Waiting for it would wait forever; ignoring it would let the step start without what the plan asked for.
+
+    Parameters
+    ----------
+    origin : Origin
+        Where the precondition is written.
+    zone, track, state : str
+        What it awaits.
+    path : sequence of str
+        The states the zone passes through.
+
+    Returns
+    -------
+    PlanIssue
+    """
+    return PlanIssue.at(
+        origin,
+        f"{zone} never reaches {track} '{state}' (it goes {' -> '.join(path)})",
+        f"await a state on {zone}'s path, or stop skipping '{state}' for it in zones.overrides",
+    )
+
+
+def open_at_start(lp: LoadedPlan, index: int, crossing: CrossingPlan) -> list[PlanIssue]:
+    """A crossing open at month 0 has no opening to schedule: a window or a precondition would be ignored.
+
+    Parameters
+    ----------
+    lp : LoadedPlan
+        The plan.
+    index : int
+        The crossing's entry in ``crossings:``.
+    crossing : CrossingPlan
+        The entry.
+
+    Returns
+    -------
+    list of PlanIssue
+    """
+    named = [f for f in ("earliest", "latest", "after") if getattr(crossing, f)] + (
+        ["duration"] if crossing.duration else []
+    )
+    return [
+        _at(
+            lp,
+            ("crossings", index, f),
+            f"crossing '{crossing.id}' is open at month 0, so its '{f}' means nothing",
+            f"remove '{f}', or remove 'open_at_start' to schedule its opening",
+        )
+        for f in named
+    ]

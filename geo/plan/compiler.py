@@ -24,11 +24,12 @@ from ..errors import LayerError, PlanError, PlanIssue
 from . import checks
 from .model import After, LoadedPlan, Loc, MovementStep, Origin, SecurityStep, TroopRule, limit_issues
 from .problem import Pred, Problem, Task, TaskId
+from .sections import LayerRefs, SectionsMixin
 
-__all__ = ["BUILTIN_GROUPS", "compile_plan", "region_group"]
+__all__ = ["BUILTIN_GROUPS", "LayerRefs", "compile_plan", "region_group"]
 
-#: Groups every plan can use: every zone in use, and the zones of each territory.
-BUILTIN_GROUPS = ("all", "west_bank", "gaza")
+#: Groups every plan can use: every zone in use, the zones of each territory and of each Oslo II area.
+BUILTIN_GROUPS = ("all", "west_bank", "gaza", "area_a", "area_b", "area_c")
 
 
 def region_group(region_id: str) -> str:
@@ -56,10 +57,26 @@ def _window_origin(origins: Mapping[str, Origin], latest: int | None) -> Origin:
     return origins["latest"] if latest is not None else origins["earliest"]
 
 
-class _Compiler:
+def _path(ladder: list[str], steps: Mapping[str, tuple[Any, Any]], start: str | None) -> list[str]:
+    """The states a zone passes through: its baseline (default: the ladder's first), then what it does not skip.
+
+    Every later state with a step counts, unless the zone's step says ``skip``.
+    """
+    k0 = ladder.index(start) if start is not None and start in ladder else 0
+    return [ladder[k0], *(s for s in ladder[k0 + 1 :] if s in steps and not steps[s][0].skip)]
+
+
+def _pinned(t: Task) -> Task:
+    """A zone's baseline state as a step done at month 0: nothing to wait for, no troops to move, its hold kept."""
+    return dataclasses.replace(t, duration=0, earliest=0, latest=0, run_troops=0, preds=[], baseline=True)
+
+
+class _Compiler(SectionsMixin):
     """One compilation: the names the plan resolves, the tasks it builds, and every issue found on the way."""
 
-    def __init__(self, lp: LoadedPlan, zones: pd.DataFrame, crossing_ids: set[str]) -> None:
+    def __init__(
+        self, lp: LoadedPlan, zones: pd.DataFrame, crossing_ids: set[str], refs: LayerRefs | None = None
+    ) -> None:
         self.lp = lp
         self.p = lp.plan
         self.zdf = zones.set_index("zone_id")
@@ -68,6 +85,8 @@ class _Compiler:
         self.crossing_ids = crossing_ids
         self.issues: list[PlanIssue] = []
         self.tasks: dict[str, Task] = {}
+        self.paths: dict[tuple[str, str], list[str]] = {}
+        self.refs = refs if refs is not None else LayerRefs()
 
     def passes(self, issues: list[PlanIssue]) -> bool:
         """Keep a rule's issues; whether it found none (so what it checked can be used)."""
@@ -82,16 +101,18 @@ class _Compiler:
         self.resolve_crossings()
 
     def builtin_groups(self, zones: list[str]) -> dict[str, list[str]]:
-        """``all``, one group per territory and one per planning region, from the zones layer.
+        """``all``, one group per territory, per Oslo II area and per planning region, from the zones layer.
 
         A region's group (``jordan_valley`` for the region ``jordan-valley``) lists exactly the zones the build
         split along the region, so a plan addresses the region without copying zone ids that a rebuild may change.
         """
         territory = self.zdf["territory"] if "territory" in self.zdf.columns else pd.Series(dtype=str)
+        oslo = self.zdf["oslo"].astype(object).where(self.zdf["oslo"].notna(), "") if "oslo" in self.zdf.columns else {}
         groups = {
             "all": list(zones),
             "west_bank": [z for z in zones if territory.get(z) == "west_bank"],
             "gaza": [z for z in zones if territory.get(z) == "gaza"],
+            **{f"area_{a.lower()}": [z for z in zones if oslo.get(z) == a] for a in ("A", "B", "C")},
         }
         region = self.zdf["region"].dropna() if "region" in self.zdf.columns else pd.Series(dtype=object)
         for r in sorted({str(v) for v in region}):
@@ -198,17 +219,20 @@ class _Compiler:
         return self.after_state(a, zone, path, origin)
 
     def after_state(self, a: After, zone: str | None, path: Loc, origin: Origin) -> list[Pred]:
-        """An ``after:`` awaiting a security state or movement level in zones (none for the ladder's first)."""
+        """An ``after:`` awaiting a security state or movement level in zones (none for those already there)."""
         track, state = ("security", a.security) if a.security is not None else ("movement", str(a.movement))
         ladder = self.states if track == "security" else self.levels
         if not self.passes(checks.after_state(self.lp, path, track, state, ladder)):
             return []
         targets, issues = checks.after_targets(self.lp, self.names, path, a, zone)
-        if not self.passes(issues) or state == ladder[0]:
-            return []  # every zone starts on the first rung
+        if not self.passes(issues):
+            return []
         return [
-            Pred((str(TaskId(t, track, state)),), a.lag, origin, f"{'same zone' if t == zone else t} reaches {state}")
+            pr
             for t in targets
+            for pr in self.reached(
+                t, track, state, origin, f"{'same zone' if t == zone else t} reaches {state}", lag=a.lag
+            )
         ]
 
     def add(self, task: Task) -> str:
@@ -217,33 +241,63 @@ class _Compiler:
         return task.id
 
     def build(self) -> None:
-        """Every task: each zone's steps (security, then movement), then the crossings, then the gates."""
+        """Every task: each zone's steps (security, then movement), then the crossings, then the gates.
+
+        Every zone's path (the states it passes through, from its baseline, skipping what it skips) is known
+        before any precondition is read, because a precondition may await another zone's state.
+        """
+        self.steps = {
+            z: (
+                self.zone_steps(z, "security", self.p.security.steps, SecurityStep),
+                self.zone_steps(z, "movement", self.p.movement.steps, MovementStep),
+            )
+            for z in self.names.zones
+        }
+        base = self.baselines()
+        for z in self.names.zones:
+            for track, ladder, steps in (
+                ("security", self.states, self.steps[z][0]),
+                ("movement", self.levels, self.steps[z][1]),
+            ):
+                self.paths[(z, track)] = _path(ladder, steps, base.get((z, track)))
         for z in self.names.zones:
             self.build_zone(z)
         for cid, (i, _) in self.crossings.items():
             self.add(self.crossing_task(cid, i))
         for g in self.p.gates:
             self.add(self.gate_task(g))
+        self.build_sections()
 
     def build_zone(self, z: str) -> None:
-        """Zone ``z``'s steps up each ladder, each after the one before."""
-        sec = self.zone_steps(z, "security", self.p.security.steps, SecurityStep)
-        mov = self.zone_steps(z, "movement", self.p.movement.steps, MovementStep)
-        prev: str | None = None
-        for k, s in enumerate(self.states[1:], start=1):
-            if s in sec:
-                prev = self.add(self.security_task(z, k, sec[s], prev))
-        prev = None
-        for k, lv in enumerate(self.levels[1:], start=1):
-            if lv in mov:
-                prev = self.add(self.movement_task(z, k, mov[lv], prev))
+        """Zone ``z``'s steps along its paths, each after the one before; a baseline state pinned at month 0."""
+        sec, mov = self.steps[z]
+        for track, ladder in (("security", self.states), ("movement", self.levels)):
+            path = self.paths[(z, track)]
+            prev: str | None = None
+            for k, s in enumerate(path):
+                if k == 0 and s == ladder[0]:
+                    continue  # the first rung: no step leads into it
+                nxt = path[k + 1] if k + 1 < len(path) else None
+                before = path[k - 1] if k > 0 else None
+                t = (
+                    self.security_task(z, s, sec[s], prev, before, nxt)
+                    if track == "security"
+                    else self.movement_task(z, s, mov[s], prev, before)
+                )
+                prev = self.add(_pinned(t) if k == 0 else t)
 
-    def security_task(self, z: str, k: int, patched: tuple[SecurityStep, dict[str, Origin]], prev: str | None) -> Task:
-        """Zone ``z``'s handover into the ``k``-th security state; its hold lasts until the next handover ends."""
+    def security_task(  # noqa: PLR0917 - the step, then where it sits on the zone's path
+        self,
+        z: str,
+        s: str,
+        patched: tuple[SecurityStep, dict[str, Origin]],
+        prev: str | None,
+        before: str | None,
+        nxt: str | None,
+    ) -> Task:
+        """Zone ``z``'s handover into security state ``s``; its hold lasts until the zone's next handover ends."""
         step, o = patched
-        s = self.states[k]
         row = cast(pd.Series, self.zdf.loc[z])
-        nxt = str(TaskId(z, "security", self.states[k + 1])) if k + 1 < len(self.states) else None
         t = Task(
             key=TaskId(z, "security", s),
             duration=step.duration,
@@ -251,20 +305,21 @@ class _Compiler:
             latest=step.latest,
             run_troops=_troops(step.troops, row),
             hold_troops=_troops(step.hold_troops, row),
-            hold_until=nxt,
+            hold_until=str(TaskId(z, "security", nxt)) if nxt is not None else None,
             origin=o["__step__"],
             window_origin=_window_origin(o, step.latest),
             troops_origin=o["troops"],
         )
         if prev:
-            t.preds.append(Pred((prev,), 0, o["__step__"], f"after {self.states[k - 1]}"))
+            t.preds.append(Pred((prev,), 0, o["__step__"], f"after {before}"))
         t.preds += self.after(step.after, z, ("security", "steps", s, "after"))
         return t
 
-    def movement_task(self, z: str, k: int, patched: tuple[MovementStep, dict[str, Origin]], prev: str | None) -> Task:
-        """Zone ``z``'s step into the ``k``-th movement level."""
+    def movement_task(
+        self, z: str, lv: str, patched: tuple[MovementStep, dict[str, Origin]], prev: str | None, before: str | None
+    ) -> Task:
+        """Zone ``z``'s step into movement level ``lv``."""
         step, o = patched
-        lv = self.levels[k]
         t = Task(
             key=TaskId(z, "movement", lv),
             duration=step.duration,
@@ -274,11 +329,11 @@ class _Compiler:
             window_origin=_window_origin(o, step.latest),
         )
         if prev:
-            why = f"{step.min_months_at_previous} months at {self.levels[k - 1]}"
+            why = f"{step.min_months_at_previous} months at {before}"
             t.preds.append(Pred((prev,), step.min_months_at_previous, o["min_months_at_previous"], why))
         rs = step.requires_security
-        if rs is not None and rs in self.states and rs != self.states[0]:
-            t.preds.append(Pred((str(TaskId(z, "security", rs)),), 0, o["requires_security"], f"security {rs}"))
+        if rs is not None and rs in self.states:
+            t.preds += self.reached(z, "security", rs, o["requires_security"], f"security {rs}")
         if step.requires_crossing and self.passes(
             checks.served_by_a_crossing(o["requires_crossing"], lv, z, self.serving)
         ):
@@ -286,6 +341,22 @@ class _Compiler:
             t.preds.append(Pred(serving, 0, o["requires_crossing"], "a crossing open", any_of=True))
         t.preds += self.after(step.after, z, ("movement", "steps", lv, "after"))
         return t
+
+    def reached(self, z: str, track: str, state: str, origin: Origin, why: str, *, lag: int = 0) -> list[Pred]:
+        """Await zone ``z`` reaching ``state`` on ``track``, or a later state of the ladder if it skips it.
+
+        Nothing to await when the zone starts at or past it; a zone whose path never gets that far is reported.
+        """
+        ladder = self.states if track == "security" else self.levels
+        k = ladder.index(state)
+        path = self.paths[(z, track)]
+        if ladder.index(path[0]) >= k:
+            return []
+        later = [s for s in path[1:] if ladder.index(s) >= k]
+        if not later:
+            self.issues.append(checks.never_reached(origin, z, track, state, path))
+            return []
+        return [Pred((str(TaskId(z, track, later[0])),), lag, origin, why)]
 
     def crossing_task(self, cid: str, i: int) -> Task:
         """The opening of crossing ``cid`` (entry ``i`` of ``crossings:``)."""
@@ -299,6 +370,9 @@ class _Compiler:
             window_origin=self.lp.at("crossings", i, "latest" if c.latest is not None else "earliest"),
         )
         t.preds += self.after(c.after, None, ("crossings", i, "after"))
+        if c.open_at_start:
+            self.issues += checks.open_at_start(self.lp, i, c)
+            return _pinned(t)
         return t
 
     def gate_task(self, g: str) -> Task:
@@ -347,7 +421,7 @@ def _dedupe(issues: list[PlanIssue]) -> list[PlanIssue]:
     return out
 
 
-def compile_plan(lp: LoadedPlan, zones: pd.DataFrame, crossing_ids: set[str]) -> Problem:
+def compile_plan(lp: LoadedPlan, zones: pd.DataFrame, crossing_ids: set[str], refs: LayerRefs | None = None) -> Problem:
     """Check a plan against the layers and compile it into zone-level tasks.
 
     Parameters
@@ -358,6 +432,9 @@ def compile_plan(lp: LoadedPlan, zones: pd.DataFrame, crossing_ids: set[str]) ->
         The zones layer (``zone_id``, ``population``, ``area_km2``, ``settlers``).
     crossing_ids : set of str
         Ids in the crossings layer.
+    refs : LayerRefs, optional
+        What else the plan may name from the layers (links, early-warning sites, obstacle types by zone,
+        barrier zones); without it, a plan naming any of them is refused.
 
     Returns
     -------
@@ -368,7 +445,7 @@ def compile_plan(lp: LoadedPlan, zones: pd.DataFrame, crossing_ids: set[str]) ->
     PlanError
         Listing every problem found, each at ``file:line:col``.
     """
-    c = _Compiler(lp, zones, crossing_ids)
+    c = _Compiler(lp, zones, crossing_ids, refs)
     c.resolve_names()
     c.check_overrides()
     if not c.issues:
@@ -396,4 +473,5 @@ def compile_plan(lp: LoadedPlan, zones: pd.DataFrame, crossing_ids: set[str]) ->
         security_states=c.states,
         movement_levels=c.levels,
         crossing_serves={cid: served for cid, (_, served) in c.crossings.items()},
+        **c.extras(),
     )

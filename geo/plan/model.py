@@ -149,6 +149,7 @@ class SecurityStep(_Model):
     earliest: Month | None = Field(None, description="earliest start month (0 = plan start)")
     latest: Month | None = Field(None, description="month by which the step must be complete")
     after: list[After] = Field(default_factory=list)
+    skip: bool = Field(False, description="zones pass over this state (set per zone or group in zones.overrides)")
 
 
 class MovementStep(_Model):
@@ -161,6 +162,7 @@ class MovementStep(_Model):
     earliest: Month | None = None
     latest: Month | None = None
     after: list[After] = Field(default_factory=list)
+    skip: bool = Field(False, description="zones pass over this level (set per zone or group in zones.overrides)")
 
 
 class Security(_Model):
@@ -173,9 +175,7 @@ class Security(_Model):
 class Movement(_Model):
     """The movement track."""
 
-    levels: list[Id] = Field(
-        default_factory=lambda: ["closure", "internal", "permits", "free_movement", "residence"], min_length=2
-    )
+    levels: list[Id] = Field(default_factory=lambda: ["closure", "internal", "permits", "free_movement"], min_length=2)
     steps: dict[Id, MovementStep]
 
 
@@ -195,15 +195,20 @@ class Zones(_Model):
 
 
 class CrossingPlan(_Model):
-    """When a crossing opens (or is upgraded) and which zones it serves."""
+    """When a crossing opens, which zones it serves, who runs it and how many it lets through."""
 
     id: Id
     serves: list[Id] = Field(description="zones or groups the crossing serves")
+    open_at_start: bool = Field(False, description="the crossing is open at month 0 (then no window)")
     duration: Month = 0
     earliest: Month | None = None
     latest: Month | None = None
     after: list[After] = Field(default_factory=list)
-    capacity_per_day: int = Field(0, ge=0, le=MAX_CAPACITY)
+    regime: Regime = Field("israeli", description="who runs it when it opens")
+    partner: Id | None = None
+    capacity_per_day: PerDay = Field(0, description="people per day when it opens")
+    trucks_per_day: PerDay = Field(0, description="trucks per day when it opens")
+    regimes: list[RegimeStep] = Field(default_factory=list, description="later regimes, in order")
 
 
 class TroopPeriod(_Model):
@@ -228,6 +233,130 @@ class Gate(_Model):
     after: list[After] = Field(default_factory=list)
 
 
+class Baseline(_Model):
+    """Where a zone's tracks stand at month 0 (default: the first state of each ladder)."""
+
+    security: Id | None = Field(None, description="security state at month 0")
+    movement: Id | None = Field(None, description="movement level at month 0")
+
+
+class Window(_Model):
+    """When something starts: no earlier than ``earliest``, after its preconditions, done by ``latest``."""
+
+    duration: Month = 0
+    earliest: Month | None = None
+    latest: Month | None = None
+    after: list[After] = Field(default_factory=list)
+
+
+#: A crossing's management regimes: who runs it.
+Regime = Literal["israeli", "palestinian", "international", "joint"]
+#: People or trucks per day.
+PerDay = Annotated[int, Field(ge=0, le=MAX_CAPACITY)]
+#: People per year.
+PerYear = Annotated[int, Field(ge=0, le=MAX_CAPACITY)]
+
+
+class RegimeStep(Window):
+    """A crossing's move into a management regime, with its capacity under that regime."""
+
+    regime: Regime
+    partner: Id | None = Field(None, description="third party of a joint regime (e.g. jordan, egypt, eubam)")
+    people_per_day: PerDay = 0
+    trucks_per_day: PerDay = 0
+
+
+class LinkStep(Window):
+    """The Gaza-West Bank link's move into one of its states, with the capacity of that state."""
+
+    people_per_day: PerDay = 0
+    trucks_per_day: PerDay = 0
+
+
+#: The states of a Gaza-West Bank link, in order.
+LINK_STATES = ("closed", "escorted_convoys", "open_to_people", "open_to_goods")
+
+
+class LinkPlan(_Model):
+    """A Gaza-West Bank link (from the ``links`` layer) and the steps that open it."""
+
+    id: Id = Field(description="link id in the links layer")
+    steps: dict[Literal["escorted_convoys", "open_to_people", "open_to_goods"], LinkStep] = Field(min_length=1)
+
+
+class Demand(_Model):
+    """People and trucks a day wanting to cross, shared equally by the crossings named, from a month on."""
+
+    id: Id
+    kind: Literal["workers", "trade", "family_visits", "other"]
+    crossings: list[Id] = Field(min_length=1, description="planned crossings sharing the demand equally")
+    people_per_day: PerDay = 0
+    trucks_per_day: PerDay = 0
+    from_: Month = Field(0, alias="from", description="first month of the demand")
+    ramp_months: Month = Field(0, description="months over which it grows linearly to its full value")
+    source: str = Field("", pattern=LINE_PATTERN, description="where the figure comes from")
+
+
+class ResidualPresence(_Model):
+    """A residual Israeli presence at fixed sites under the international force's authority, until an end month."""
+
+    zones: list[Id] = Field(min_length=1, description="zones or groups where it stays")
+    during: Id = Field(description="security state under whose authority it stays (e.g. international)")
+    sites: list[Id] = Field(default_factory=list, description="early_warning_sites ids, where sited")
+    site_count: int = Field(0, ge=0, le=MAX_CAPACITY, description="fixed sites, when the text gives no places")
+    ends: Month = Field(description="month the presence ends; the zones' next security step waits for it")
+    source: str = Field("", pattern=LINE_PATTERN)
+
+
+class EarlyWarning(_Model):
+    """An early-warning station kept by a plan, with the months it is reviewed."""
+
+    id: Id
+    site: Id | None = Field(None, description="early_warning_sites id, when the station is sited")
+    from_: Month = Field(0, alias="from")
+    until: Month | None = Field(None, description="month it closes (default: it stays past the horizon)")
+    review_every: Month = Field(0, description="months between reviews (0: never reviewed)")
+    source: str = Field("", pattern=LINE_PATTERN)
+
+
+class Quota(_Model):
+    """People of one state taking up residence in the other: a yearly quota (year 1, 2, ...; the last repeats)."""
+
+    per_year: list[PerYear] = Field(default_factory=list, description="quota of year 1, 2, ...; the last repeats")
+    refugees_per_year: list[PerYear] = Field(default_factory=list, description="Palestinian refugees, on top")
+    settlers_staying_pct: float = Field(
+        0.0, ge=0, le=100, allow_inf_nan=False, description="% of settlers staying as residents of Palestine"
+    )
+
+
+class Residence(_Model):
+    """Residence across the border in agreed numbers, both ways, from the month the ledger opens."""
+
+    opens: Window = Field(default_factory=Window)
+    israelis_in_palestine: Quota = Field(default_factory=Quota)
+    palestinians_in_israel: Quota = Field(default_factory=Quota)
+    parity: bool = Field(False, description="each year's quotas are the smaller of the two")
+    settlers_on: Id | None = Field(None, description="security state from which a zone's staying settlers count")
+
+
+class ObstacleStep(Window):
+    """Removal of one type of obstacle, zone by zone (preconditions name the zone's own states)."""
+
+
+class BarrierStep(Window):
+    """Removal of the barrier in some zones (its segments and gates there; the seam zone reconnected)."""
+
+    id: Id
+    zones: list[Id] = Field(min_length=1)
+
+
+class Jerusalem(_Model):
+    """How East Jerusalem's neighbourhoods are governed once the Israel Police hands over."""
+
+    neighbourhoods: Literal["clinton_rule", "shared"] = "clinton_rule"
+    zone: Id = Field("east-jerusalem", description="the zone of East Jerusalem")
+
+
 class Objective(_Model):
     """What the schedule optimises."""
 
@@ -250,6 +379,19 @@ class Plan(_Model):
     resources: Resources
     gates: dict[Id, Gate] = Field(default_factory=dict)
     objective: Objective = Field(default_factory=Objective)
+    baselines: dict[Id, Baseline] = Field(
+        default_factory=dict, description="starting states by zone or group (later entries win)"
+    )
+    links: list[LinkPlan] = Field(default_factory=list)
+    demand: list[Demand] = Field(default_factory=list)
+    residual_presence: dict[Id, ResidualPresence] = Field(default_factory=dict)
+    early_warning: list[EarlyWarning] = Field(default_factory=list)
+    residence: Residence | None = None
+    obstacles: dict[Id, ObstacleStep] = Field(
+        default_factory=dict, description="removal per obstacle type; types not named go with the second level"
+    )
+    barrier: list[BarrierStep] = Field(default_factory=list)
+    jerusalem: Jerusalem | None = None
 
 
 def _named_keys(node: Any) -> Any:

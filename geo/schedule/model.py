@@ -219,11 +219,5 @@ def _primary_objective(b: _Builder) -> cp_model.LinearExprT:
 
 
 def describe(t: Task) -> str:
-    """How a task is named in messages: ``gate NAME``, ``crossing ID`` or ``ZONE: TRACK STATE``.
-
-    A step of an entity that is not a zone is named by its track and entity (a gate's entity is its name).
-    """
-    k = t.key
-    if t.zone is None:
-        return f"{k.track} {k.entity}"
-    return f"{k.entity}: {k.track} {k.state}"
+    """How a task is named in messages: ``gate NAME``, ``crossing ID``, ``ZONE: TRACK STATE`` or ``TRACK ID: STATE``."""
+    return t.label
