@@ -407,13 +407,14 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _validate(ws: Workspace, name: str) -> int:
-    """Check a plan against the layers it names (zones and crossings) without solving it."""
-    from . import layers, plan  # noqa: PLC0415
+    """Check a plan against the layers it names (zones, crossings, links, sites, obstacles) without solving it."""
+    from . import layers, plan, run  # noqa: PLC0415
 
     path = ws.plan_path(name)
     lp = plan.load(path)
-    zones = layers.load("zones", ws.root)
-    problem = plan.compile_plan(lp, zones, set(layers.load("crossings", ws.root)["crossing_id"]))
+    named = {n: layers.load(n, ws.root) for n in ("zones", "crossings", "links", "early_warning_sites", "obstacles")}
+    crossings = set(named["crossings"]["crossing_id"])
+    problem = plan.compile_plan(lp, named["zones"], crossings, run.layer_refs(named))
     size = f"{len(problem.zones)} zones, {len(problem.tasks)} tasks, horizon {problem.horizon} months"
     _say(f"{path}: valid - {size}")
     return EXIT_OK

@@ -16,7 +16,15 @@ from .plan import Problem
 from .schedule import Schedule, troops_by_month
 from .timeline import Timeline
 
-__all__ = ["DAYS_PER_MONTH", "crossing_flows", "metric_unit", "monthly_metrics", "schedule_table", "state_table"]
+__all__ = [
+    "DAYS_PER_MONTH",
+    "crossing_flows",
+    "metric_unit",
+    "monthly_metrics",
+    "obstacle_removal_months",
+    "schedule_table",
+    "state_table",
+]
 
 
 def _timeline(problem: Problem, sched: Schedule, timeline: Timeline | None) -> Timeline:
@@ -179,18 +187,37 @@ def _obstacle_rows(problem: Problem, tl: Timeline, zones: pd.DataFrame, ly: Mapp
     """Obstacles removed: by their type's own track where the plan has one, else with the zone's second level."""
     obst = ly.get("obstacles")
     in_use = set(problem.zones)
-    removed_at: list[int | None] = []
-    if obst is not None:
-        kinds = obst["type"] if "type" in obst.columns else pd.Series([None] * len(obst), index=obst.index)
-        for zid, kind in zip(obst["zone_id"], kinds, strict=True):
-            z = str(zid)
-            if z not in in_use:
-                continue
-            removed_at.append(_removal_month(problem, tl, z, None if pd.isna(kind) else str(kind)))
+    removed_at = [] if obst is None else obstacle_removal_months(problem, tl, obst[obst["zone_id"].isin(in_use)])
     total = len(removed_at)
     return [
         {"obstacles_removed": sum(m is not None and m <= mo for m in removed_at), "obstacles_total": total}
         for mo in _months(problem)
+    ]
+
+
+def obstacle_removal_months(problem: Problem, tl: Timeline, obstacles: pd.DataFrame) -> list[int | None]:
+    """The month each obstacle goes (None: not within the plan), in the rows' order.
+
+    An obstacle of a type the plan removes on its own track goes when its zone's removal of that type ends;
+    any other when its zone reaches the second movement level (at month 0 if the zone starts there).
+
+    Parameters
+    ----------
+    problem : Problem
+        The compiled plan.
+    tl : Timeline
+        Its timeline.
+    obstacles : DataFrame
+        Obstacles with ``zone_id`` and (optionally) ``type``.
+
+    Returns
+    -------
+    list of int or None
+    """
+    kinds = obstacles["type"] if "type" in obstacles.columns else pd.Series([None] * len(obstacles))
+    return [
+        _removal_month(problem, tl, str(z), None if pd.isna(k) else str(k))
+        for z, k in zip(obstacles["zone_id"], kinds, strict=True)
     ]
 
 

@@ -624,6 +624,11 @@ def _message(err: dict[str, Any], loc: Loc, schema_loc: Loc, where: str, is_key:
         return f"{where} is required", f"add '{loc[-1]}:' here"
     if kind == "string_pattern_mismatch":
         return _pattern_message(err, where, is_key)
+    if kind == "literal_error":
+        options = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+        return f"{where}: {_show(err.get('input'))} is not one of the allowed values", _suggest(
+            str(err.get("input")), options
+        )
     number = _number_message(err, where, schema_loc)
     if number is not None:
         return number
