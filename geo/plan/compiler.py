@@ -107,7 +107,9 @@ class _Compiler(SectionsMixin):
         split along the region, so a plan addresses the region without copying zone ids that a rebuild may change.
         """
         territory = self.zdf["territory"] if "territory" in self.zdf.columns else pd.Series(dtype=str)
-        oslo = self.zdf["oslo"].astype(object).where(self.zdf["oslo"].notna(), "") if "oslo" in self.zdf.columns else {}
+        oslo: dict[str, str] = {}
+        if "oslo" in self.zdf.columns:
+            oslo = {str(z): str(a) for z, a in self.zdf["oslo"].dropna().items()}
         groups = {
             "all": list(zones),
             "west_bank": [z for z in zones if territory.get(z) == "west_bank"],
