@@ -92,22 +92,8 @@ class PlanRun:
 
 
 def layer_refs(layers: Mapping[str, pd.DataFrame]) -> plan.LayerRefs:
-    """What a plan may name from ``layers`` besides zones and crossings (absent layers offer nothing)."""
-    obst = layers.get("obstacles")
-    by_type: dict[str, frozenset[str]] = {}
-    if obst is not None and len(obst) and "type" in obst.columns:
-        for kind, zones in obst.groupby("type", observed=True)["zone_id"]:
-            by_type[str(kind)] = frozenset(str(z) for z in zones.dropna())
-    return plan.LayerRefs(
-        links=_ids(layers, "links", "link_id"),
-        sites=_ids(layers, "early_warning_sites", "site_id"),
-        obstacle_zones=by_type,
-    )
-
-
-def _ids(layers: Mapping[str, pd.DataFrame], name: str, column: str) -> frozenset[str]:
-    layer = layers.get(name)
-    return frozenset() if layer is None else frozenset(str(x) for x in layer[column])
+    """What a plan may name from ``layers`` besides zones and crossings (see :meth:`geo.plan.LayerRefs.of`)."""
+    return plan.LayerRefs.of(layers)
 
 
 def plan_path(ws: Workspace, name: str) -> Path:

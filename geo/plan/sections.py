@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from ..errors import PlanIssue
 from . import checks
 from .model import LINK_STATES, After, LoadedPlan, Loc, Plan, Window
@@ -43,6 +45,35 @@ class LayerRefs:
     links: frozenset[str] = frozenset()
     sites: frozenset[str] = frozenset()
     obstacle_zones: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, layers: Mapping[str, pd.DataFrame]) -> LayerRefs:
+        """What a plan may name from ``layers`` (an absent layer offers nothing).
+
+        Parameters
+        ----------
+        layers : mapping of str to DataFrame
+            Layers by name: ``links``, ``early_warning_sites`` and ``obstacles`` are read when present.
+
+        Returns
+        -------
+        LayerRefs
+        """
+        obst = layers.get("obstacles")
+        by_type: dict[str, frozenset[str]] = {}
+        if obst is not None and len(obst) and "type" in obst.columns:
+            for kind, zones in obst.groupby("type", observed=True)["zone_id"]:
+                by_type[str(kind)] = frozenset(str(z) for z in zones.dropna())
+        return cls(
+            links=_ids(layers, "links", "link_id"),
+            sites=_ids(layers, "early_warning_sites", "site_id"),
+            obstacle_zones=by_type,
+        )
+
+
+def _ids(layers: Mapping[str, pd.DataFrame], name: str, column: str) -> frozenset[str]:
+    layer = layers.get(name)
+    return frozenset() if layer is None else frozenset(str(x) for x in layer[column])
 
 
 def _unknown(lp: LoadedPlan, path: Loc, what: str, name: str, *, options: Sequence[str], where: str) -> PlanIssue:
