@@ -93,7 +93,6 @@ movement:
     internal: {{duration: 2, requires_security: international}}
     permits: {{duration: 3, min_months_at_previous: 6, requires_crossing: true}}
     free_movement: {{duration: 3, min_months_at_previous: 12, requires_security: palestinian}}
-    residence: {{duration: 6, min_months_at_previous: 24}}
 crossings:
 {crossings}
 gates:
