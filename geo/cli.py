@@ -120,12 +120,13 @@ def _add_budget(c: argparse.ArgumentParser) -> None:
 
 def _plan_parsers(sub: Any) -> None:
     pp = sub.add_parser("plan", help="validate, schedule and explain a phase plan")
-    psub = pp.add_subparsers(dest="plan_command", metavar="{validate,schedule,explain,metrics,schema}")
+    psub = pp.add_subparsers(dest="plan_command", metavar="{validate,schedule,explain,metrics,summary,schema}")
     for name, text in (
         ("validate", "check a plan (syntax, references, cycles, windows, troops)"),
         ("schedule", "schedule a plan with CP-SAT and print the schedule"),
         ("explain", "critical path, slack, binding resources; --delay for a what-if"),
         ("metrics", "metrics per month of the scheduled plan"),
+        ("summary", "the scheduled plan phase by phase, in plain language"),
     ):
         c = psub.add_parser(name, help=text)
         c.add_argument("plan", help="plan file, or a name in plans/ (e.g. reference)")
@@ -227,6 +228,21 @@ def _check_output(path: Path | str, folder: bool = False) -> Path:
 
 def _print_table(df: pd.DataFrame) -> None:
     _say(df.astype(object).where(df.notna(), "-").to_string(index=False))
+
+
+def _units(columns: Sequence[str]) -> dict[str, str]:
+    """Each metric column's unit (``km²``, ``people a day``...), for JSON beside the plain column names."""
+    from .metrics import metric_unit  # noqa: PLC0415
+
+    return {c: metric_unit(c) for c in columns}
+
+
+def _print_metrics(df: pd.DataFrame) -> None:
+    """The metrics table with each column's unit in its header: ``area_km2_idf [km²]``."""
+    units = _units(list(df.columns))
+    _say(f"month: {units.get('month')}; date: {units.get('date')}; every other column's unit is in [brackets]")
+    named = {c: f"{c} [{u}]" for c, u in units.items() if u and c not in ("month", "date")}
+    _print_table(df.rename(columns=named))
 
 
 def _progress() -> Callable[[str], None] | None:
@@ -341,6 +357,8 @@ def _cmd_atlas(args: argparse.Namespace) -> int:
 def _diff_table(cmp: Any, every: int) -> pd.DataFrame:
     import pandas as pd  # noqa: PLC0415
 
+    from .metrics import metric_unit  # noqa: PLC0415
+
     rows = []
     for _, r in cmp.metrics[cmp.metrics["month"] % every == 0].iterrows():
         for col in [c[:-2] for c in cmp.metrics.columns if c.endswith("_a")]:
@@ -348,6 +366,7 @@ def _diff_table(cmp: Any, every: int) -> pd.DataFrame:
                 {
                     "month": int(r["month"]),
                     "metric": col,
+                    "unit": metric_unit(col),
                     "A": r[f"{col}_a"],
                     "B": r[f"{col}_b"],
                     "B - A": r[f"{col}_delta"],
@@ -377,6 +396,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
             "b": cmp.b,
             "shifts": json.loads(cmp.shifts.to_json(orient="records")),
             "metrics": json.loads(cmp.metrics.to_json(orient="records")),
+            "units": _units([c[:-2] for c in cmp.metrics.columns if c.endswith("_a")]),
         }
         _say(json.dumps(doc, indent=1))
         return EXIT_OK
@@ -408,13 +428,13 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 def _validate(ws: Workspace, name: str) -> int:
     """Check a plan against the layers it names (zones, crossings, links, sites, obstacles) without solving it."""
-    from . import layers, plan, run  # noqa: PLC0415
+    from . import layers, plan  # noqa: PLC0415
 
     path = ws.plan_path(name)
     lp = plan.load(path)
     named = {n: layers.load(n, ws.root) for n in ("zones", "crossings", "links", "early_warning_sites", "obstacles")}
     crossings = set(named["crossings"]["crossing_id"])
-    problem = plan.compile_plan(lp, named["zones"], crossings, run.layer_refs(named))
+    problem = plan.compile_plan(lp, named["zones"], crossings, plan.LayerRefs.of(named))
     size = f"{len(problem.zones)} zones, {len(problem.tasks)} tasks, horizon {problem.horizon} months"
     _say(f"{path}: valid - {size}")
     return EXIT_OK
@@ -433,16 +453,18 @@ def _plan_output(args: argparse.Namespace) -> Path | None:
 
 
 def _solved(args: argparse.Namespace, run: PlanRun, out: Path | None) -> int:
-    """Print (and write) what ``plan schedule``, ``plan metrics`` or ``plan explain`` says of a scheduled plan."""
-    from . import metrics  # noqa: PLC0415
+    """Print (and write) what ``plan schedule``, ``metrics``, ``summary`` or ``explain`` says of a scheduled plan."""
+    from . import metrics, summary  # noqa: PLC0415
 
     problem, sched = run.problem, run.schedule
+    plain = summary.describe_objective(problem, sched)
     head = {
         "plan": problem.name,
         "status": sched.status,
         "objective": problem.objective,
         "objective_value": sched.objective,
         "bound": sched.bound,
+        "objective_in_units": {"value": plain.value, "bound": plain.bound, "unit": plain.unit, "text": plain.text()},
         "makespan": sched.makespan,
     }
     if args.plan_command == "schedule":
@@ -452,10 +474,9 @@ def _solved(args: argparse.Namespace, run: PlanRun, out: Path | None) -> int:
         if args.json:
             _say(json.dumps({**head, "tasks": table.to_dict(orient="records")}, indent=1))
         else:
-            _say(
-                f"{head['plan']}: {sched.status} ({problem.objective} = {sched.objective}, bound {sched.bound}), "
-                f"last task ends month {sched.makespan}"
-            )
+            _say(f"{head['plan']}: {sched.status}, last task ends month {sched.makespan}")
+            raw = f" ({sched.objective:,} person-months, bound {sched.bound:,})" if plain.people else ""
+            _say(f"objective: {plain.text()}{raw}")
             _print_table(table.drop(columns=["zone"]))
         return EXIT_OK
     if args.plan_command == "metrics":
@@ -464,11 +485,20 @@ def _solved(args: argparse.Namespace, run: PlanRun, out: Path | None) -> int:
 
             atomic_write(out, csv_bytes(run.metrics))
         if args.json:
-            _say(json.dumps({**head, "months": run.metrics.to_dict(orient="records")}, indent=1))
+            doc = {**head, "units": _units(list(run.metrics.columns)), "months": run.metrics.to_dict(orient="records")}
+            _say(json.dumps(doc, indent=1))
         else:
-            _print_table(run.metrics)
+            _print_metrics(run.metrics)
         return EXIT_OK
-    return _explain(args, problem, sched, head)
+    if args.plan_command == "summary":
+        result = summary.summarize(run)
+        if args.json:
+            _say(json.dumps(result.to_dict(), indent=1))
+        else:
+            for line in result.lines():
+                _say(line)
+        return EXIT_OK
+    return _explain(args, run, head)
 
 
 def _write_tables(prefix: Path, table: pd.DataFrame, states: pd.DataFrame, head: dict[str, object]) -> None:
@@ -484,9 +514,10 @@ def _write_tables(prefix: Path, table: pd.DataFrame, states: pd.DataFrame, head:
     replace_all(prefix.parent, files)
 
 
-def _explain(args: argparse.Namespace, problem: Any, sched: Any, head: dict[str, object]) -> int:
+def _explain(args: argparse.Namespace, run: PlanRun, head: dict[str, object]) -> int:
     from .schedule import explain as ex  # noqa: PLC0415
 
+    problem, sched = run.problem, run.schedule
     exp = ex.explain(problem, sched)
     doc: dict[str, Any] = {
         **head,
@@ -495,9 +526,7 @@ def _explain(args: argparse.Namespace, problem: Any, sched: Any, head: dict[str,
         "slack": exp.slack,
     }
     if args.delay:
-        name, k = args.delay
-        _, moved = ex.what_if(problem, sched, name, k)
-        doc["what_if"] = {"delay": name, "months": k, "moved": [{"task": t, "from": a, "to": b} for t, a, b in moved]}
+        doc["what_if"] = _what_if(run, *args.delay)
     if args.json:
         _say(json.dumps(doc, indent=1))
         return EXIT_OK
@@ -514,11 +543,57 @@ def _explain(args: argparse.Namespace, problem: Any, sched: Any, head: dict[str,
     for v, t in sorted((v, t) for t, v in exp.slack.items())[:10]:
         _say(f"  {v:>4}  {t}")
     if "what_if" in doc:
-        w = doc["what_if"]
-        _say(f"\nwhat if {w['delay']} slips {w['months']} months: {len(w['moved'])} tasks move")
-        for r in w["moved"]:
-            _say(f"  {r['task']}: month {r['from']} -> {r['to']}")
+        _print_what_if(doc["what_if"])
     return EXIT_OK
+
+
+def _what_if(run: PlanRun, name: str, months: int) -> dict[str, Any]:
+    """What moves if ``name`` slips ``months`` months, and how the key metrics change (before, after, change)."""
+    from . import metrics, summary  # noqa: PLC0415
+    from .schedule import explain as ex  # noqa: PLC0415
+
+    problem, sched = run.problem, run.schedule
+    new, moved = ex.what_if(problem, sched, name, months)
+    after = metrics.monthly_metrics(problem, new, run.layers["zones"], run.layers.get("obstacles"), layers=run.layers)
+    at = summary.change_months(problem.horizon, (sched.makespan, new.makespan))
+    changes = summary.metric_changes(run.metrics, after, summary.key_metrics(problem, run.metrics.columns), at)
+    return {
+        "delay": name,
+        "months": months,
+        "moved": [{"task": t, "from": a, "to": b} for t, a, b in moved],
+        "makespan": {"before": sched.makespan, "after": new.makespan},
+        "at_months": at,
+        "metrics": json.loads(changes.to_json(orient="records")),
+    }
+
+
+def _print_what_if(w: dict[str, Any]) -> None:
+    """The what-if: the tasks that move, then the key metrics that change (at the months compared)."""
+    import pandas as pd  # noqa: PLC0415
+
+    _say(f"\nwhat if {w['delay']} slips {w['months']} months: {len(w['moved'])} tasks move")
+    for r in w["moved"]:
+        _say(f"  {r['task']}: month {r['from']} -> {r['to']}")
+    ends = w["makespan"]
+    _say(f"\nlast task ends month {ends['before']} before, {ends['after']} after")
+    table = pd.DataFrame(w["metrics"], columns=["month", "metric", "unit", "before", "after", "change"])
+    changed = table[table["change"] != 0]
+    months = ", ".join(str(m) for m in w["at_months"])
+    if changed.empty:
+        _say(f"key metrics at months {months}: no change")
+        return
+    _say(f"key metrics that change at months {months} (the others stay as they were):")
+    shown = changed.assign(
+        before=changed["before"].map(_grouped),
+        after=changed["after"].map(_grouped),
+        change=changed["change"].map(lambda x: ("+" if x > 0 else "") + _grouped(x)),
+    )
+    _print_table(shown)
+
+
+def _grouped(x: float) -> str:
+    """A number with thousands separators: ``5,238,885``, ``43.51``."""
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:,.2f}"
 
 
 # -- entry points ---------------------------------------------------------------------------------------------------

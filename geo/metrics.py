@@ -399,13 +399,14 @@ def _barrier_rows(problem: Problem, tl: Timeline, zones: pd.DataFrame, ly: Mappi
     if bar is None or "zone_id" not in bar.columns:
         return [{} for _ in _months(problem)]
     removed = {z: tl.completed(step, "barrier") for step, zs in problem.barrier_zones.items() for z in zs}
-    built = bar[(bar["kind"] != "gate") & (bar["status"] == "constructed")]
+    built = bar[(bar["kind"] != "gate") & (bar["status"] == "constructed") & bar["zone_id"].isin(set(problem.zones))]
     km = [(float(k), removed.get(str(z))) for k, z in zip(built["length_km"], built["zone_id"], strict=True)]
     parts = []
     if seam is not None and "zone_id" in seam.columns:
         parts = [
             (float(a), int(p), removed.get(str(z)))
             for a, p, z in zip(seam["area_km2"], seam["population"], seam["zone_id"], strict=True)
+            if str(z) in set(problem.zones)
         ]
     out = []
     for mo in _months(problem):

@@ -60,3 +60,11 @@ def test_the_version_comes_from_the_package_metadata():
     assert geo.__version__ == declared
     out = subprocess.run([sys.executable, "-m", "geo", "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == f"landplan {declared}"
+
+
+def test_the_summary_is_text_only():
+    """geo.summary (the plan in words) draws nothing: importing it loads no drawing library."""
+    loaded = f"sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY[1:]!r}))"
+    script = f"import json, sys, geo.summary\nprint(json.dumps({loaded}))\n"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == []

@@ -107,7 +107,7 @@ def test_plan_schedule_json_and_files(tmp_path, capsys):
         set(layers.load("crossings", ws)["crossing_id"]),
         run.layer_refs(layers.load_all(ws)),
     )
-    assert len(doc["tasks"]) == len(compiled.tasks) > 200
+    assert len(doc["tasks"]) == len(compiled.tasks) > 100
     assert (tmp_path / "out" / "clinton.schedule.csv").is_file()
     assert (tmp_path / "out" / "clinton.states.csv").read_text().startswith("zone,month,date,security,movement")
     again = json.loads((tmp_path / "out" / "clinton.schedule.json").read_text())
@@ -122,9 +122,114 @@ def test_plan_metrics_and_explain(tmp_path, capsys):
     assert months[0]["obstacles_total"] == 811
     assert months[-1]["obstacles_removed"] == 811
     code = cli.main(
-        ["--workspace", str(ws), "plan", "explain", "mine", "--time", "0.5", "--delay", "crossing/allenby=2"]
+        ["--workspace", str(ws), "plan", "explain", "mine", "--time", "0.5", "--delay", "crossing/erez=2"]
     )
     assert code == 0
     out = capsys.readouterr().out
-    assert "critical path" in out and "what if crossing/allenby slips 2 months" in out
+    assert "critical path" in out and "what if crossing/erez slips 2 months" in out
     assert cli.main(["--workspace", str(ws), "plan", "explain", "mine", "--delay", "nonsense"]) == 2
+
+
+# -- readable answers: the objective in plain units, plan summary, units, what a delay changes ----------------------
+SMALL_PLAN = """\
+extends: defaults.yaml
+meta: {name: small, start: "2027-01"}
+horizon: 60
+zones:
+  use: [jericho-a, jericho-b]
+crossings:
+  - {id: allenby, serves: [all], open_at_start: true}
+objective: {minimize: population_weighted_time, level: permits}
+"""
+
+
+def _small(tmp_path, capsys):
+    ws = _tiny_workspace(tmp_path, SMALL_PLAN, capsys)
+    people = layers.load("zones", ws).set_index("zone_id")["population"].astype(int)
+    return ws, int(people["jericho-a"]), int(people["jericho-b"])
+
+
+def test_the_objective_is_printed_in_months_per_person(tmp_path, capsys):
+    """By the defaults, permits come 2 (handover) + 2 (internal) + 6 (months at internal) + 3 months in: 13."""
+    ws, a, b = _small(tmp_path, capsys)
+    assert cli.main(["--workspace", str(ws), "plan", "schedule", "mine", "--time", "1"]) == 0
+    out = capsys.readouterr().out
+    expected = (
+        f"objective: mean 13.00 months per person to permits to cross (bound 13.00 months per person), "
+        f"over {a + b:,} people in 2 zones ({13 * (a + b):,} person-months, bound {13 * (a + b):,})"
+    )
+    assert expected in out.splitlines()
+    assert cli.main(["--workspace", str(ws), "plan", "schedule", "mine", "--time", "1", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["objective_value"] == 13 * (a + b)
+    assert doc["objective_in_units"] == {
+        "value": 13.0,
+        "bound": 13.0,
+        "unit": "months per person",
+        "text": expected.removeprefix("objective: ").rsplit(" (", 1)[0],
+    }
+    assert doc["objective_in_units"]["text"].startswith("mean 13.00 months per person")
+
+
+def test_plan_summary_prints_phases_in_plain_language(tmp_path, capsys):
+    ws, a, b = _small(tmp_path, capsys)
+    assert cli.main(["--workspace", str(ws), "plan", "summary", "mine", "--time", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("small: optimal; last step ends month ")
+    assert "month 0 (2027-01), the starting point:\n  2 zones (jericho-a, jericho-b) under the Israeli military" in out
+    assert f"  {a + b:,} people at closure\n" in out
+    assert (
+        "months 0-2 (2027-01 to 2027-03), until both zones (jericho-a, jericho-b) are under the international force:"
+        in out
+    )
+    assert f"  {a + b:,} people in 2 zones (jericho-a, jericho-b) reach permits to cross\n" in out
+    assert cli.main(["--workspace", str(ws), "plan", "summary", "mine", "--time", "1", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["objective"]["value"] == 13.0 and doc["objective"]["unit"] == "months per person"
+    assert doc["phases"][0]["facts"]["security"] == {"idf": ["jericho-a", "jericho-b"]}
+    assert doc["phases"][1]["facts"]["security"] == {"international": ["jericho-a", "jericho-b"]}
+
+
+def test_metric_columns_carry_their_units(tmp_path, capsys):
+    ws, _, _ = _small(tmp_path, capsys)
+    out_csv = tmp_path / "m.csv"
+    argv = ["--workspace", str(ws), "plan", "metrics", "mine", "--time", "1"]
+    assert cli.main([*argv, "-o", str(out_csv)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "month: months from the start; date: YYYY-MM; every other column's unit is in [brackets]"
+    for header in ("area_km2_idf [km²]", "area_pct_idf [% of the territory]", "population_permits [people]",
+                   "troops_deployed [troops]", "barrier_km_standing [km]"):  # fmt: skip
+        assert header in lines[1]
+    assert out_csv.read_text(encoding="utf-8").startswith("month,date,area_km2_idf,")  # CSV keeps plain names
+    assert cli.main([*argv, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["units"]["population_permits"] == "people" and doc["units"]["area_km2_idf"] == "km²"
+    assert set(doc["units"]) == set(doc["months"][0])
+
+
+def test_explain_delay_prints_the_change_in_key_metrics(tmp_path, capsys):
+    """jericho-a's handover slips 10 months: at month 12 its people are not yet at the internal level."""
+    ws, a, b = _small(tmp_path, capsys)
+    argv = [
+        "--workspace",
+        str(ws),
+        "plan",
+        "explain",
+        "mine",
+        "--time",
+        "1",
+        "--delay",
+        "jericho-a/security/international=10",
+    ]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "key metrics that change at months 12, 24, 36, " in out
+    rows = {tuple(line.split()[:2]): line.split()[2:] for line in out.splitlines() if line[:5].strip().isdigit()}
+    assert rows[("12", "population_internal")] == ["people", f"{a + b:,}", f"{b:,}", f"-{a:,}"]
+    assert rows[("12", "population_closure")] == ["people", "0", f"{a:,}", f"+{a:,}"]
+    assert cli.main([*argv, "--json"]) == 0
+    w = json.loads(capsys.readouterr().out)["what_if"]
+    change = {(r["month"], r["metric"]): r for r in w["metrics"]}
+    assert change[(12, "population_internal")]["change"] == -a
+    assert change[(12, "area_pct_idf")]["change"] == 0  # its handover ends in month 12 all the same
+    assert w["at_months"][:3] == [12, 24, 36] and w["makespan"]["after"] > w["makespan"]["before"]

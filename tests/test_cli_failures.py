@@ -429,3 +429,36 @@ def test_a_plan_named_by_its_name_that_is_no_file_says_what_it_is(tmp_path, caps
     err = capsys.readouterr().err
     assert "not found" not in err
     assert ("folder" in err) if kind == "folder" else ("not a regular file" in err)
+
+
+# -- plan summary: bad input is one message and a documented exit code ------------------------------------------------
+@pytest.mark.parametrize("budget", ["0", "-1", "nan", "inf", "fast", "1e9"])
+def test_plan_summary_with_a_bad_budget_exits_2_before_any_work(monkeypatch, capsys, budget):
+    _no_solve(monkeypatch)
+    assert cli.main(["--workspace", str(ROOT), "plan", "summary", "reference", "--time", budget]) == 2
+    err = capsys.readouterr().err
+    assert "argument --time" in err and "Traceback" not in err
+
+
+def test_plan_summary_of_an_unknown_or_broken_plan_exits_65(tmp_path, monkeypatch, capsys):
+    _no_solve(monkeypatch)
+    assert cli.main(["--workspace", str(ROOT), "plan", "summary", "no-such-plan"]) == 65
+    err = capsys.readouterr().err
+    assert "no-such-plan:1:1: plan file not found" in err and "Traceback" not in err
+    ws = tmp_path / "ws"
+    cli.main(["init", str(ws)])
+    (ws / "plans" / "bad.yaml").write_text(
+        'extends: defaults.yaml\nmeta: {name: x, start: "2027-01"}\nbaselines:\n  area_a: {security: palestinan}\n',
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert cli.main(["--workspace", str(ws), "plan", "summary", "bad"]) == 65
+    err = capsys.readouterr().err
+    assert "bad.yaml:4:" in err and "palestinan" in err and "Traceback" not in err
+
+
+def test_plan_summary_is_listed_and_needs_a_plan(capsys):
+    assert cli.main(["plan", "summary"]) == 2
+    assert "the following arguments are required: plan" in capsys.readouterr().err
+    assert cli.main(["plan", "--help"]) == 0
+    assert "summary" in capsys.readouterr().out
