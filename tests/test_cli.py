@@ -121,9 +121,7 @@ def test_plan_metrics_and_explain(tmp_path, capsys):
     months = json.loads(capsys.readouterr().out)["months"]
     assert months[0]["obstacles_total"] == 811
     assert months[-1]["obstacles_removed"] == 811
-    code = cli.main(
-        ["--workspace", str(ws), "plan", "explain", "mine", "--time", "0.5", "--delay", "crossing/erez=2"]
-    )
+    code = cli.main(["--workspace", str(ws), "plan", "explain", "mine", "--time", "0.5", "--delay", "crossing/erez=2"])
     assert code == 0
     out = capsys.readouterr().out
     assert "critical path" in out and "what if crossing/erez slips 2 months" in out
