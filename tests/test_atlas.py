@@ -13,6 +13,7 @@ from matplotlib.colors import to_rgba
 from PIL import Image
 from pypdf import PdfReader
 from test_export import ROOT, run, with_timeline  # noqa: F401 - the small scheduled plan, a module fixture
+from test_render import full_plan
 
 from geo import layers, metrics
 from geo.errors import OutputError
@@ -287,7 +288,7 @@ def _without(plan_run: PlanRun, *tasks: str) -> PlanRun:
 )
 def test_zone_colours_are_the_state_table(run, dropped):  # noqa: F811
     variant = _without(run, *dropped)
-    palette = style.state_colors(len(run.problem.security_states))
+    palette = style.ladder_colors("security", run.problem.security_states)
     states = metrics.state_table(variant.problem, variant.schedule).set_index(["zone", "month"])["security"]
     for month in (0, *(run.schedule.end[t] for t in dropped), run.schedule.makespan):
         for zone, colour in _zone_colours(variant, month).items():
@@ -301,8 +302,72 @@ def test_milestones_and_crossings_follow_the_timeline(run, monkeypatch, months):
     variant = with_timeline(run, months)
     assert atlas.milestones(variant) == [0, *(m + months for m in atlas.milestones(run)[1:])]
     opens = run.schedule.end["crossing/allenby"] + months
-    for month, fill in ((opens - 1, (1.0, 1.0, 1.0, 1.0)), (opens, to_rgba("#08306b"))):
+    for month, fill in ((opens - 1, (1.0, 1.0, 1.0, 1.0)), (opens, to_rgba(style.REGIME_COLORS["israeli"]))):
         fig = atlas._page(variant, month, atlas._frames(variant))
         crossings = fig.axes[0].collections[-1]
         ids = list(atlas._frames(variant)["crossings"]["crossing_id"])
         assert tuple(crossings.get_facecolors()[ids.index("allenby")]) == fill
+
+
+# -- the confederation's entities (issue 11) ---------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def full(tmp_path_factory):
+    """The plan of every section, its sited station and its sources named like math."""
+    d = tmp_path_factory.mktemp("full")
+    (d / "defaults.yaml").write_text((ROOT / "plans" / "defaults.yaml").read_text(), encoding="utf-8")
+    p = d / "full.yaml"
+    p.write_text(full_plan(name="$x$ sections", station="$\\foo$", source="$5 cost"), encoding="utf-8")
+    return run_loaded(p, layers.load_all(ROOT), 0.5)
+
+
+def _page_text(plan_run: PlanRun, month: int, monkeypatch, tmp_path) -> str:
+    monkeypatch.setattr(atlas, "milestones", lambda r: [month])
+    pdf = atlas.write_atlas(plan_run, tmp_path / f"m{month}.pdf", "h", "2027-01-01")[0]
+    return " ".join(PdfReader(pdf).pages[1].extract_text().split())
+
+
+@pytest.mark.parametrize("month", [5, 9, 20])
+def test_pages_list_the_new_figures_when_the_plan_has_them(full, monkeypatch, tmp_path, month):
+    text = _page_text(full, month, monkeypatch, tmp_path)
+    m = full.metrics.set_index("month").loc[month]
+    wanted = [
+        f"Israelis resident in Palestine: {int(m['residents_israelis_in_palestine']):,} people",
+        f"Palestinians resident in Israel (refugees included): {int(m['residents_palestinians_in_israel']):,} people",
+        f"Gaza - West Bank link capacity: {int(m['link_people_per_month']):,} people a month",
+        f"barrier standing: {m['barrier_km_standing']:,.1f} km",
+        f"crossings over capacity: {int(m['crossings_over_capacity'])}",
+        f"residual presence: fixed sites: {int(m['residual_sites'])}",
+        f"early-warning stations standing: {int(m['early_warning_stations'])}",
+        "security: israel_police",
+        "$x$ sections",  # the plan's name, as written
+    ]
+    for line in wanted:
+        assert line in text, (line, text)
+    link = full.timeline.state_at("safe-passage-south", "link", month).replace("_", " ")
+    assert "residual Israeli presence" in text and f"link: {link}" in text
+
+
+def test_a_plan_without_the_sections_lists_none_of_their_figures(run, monkeypatch, tmp_path):  # noqa: F811
+    text = _page_text(run, 0, monkeypatch, tmp_path)
+    for absent in ("resident", "link capacity", "over capacity", "residual", "early-warning", "link:"):
+        assert absent not in text, absent
+
+
+def _collections(plan_run: PlanRun, month: int) -> tuple[list, dict]:
+    frames = atlas._frames(plan_run)
+    return atlas._page(plan_run, month, frames).axes[0].collections, frames
+
+
+def test_residual_zones_are_hatched_and_an_over_capacity_crossing_is_ringed(full):
+    flows = metrics.crossing_flows(full.problem, full.timeline).set_index(["crossing", "month"])
+    assert not flows.loc[("erez", 8), "over_capacity"] and flows.loc[("erez", 9), "over_capacity"]
+    rings = []
+    for month in (8, 9):
+        collections, frames = _collections(full, month)
+        erez = list(frames["crossings"]["crossing_id"]).index("erez")
+        rings.append(tuple(collections[-1].get_edgecolors()[erez]))
+    assert rings == [to_rgba("#08306b"), to_rgba(style.LAYER_COLORS["crossing_over"])]
+    hatched = {
+        month: [c for c in _collections(full, month)[0] if c.get_hatch() == "////"] for month in (0, 5, 20)
+    }  # jenin-c is under the residual presence from its handover (month 2) to the presence's end (month 20)
+    assert [len(hatched[m]) for m in (0, 5, 20)] == [0, 1, 0]

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_render import PAYLOADS, SMALL_PLAN, shipped_layers, small_inputs
+from test_render import PAYLOADS, SMALL_PLAN, full_plan, shipped_layers, small_inputs
 
 from geo.output import compare_map, phase_map, style
 from geo.run import run_loaded
@@ -125,7 +125,7 @@ def test_jerusalem_neighbourhoods_are_coloured_by_the_clinton_rule(reference_map
 def test_slider_changes_a_zone_fill_and_the_panel_matches_the_metrics(reference_map, open_map):
     path, inp = reference_map
     page, _ = open_map(path)
-    zone = "jenin-a"
+    zone = "jenin-c"
     end = inp.schedule.end[f"{zone}/security/international"]
     page.evaluate(f"landplan.setMonth({end - 1})")
     before = _pixel(page, *_inside(inp, zone))
@@ -147,7 +147,9 @@ def test_clicking_a_zone_shows_its_timeline(reference_map, open_map):
     page.mouse.click(xy[0], xy[1])
     text = page.locator(".lp-zone").inner_text()
     assert text.startswith("Hebron A: timeline")
-    assert "security: international" in text and "movement: residence" in text
+    assert "security: palestinian (at the start)" in text  # H1: Palestinian security under the Hebron Protocol
+    assert "security: international" not in text and "movement: free_movement" in text
+    assert "obstacles removed: checkpoint" in text
 
 
 def test_injection_payloads_are_inert_and_shown_as_text(tmp_path, open_map):
@@ -388,13 +390,16 @@ PALETTES = [
     {"security": ("#0000ff", "#00ff00", "#ff0000"), "crossing": "#123456", "crossing_closed": "#fedcba"},
     {"security": ("#804020", "#208040", "#402080"), "crossing": "#aa00aa", "crossing_closed": "#00aaaa"},
 ]
+#: the states the palettes above colour, in the order of their colours
+PAINTED = ("idf", "international", "palestinian")
 
 
 @pytest.mark.parametrize("palette", PALETTES, ids=["primary", "earth"])
 def test_the_page_draws_with_the_palette_of_its_payload(small_map, open_map, monkeypatch, tmp_path, palette):
     _, inp = small_map
-    monkeypatch.setitem(style.TRACK_COLORS, "security", palette["security"])
-    monkeypatch.setitem(style.LAYER_COLORS, "crossing", palette["crossing"])
+    for state, colour in zip(PAINTED, palette["security"], strict=True):
+        monkeypatch.setitem(style.NAMED_COLORS["security"], state, colour)
+    monkeypatch.setitem(style.REGIME_COLORS, "israeli", palette["crossing"])  # allenby opens under Israel
     monkeypatch.setitem(style.LAYER_COLORS, "crossing_closed", palette["crossing_closed"])
     page, log = open_map(phase_map.write_phase_map(inp, tmp_path / "palette.html"))
     where = _inside(inp, "jenin-a")
@@ -411,7 +416,10 @@ def test_the_page_draws_with_the_palette_of_its_payload(small_map, open_map, mon
     page.evaluate(f"landplan.setMonth({opens})")
     assert page.evaluate(fill) == palette["crossing"]
     swatches = page.evaluate("Array.from(document.querySelectorAll('.lp-legend .lp-box'), b => b.style.background)")
-    assert swatches[:3] == [f"rgb({', '.join(map(str, _rgb(c)))})" for c in palette["security"]]
+    ladder = inp.problem.security_states
+    wanted = style.ladder_colors("security", ladder)
+    assert [wanted[ladder.index(st)] for st in PAINTED] == list(palette["security"])
+    assert swatches[: len(ladder)] == [f"rgb({', '.join(map(str, _rgb(c)))})" for c in wanted]
     assert log.errors == []
 
 
@@ -529,3 +537,95 @@ def test_bidi_controls_in_names_cannot_reorder_the_footer(tmp_path, open_map, na
     assert page.evaluate(style_of, ".lp-footer .lp-plan") == ["auto", "isolate"]
     assert page.evaluate(style_of, ".lp-title") == ["auto", "isolate"]
     assert page.locator(".lp-title").text_content() == stripped
+
+
+# -- the confederation's entities (issue 11) -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def full_map(tmp_path_factory):
+    """The plan of every section (its sited station named like markup), drawn."""
+    folder = tmp_path_factory.mktemp("full")
+    inp = small_inputs(folder / "plan", text=full_plan(station=PAYLOADS[0], source=PAYLOADS[1]))
+    return phase_map.write_phase_map(inp, folder / "full.html"), inp
+
+
+def _style(page, expr):
+    return page.evaluate(f"(o => [o.color, o.dashArray || null, o.weight])({expr}.options)")
+
+
+def test_the_slider_moves_links_crossings_the_barrier_and_the_presence(full_map, open_map):
+    path, inp = full_map
+    page, log = open_map(path)
+    colours, tl, slider = style.LAYER_COLORS, inp.timeline, page.locator(".lp-slider")
+    # Area A starts under Palestinian security
+    shown = _pixel(page, *_inside(inp, "jenin-a"))[:3]
+    assert all(abs(a - b) <= 2 for a, b in zip(shown, _rgb(style.NAMED_COLORS["security"]["palestinian"]), strict=True))
+    # the link: closed, then escorted convoys, then open to people, each drawn its own way
+    south = list(inp.layers["links"]["link_id"]).index("safe-passage-south")
+    link = f"landplan.layers.links.getLayers()[{south}]"
+    convoys = tl.month_reached("safe-passage-south", "link", "escorted_convoys")
+    people = tl.month_reached("safe-passage-south", "link", "open_to_people")
+    seen = []
+    for month in (convoys - 1, convoys, people):
+        slider.fill(str(month))
+        seen.append(_style(page, link))
+    assert seen == [
+        [colours["link_closed"], "2 6", 2],
+        [colours["link_convoys"], "12 6", 3],
+        [colours["link_people"], None, 4],
+    ]
+    # Erez: international from its opening; its workers ramp up past its capacity in month 9
+    ids = list(inp.layers["crossings"]["crossing_id"])
+    erez = f"landplan.layers.crossings.getLayers()[{ids.index('erez')}]"
+    slider.fill("8")
+    assert page.evaluate(f"{erez}.options.color") == colours["crossing"]
+    assert "over capacity: Erez" not in page.locator(".lp-month-facts").inner_text()
+    page.evaluate(f"void {erez}.openTooltip()")
+    assert "3,000 wanting, capacity 3,000" in page.locator(".leaflet-tooltip").last.inner_text()
+    slider.fill("9")
+    assert page.evaluate(f"[{erez}.options.color, {erez}.options.fillColor]") == [
+        colours["crossing_over"],
+        style.REGIME_COLORS["international"],
+    ]
+    tip = page.locator(".leaflet-tooltip").last.inner_text()  # the open tooltip follows the month
+    assert "4,000 wanting, capacity 3,000" in tip and "yes" in tip
+    assert "over capacity: Erez / Beit Hanoun" in page.locator(".lp-month-facts").inner_text()
+    assert page.evaluate(f"landplan.crossingFlow({ids.index('erez')}).over_capacity") is True
+    # the barrier in jenin-c goes when its step ends
+    route = inp.layers["barrier"][inp.layers["barrier"]["kind"] == "route"]
+    segment = f"landplan.layers.barrier.getLayers()[{list(route['zone_id']).index('jenin-c')}]"
+    gone = tl.completed("north", "barrier")
+    slider.fill(str(gone - 1))
+    assert _style(page, segment)[0] == colours["barrier"]
+    slider.fill(str(gone))
+    assert _style(page, segment)[:2] == [colours["barrier_removed"], "1 5"]
+    # the residual presence: jenin-c hatched while under the international force, its site shown; the station
+    hatch = "landplan.layers.presence.getLayers()[0].painted"
+    marks = "landplan.layers.presence.getLayers()[1].getLayers().map(m => m.options.opacity)"
+    slider.fill("0")
+    assert page.evaluate(hatch) == 0 and page.evaluate(marks) == [0, 1]
+    slider.fill("5")
+    assert page.evaluate(hatch) == 1 and page.evaluate(marks) == [1, 1]
+    facts = page.locator(".lp-month-facts").inner_text()
+    assert "residual presence valley: zones under it: 1; fixed sites: 2; until 2028-09" in facts
+    assert f"early-warning station {PAYLOADS[0]} standing, next review 2028-01" in facts
+    slider.fill("30")
+    assert page.evaluate(hatch) == 0 and page.evaluate(marks) == [0, 0]
+    assert page.evaluate("document.querySelectorAll('img').length") == 0
+    assert log.errors == [] and log.dialogs == [] and log.requests == []
+
+
+def test_the_legend_names_every_new_style_and_the_panel_its_units(full_map, open_map):
+    path, inp = full_map
+    page, log = open_map(path)
+    legend = page.locator(".lp-legend").inner_text()
+    for key in ("links", "crossings", "presence", "barrier"):
+        for _, text in style.MAP_LEGEND[key]:
+            assert text in legend, text
+    assert "israel_police" in legend and "shared" in legend
+    page.evaluate("landplan.setMonth(24)")
+    row = page.locator('td[data-metric="residents_palestinians_in_israel"]')
+    assert int(row.inner_text().replace(",", "")) == inp.metrics.loc[24, "residents_palestinians_in_israel"]
+    assert page.locator("tr", has=row).locator(".lp-unit").inner_text() == "people"
+    assert log.errors == []

@@ -97,11 +97,12 @@ SEVEN = (
 )
 
 
-def test_default_ladders_compare_the_key_metrics(tmp_path):
+def test_the_tiny_ladders_compare_the_key_metrics(tmp_path):
     a = _run(tmp_path, ONE_ZONE, "a.yaml")
     cmp = diff.compare(a, a)
-    assert diff.key_metrics(a.problem) == diff.KEY_METRICS
-    expected = [f"{c}_{side}" for c in diff.KEY_METRICS for side in ("a", "b", "delta")]
+    wanted = ("area_pct_idf", "area_pct_palestinian", "population_free_movement", "population_residence")
+    assert diff.key_metrics(a.problem) == (*wanted, "obstacles_removed", "troops_deployed")
+    expected = [f"{c}_{side}" for c in diff.key_metrics(a.problem) for side in ("a", "b", "delta")]
     assert list(cmp.metrics.columns) == ["month", *expected]
     assert cmp.notes == []
     assert (cmp.shifts["shift"] == 0).all()
@@ -194,9 +195,96 @@ def test_shifts_are_read_from_each_runs_timeline(tmp_path, months_a, months_b):
         variant.timeline = Timeline(base.problem, later)  # the schedule itself is left as it was
         runs.append(variant)
     cmp = diff.compare(*runs)
-    assert len(cmp.shifts) == 2 + 4  # north's security states and movement levels
+    assert len(cmp.shifts) == 2 + 4 + 1  # north's security states and movement levels, the crossing's regime
     assert (cmp.shifts["shift"] == months_b - months_a).all()
     row = cmp.shifts.set_index(["zone", "track", "state"]).loc[("north", "security", "international")]
     month = base.schedule.end["north/security/international"]
     assert (row["month_a"], row["month_b"]) == (month + months_a, month + months_b)
     assert row["date_b"] == runs[1].timeline.label(month + months_b)
+
+
+# -- the confederation's tracks and metrics (issue 11) -----------------------------------------------------------
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _shipped_run(folder: Path, text: str) -> PlanRun:
+    from test_render import shipped_layers
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "defaults.yaml").write_text((ROOT / "plans" / "defaults.yaml").read_text(), encoding="utf-8")
+    (folder / "plan.yaml").write_text(text, encoding="utf-8")
+    return run_loaded(folder / "plan.yaml", shipped_layers(), 0.5)
+
+
+@pytest.fixture(scope="module")
+def confederations(tmp_path_factory):
+    """The plan of every section (A); the same with Erez's capacity doubled and the northern barrier later (B);
+    and a plan on the default ladders with none of the sections (C)."""
+    from test_render import SMALL_PLAN, full_plan
+
+    root = tmp_path_factory.mktemp("confederations")
+    text = full_plan()
+    later = text.replace("capacity_per_day: 3000}", "capacity_per_day: 6000}").replace(
+        "zones: [jenin-c], duration: 2, earliest: 10}", "zones: [jenin-c], duration: 2, earliest: 16}"
+    )
+    assert later != text
+    plain = SMALL_PLAN.format(name="no sections")
+    return [_shipped_run(root / k, t) for k, t in (("a", text), ("b", later), ("c", plain))]
+
+
+NEW_METRICS = (
+    "residents_israelis_in_palestine",
+    "residents_palestinians_in_israel",
+    "link_people_per_month",
+    "barrier_km_standing",
+    "crossings_over_capacity",
+    "residual_sites",
+    "early_warning_stations",
+)
+
+
+def test_default_ladders_compare_the_key_metrics(confederations):
+    _, _, c = confederations
+    assert diff.key_metrics(c.problem) == diff.KEY_METRICS  # the defaults: no zone ends in israel_police or shared
+
+
+def test_the_new_metrics_are_compared_when_both_plans_have_them(confederations):
+    a, b, c = confederations
+    keys = diff.key_metrics(a.problem)
+    assert keys[-len(NEW_METRICS) :] == NEW_METRICS
+    cmp = diff.compare(a, b)
+    assert cmp.notes == []
+    m = cmp.metrics.set_index("month")
+    for col in NEW_METRICS:
+        assert (m[f"{col}_delta"] == m[f"{col}_b"] - m[f"{col}_a"]).all(), col
+    assert m.loc[9, "crossings_over_capacity_a"] == 1 and m.loc[9, "crossings_over_capacity_b"] == 0
+    assert m.loc[12, "barrier_km_standing_delta"] > 0  # B takes the barrier in jenin-c down six months later
+    assert (m["residents_israelis_in_palestine_delta"] == 0).all()
+    # against a plan without the sections: what only A has is named, the barrier (a layer's) is compared
+    cmp = diff.compare(a, c)
+    notes = " ".join(cmp.notes)
+    assert "only plan A has them: residents_israelis_in_palestine, residents_palestinians_in_israel" in notes
+    assert "barrier_km_standing_delta" in cmp.metrics.columns
+    assert "residents_israelis_in_palestine_delta" not in cmp.metrics.columns
+
+
+def test_shifts_cover_every_track(confederations):
+    a, b, _ = confederations
+    cmp = diff.compare(a, b)
+    assert set(cmp.shifts["track"]) == set(diff.SHIFT_TRACKS)
+    s = cmp.shifts.set_index(["zone", "track", "state"])
+    tl = a.timeline
+    assert s.loc[("allenby", "regime", "joint"), "month_a"] == tl.month_reached("allenby", "regime", "joint")
+    assert s.loc[("allenby", "regime", "israeli"), "month_a"] == 0  # open at the start, under Israel
+    assert s.loc[("safe-passage-south", "link", "open_to_people"), "month_a"] == tl.month_reached(
+        "safe-passage-south", "link", "open_to_people"
+    )
+    assert s.loc[("jenin-c", "obstacles", "checkpoint"), "month_a"] == tl.month_reached(
+        "jenin-c", "obstacles", "checkpoint"
+    )
+    assert s.loc[("valley", "residual", "ended"), "month_a"] == 20
+    assert s.loc[("ledger", "residence", "open"), "month_a"] == tl.completed("ledger", "residence")
+    assert s.loc[("north", "barrier", "removed"), "shift"] == 6
+    tracks = list(cmp.shifts["track"])
+    zone_steps = [t in ("security", "movement") for t in tracks]
+    assert zone_steps == sorted(zone_steps, reverse=True)  # the zones' own steps first, then the other tracks

@@ -20,9 +20,9 @@ import pyogrio
 import pyogrio.errors
 import pytest
 from shapely.geometry import Point, box
-from test_render import SMALL_PLAN
+from test_render import SMALL_PLAN, full_plan
 
-from geo import files, layers
+from geo import files, layers, metrics
 from geo.errors import OutputError, UsageError
 from geo.output import export
 from geo.run import PlanRun, run_loaded
@@ -65,8 +65,21 @@ SPATIAL = {
     "zones_schedule",
     "crossings_schedule",
     "zone_periods",
+    "crossing_periods",
+    "links_schedule",
+    "barrier_schedule",
+    "seam_zone_schedule",
+    "obstacles_schedule",
 }
-TABLES = {"schedule", "states", "metrics", "metadata"}
+TABLES = {
+    "schedule",
+    "states",
+    "metrics",
+    "crossing_flows",
+    "residual_presence",
+    "early_warning_stations",
+    "metadata",
+}
 
 
 def test_geopackage_round_trips_with_pyogrio_and_sqlite(run, tmp_path):
@@ -121,7 +134,9 @@ def test_kml_has_zones_and_crossings_with_escaped_text(run, tmp_path):
     root = ET.parse(out).getroot()
     ns = {"k": "http://www.opengis.net/kml/2.2"}
     marks = root.findall(".//k:Placemark", ns)
-    assert len(marks) == 4 + len(run.layers["crossings"])
+    assert len(marks) == 4 + len(run.layers["crossings"]) + len(run.layers["links"]) + len(run.layers["barrier"])
+    folders = [f.find("k:name", ns).text for f in root.findall(".//k:Folder", ns)]
+    assert folders == ["zones", "crossings", "Gaza - West Bank links", "barrier"]
     names = [m.find("k:name", ns).text for m in marks]
     assert '=HYPERLINK("http://x") <b>&' in names  # parsed back as text: it was escaped in the file
     assert "<b>" not in out.read_text(encoding="utf-8")
@@ -223,7 +238,7 @@ def test_the_tables_of_a_geojson_export_are_guarded(run, tmp_path):
     variant = named(run, plan_name=FORMULAS[0])
     out = export.export(variant, "geojson", tmp_path / "gj", "h")
     tables = _csv_cells(out)
-    assert set(tables) == {"schedule.csv", "states.csv", "metrics.csv", "metadata.csv"}
+    assert set(tables) == {f"{t}.csv" for t in TABLES}
     _assert_guarded(tables)
     assert ["plan", "'" + FORMULAS[0]] in tables["metadata.csv"]
     assert json.loads((out / "metadata.json").read_text())["plan"] == FORMULAS[0]  # JSON is not a spreadsheet
@@ -594,3 +609,119 @@ def test_zone_features_follow_the_zones_layers_order(run):
     assert order != run.problem.zones  # the layer's order differs from the plan's
     assert list(out["zones_schedule"]["zone_id"]) == order
     assert list(out["zone_periods"]["zone_id"].drop_duplicates()) == order
+
+
+# -- the confederation's entities (issue 11) ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory):
+    """The plan of every section; its sources and its sited station's id are spreadsheet formulas."""
+    d = tmp_path_factory.mktemp("full")
+    (d / "defaults.yaml").write_text((ROOT / "plans" / "defaults.yaml").read_text(), encoding="utf-8")
+    p = d / "full.yaml"
+    p.write_text(full_plan(station="@SUM(A1)", source=FORMULAS[0]), encoding="utf-8")
+    return run_loaded(p, layers.load_all(ROOT), 0.5)
+
+
+def test_the_crossing_flows_table_is_the_metrics_own(full_run):
+    flows = export.tables(full_run, "h")["crossing_flows"]
+    expected = metrics.crossing_flows(full_run.problem, full_run.timeline)
+    pd.testing.assert_frame_equal(flows.drop(columns="date"), expected)
+    assert list(flows["date"][:2]) == ["2027-01", "2027-02"]
+    over = flows.groupby("month")["over_capacity"].sum()
+    assert list(over) == list(full_run.metrics["crossings_over_capacity"])
+
+
+def test_crossings_carry_their_regimes_and_periods(full_run):
+    tl, out = full_run.timeline, export.spatial_layers(full_run)
+    cr = out["crossings_schedule"].set_index("crossing_id")
+    assert (
+        cr.loc["allenby", "regime_at_opening"] == "israeli" and cr.loc["erez", "regime_at_opening"] == "international"
+    )
+    assert cr.loc["allenby", "regime_joint_month"] == tl.month_reached("allenby", "regime", "joint")
+    assert pd.isna(cr.loc["rafah", "regime_at_opening"]) and pd.isna(cr.loc["erez", "regime_joint_month"])
+    periods = out["crossing_periods"]
+    allenby = periods[periods["crossing_id"] == "allenby"]
+    joint = tl.month_reached("allenby", "regime", "joint")
+    assert list(allenby["regime"]) == ["israeli", "international", "joint"]
+    assert list(allenby["people_capacity"]) == [1000, 3000, 9000]
+    assert list(allenby["end_month"])[-1] == full_run.problem.horizon + 1 and list(allenby["start_month"])[-1] == joint
+    assert list(allenby["partner"])[-1] == "jordan"
+    erez = periods[periods["crossing_id"] == "erez"]
+    assert list(erez["regime"]) == ["closed", "international"]
+    assert list(erez["start_month"]) == [0, tl.completed("erez", "crossing")]
+    assert set(periods.columns) >= {"start_date", "end_date", "geometry"} and periods.crs.to_epsg() == 4326
+
+
+def test_links_carry_the_month_and_capacity_of_each_state(full_run):
+    tl, links = full_run.timeline, export.spatial_layers(full_run)["links_schedule"].set_index("link_id")
+    south = links.loc["safe-passage-south"]
+    assert bool(south["in_plan"]) and not bool(links.loc["safe-passage-north", "in_plan"])
+    assert south["escorted_convoys_month"] == tl.month_reached("safe-passage-south", "link", "escorted_convoys")
+    assert south["open_to_people_date"] == tl.label(tl.month_reached("safe-passage-south", "link", "open_to_people"))
+    assert (south["escorted_convoys_people_per_day"], south["open_to_people_people_per_day"]) == (500, 2000)
+    assert pd.isna(south["open_to_goods_month"]) and pd.isna(links.loc["safe-passage-north", "escorted_convoys_month"])
+    assert links.geometry.geom_type.isin(["LineString", "MultiLineString"]).all()
+
+
+def test_barrier_seam_and_obstacles_go_as_the_metrics_count_them(full_run):
+    out, m = export.spatial_layers(full_run), full_run.metrics
+    bar = out["barrier_schedule"]
+    assert len(bar) == len(full_run.layers["barrier"])
+    assert set(bar.loc[bar["zone_id"] == "jenin-c", "barrier_step"]) == {"north"}
+    # the metrics count the constructed barrier and the seam zone in the plan's zones
+    zones = full_run.problem.zones
+    built = bar[(bar["kind"] == "route") & (bar["status"] == "constructed") & bar["zone_id"].isin(zones)]
+    seam, obst = out["seam_zone_schedule"], out["obstacles_schedule"]
+    seam = seam[seam["zone_id"].isin(zones)]
+    for month in range(full_run.problem.horizon + 1):
+        standing = built.loc[~(built["removed_month"] <= month).fillna(False).astype(bool), "length_km"].sum()
+        assert round(standing, 3) == m.loc[month, "barrier_km_standing"], month
+        back = seam.loc[(seam["reconnected_month"] <= month).fillna(False).astype(bool), "area_km2"].sum()
+        assert round(back, 3) == m.loc[month, "seam_km2_reconnected"], month
+        assert int((obst["removed_month"] <= month).sum()) == m.loc[month, "obstacles_removed"], month
+    zs = out["zones_schedule"].set_index("zone_id")
+    assert (
+        zs.loc["jenin-a", "security_start"] == "palestinian"
+        and zs.loc["east-jerusalem", "security_start"] == "israel_police"
+    )
+    assert zs.loc["jenin-c", "obstacles_checkpoint_month"] == full_run.timeline.month_reached(
+        "jenin-c", "obstacles", "checkpoint"
+    )
+
+
+def test_residual_presence_and_stations_are_tables(full_run):
+    tabs = export.tables(full_run, "h")
+    (valley,) = tabs["residual_presence"].to_dict("records")
+    assert (valley["id"], valley["zones"], valley["during"], valley["site_count"], valley["ends_month"]) == (
+        "valley", "jenin-c", "international", 2, 20,
+    )  # fmt: skip
+    stations = tabs["early_warning_stations"].set_index("id")
+    assert stations.loc["@SUM(A1)", "reviews"] == "2028-01 2029-01"
+    assert stations.loc["@SUM(A1)", "until_date"] == "2029-07" and pd.isna(stations.loc["station-b", "site"])
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "csv", "kml"])
+def test_the_new_layers_and_tables_are_written_and_guarded(full_run, tmp_path, fmt):
+    out = export.export(full_run, fmt, tmp_path / f"out.{fmt}", "h", wkt=True)
+    if fmt == "gpkg":
+        assert {n for n, _ in pyogrio.list_layers(out)} == SPATIAL | TABLES
+        flows = pyogrio.read_dataframe(out, layer="crossing_flows")
+        assert len(flows) == 2 * (full_run.problem.horizon + 1)
+        assert len(pyogrio.read_dataframe(out, layer="crossing_periods")) == 5
+    elif fmt == "csv":
+        cells = _csv_cells(out)
+        assert {f"{t}.csv" for t in TABLES | SPATIAL} <= set(cells)
+        _assert_guarded(cells)
+        assert "'" + FORMULAS[0] in cells["residual_presence.csv"][1]
+        assert "'@SUM(A1)" in cells["early_warning_stations.csv"][1]
+    else:
+        raw = out.read_bytes()
+        minidom.parseString(raw)
+        root = ET.fromstring(raw)
+        ns = {"k": "http://www.opengis.net/kml/2.2"}
+        link = next(m for m in root.iterfind(".//k:Placemark", ns) if "southern" in m.find("k:name", ns).text)
+        data = {d.get("name"): d.find("k:value", ns).text for d in link.iterfind(".//k:Data", ns)}
+        assert data["in_plan"] == "True" and data["open_to_people_people_per_day"] == "2000"
+        assert link.find(".//k:LineString", ns) is not None

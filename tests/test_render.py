@@ -11,7 +11,7 @@ import pytest
 from conftest import TINY_PLAN
 from test_compare import MOVEMENT_NAMES, SECURITY_NAMES, renamed
 
-from geo import layers
+from geo import layers, metrics
 from geo.output import compare_map, phase_map, style
 from geo.plan import TaskId
 from geo.run import run_loaded
@@ -61,6 +61,72 @@ resources:
 objective:
   minimize: completion
 """
+
+
+#: every section of the confederation on five shipped zones: baselines, crossing regimes with demand (Allenby over
+#: capacity until its international regime, Erez from month 9 as its workers ramp up), a link, a residual presence
+#: at a site, two early-warning stations (one sited), residence quotas, obstacle types, barrier steps, Jerusalem
+FULL_PLAN = """\
+extends: defaults.yaml
+meta:
+  name: "{name}"
+  start: "2027-01"
+horizon: 48
+zones:
+  use: [jenin-a, jenin-c, east-jerusalem, old-city, gaza-city]
+baselines:
+  jenin-a: {{security: palestinian}}
+  east-jerusalem: {{security: israel_police}}
+  old-city: {{security: israel_police}}
+crossings:
+  - id: allenby
+    serves: [all]
+    open_at_start: true
+    capacity_per_day: 1000
+    regimes:
+      - {{regime: international, duration: 2, earliest: 6, people_per_day: 3000}}
+      - {{regime: joint, partner: jordan, duration: 2, earliest: 12, people_per_day: 9000}}
+  - {{id: erez, serves: [gaza-city], duration: 3, regime: international, capacity_per_day: 3000}}
+demand:
+  - {{id: travellers, kind: family_visits, crossings: [allenby], people_per_day: 2000, source: "{source}"}}
+  - {{id: workers, kind: workers, crossings: [erez], people_per_day: 4000, from: 6, ramp_months: 4, source: "a test"}}
+links:
+  - id: safe-passage-south
+    steps:
+      escorted_convoys: {{duration: 2, after: [{{crossing: erez}}], people_per_day: 500}}
+      open_to_people: {{duration: 2, earliest: 12, people_per_day: 2000}}
+residual_presence:
+  valley:
+    zones: [jenin-c]
+    during: international
+    sites: [clinton-2000-baal-hazor]
+    site_count: 2
+    ends: 20
+    source: "{source}"
+early_warning:
+  - {{id: "{station}", site: clinton-2000-baal-hazor, from: 0, until: 30, review_every: 12, source: "{source}"}}
+  - {{id: station-b, from: 6}}
+residence:
+  opens: {{earliest: 6}}
+  israelis_in_palestine: {{per_year: [1200]}}
+  palestinians_in_israel: {{per_year: [2400], refugees_per_year: [120]}}
+obstacles:
+  checkpoint: {{duration: 1, after: [{{security: international}}]}}
+  earthmound: {{duration: 1}}
+barrier:
+  - {{id: north, zones: [jenin-c], duration: 2, earliest: 10}}
+  - {{id: jerusalem, zones: [east-jerusalem, old-city], duration: 3, earliest: 15}}
+jerusalem: {{neighbourhoods: shared}}
+"""
+
+
+def full_plan(name: str = "confederation sections", station: str = "station-a", source: str = "a test figure") -> str:
+    """:data:`FULL_PLAN` with its name, its sited station's id and the sources given (quotes escaped)."""
+
+    def q(text: str) -> str:
+        return text.replace("\\", "\\\\").replace('"', '\\"')
+
+    return FULL_PLAN.format(name=q(name), station=q(station), source=q(source))
 
 
 #: the tiny plan with its ladders renamed, on three shipped zones
@@ -118,15 +184,24 @@ def test_payload_json_cannot_close_its_script_element():
         phase_map.payload_json({"x": float("nan")})
 
 
-def test_payload_carries_state_as_step_months_not_copies(tmp_path):
+def at(changes: list, month: int) -> list:
+    """What the page does: the change in effect in ``month`` of ``[[month, ...], ...]``."""
+    return [c for c in changes if c[0] <= month][-1]
+
+
+def test_payload_carries_state_as_the_months_it_changes_not_copies(tmp_path):
     inp = small_inputs(tmp_path)
     data = phase_map.build_payload(inp)
     z = data["zones"]
     assert z["id"] == ["jenin-a", "jenin-c", "old-city", "gaza-city"]
-    assert sorted(z["steps"]) == ["movement", "security"]
-    assert len(z["steps"]["security"]) == 4 and all(len(x) == 2 for x in z["steps"]["security"])
-    assert all(len(x) == 3 for x in z["steps"]["movement"])
-    assert z["steps"]["security"][0][0] == inp.schedule.end["jenin-a/security/international"]
+    assert sorted(z["states"]) == ["movement", "security"]
+    ladder = inp.problem.security_states
+    # idf at the start, then international and palestinian (israel_police and shared are skipped by default)
+    assert len(z["states"]["security"]) == 4 and all(len(x) == 3 for x in z["states"]["security"])
+    assert all(len(x) == 4 for x in z["states"]["movement"])
+    first = z["states"]["security"][0]
+    assert first[0] == [0, ladder.index("idf")]
+    assert first[1] == [inp.schedule.end["jenin-a/security/international"], ladder.index("international")]
     assert len(data["metrics"]["rows"]) == inp.problem.horizon + 1
     assert len(data["months"]) == inp.problem.horizon + 1
     names = [p[z["fields"].index("name")] for p in data["crossings"]["props"]]
@@ -156,11 +231,13 @@ def test_payload_reads_every_step_month_from_the_timeline(ladder_inputs):
     ladders = {"security": p.security_states, "movement": p.movement_levels}
     assert [(t["name"], t["states"]) for t in data["meta"]["tracks"]] == list(ladders.items())
     for track, ladder in ladders.items():
-        rows = data["zones"]["steps"][track]
+        rows = data["zones"]["states"][track]
         assert len(rows) == len(p.zones)
         for z, row in zip(p.zones, rows, strict=True):
-            assert row == [inp.timeline.month_reached(z, track, st) for st in ladder[1:]]
-            assert row == [_expected_end(inp, TaskId(z, track, st)) for st in ladder[1:]]
+            for month in range(p.horizon + 1):
+                assert ladder[at(row, month)[1]] == inp.timeline.state_at(z, track, month), (z, track, month)
+            for month, k in row[1:]:
+                assert month == _expected_end(inp, TaskId(z, track, ladder[k]))
     ids = [str(c) for c in inp.layers["crossings"]["crossing_id"]]
     assert data["crossings"]["open"] == [_expected_end(inp, TaskId.crossing(c)) for c in ids]
     obst = inp.layers["obstacles"][inp.layers["obstacles"]["zone_id"].isin(p.zones)]
@@ -216,7 +293,7 @@ def test_replacing_the_schedule_rebuilds_the_timeline(tmp_path):
     moved = dataclasses.replace(inp, schedule=later)
     assert moved.timeline is not inp.timeline
     data = phase_map.build_payload(moved)
-    first = data["zones"]["steps"]["security"][0][0]
+    first = data["zones"]["states"]["security"][0][1][0]
     assert first == inp.schedule.end["jenin-a/security/international"] + 1
     renamed_only = dataclasses.replace(inp, plan_name="other")
     assert renamed_only.timeline.month_reached("jenin-a", "security", "international") == first - 1
@@ -228,7 +305,7 @@ def test_replacing_the_schedule_rebuilds_the_timeline(tmp_path):
 def test_palettes_and_legend_travel_in_the_payload(ladder_inputs):
     meta = phase_map.build_payload(ladder_inputs)["meta"]
     for t in meta["tracks"]:
-        assert t["colors"] == style.track_colors(t["name"], len(t["states"]))
+        assert t["colors"] == style.ladder_colors(t["name"], t["states"])
         assert len(set(t["colors"])) == len(t["states"])
     assert meta["colors"] == dict(style.LAYER_COLORS)
     assert meta["legend"] == style.map_legend()
@@ -240,9 +317,9 @@ def test_palettes_and_legend_travel_in_the_payload(ladder_inputs):
 @pytest.mark.parametrize(
     ("table", "key", "value"),
     [
-        ("LAYER_COLORS", "crossing", "#123456"),
+        ("LAYER_COLORS", "crossing_closed", "#123456"),
         ("LAYER_COLORS", "sea", "#00ffff"),
-        ("TRACK_COLORS", "security", ("#010203", "#040506", "#070809")),
+        ("REGIME_COLORS", "joint", "#0a0b0c"),
         ("TRACK_COLORS", "movement", ("#aa0000",)),
     ],
 )
@@ -250,12 +327,31 @@ def test_a_palette_changed_in_style_reaches_the_payload(tmp_path, monkeypatch, t
     inp = small_inputs(tmp_path)
     monkeypatch.setitem(getattr(style, table), key, value)
     meta = phase_map.build_payload(inp)["meta"]
-    if table == "LAYER_COLORS":
-        assert meta["colors"][key] == value
+    if table in ("LAYER_COLORS", "REGIME_COLORS"):
+        assert (meta["colors"] if table == "LAYER_COLORS" else meta["regime_colors"])[key] == value
         assert value in [c for entries in meta["legend"].values() for c, _ in entries] or key == "sea"
     else:
         track = next(t for t in meta["tracks"] if t["name"] == key)
         assert track["colors"][: len(value)] == list(value)[: len(track["states"])]
+
+
+def test_a_security_state_keeps_its_colour_wherever_the_ladder_puts_it(tmp_path, monkeypatch):
+    inp = small_inputs(tmp_path)
+    track = next(t for t in phase_map.build_payload(inp)["meta"]["tracks"] if t["name"] == "security")
+    assert track["states"] == ["idf", "israel_police", "international", "palestinian", "shared"]
+    named = style.NAMED_COLORS["security"]
+    assert track["colors"] == [named[st] for st in track["states"]]
+    assert style.ladder_colors("security", ["idf", "international", "palestinian"]) == [
+        named["idf"],
+        named["international"],
+        named["palestinian"],
+    ]
+    monkeypatch.setitem(style.NAMED_COLORS["security"], "shared", "#010203")
+    track = next(t for t in phase_map.build_payload(inp)["meta"]["tracks"] if t["name"] == "security")
+    assert track["colors"][-1] == "#010203"
+    # states of other names take the ladder palette, skipping the colours the named ones hold
+    mixed = style.ladder_colors("security", ["army", "international", "pa"])
+    assert mixed[1] == named["international"] and len(set(mixed)) == 3
 
 
 _COLOUR_LITERAL = re.compile(
@@ -368,3 +464,160 @@ def test_the_comparison_code_holds_no_markup_and_touches_no_private_member():
         uses = set(re.findall(r"\b(?:app|a|landplan|apps\[[^\]]+\])\.(_\w+)", text))
         assert uses == set(), script
     assert not re.findall(r"\._(?:live|reset|map|canvas|dpr)\b", (STATIC / "compare.js").read_text(encoding="utf-8"))
+
+
+# -- the confederation's entities on the map (issue 11) ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory) -> tuple[phase_map.MapInputs, dict]:
+    """The plan of every section, as map inputs and payload."""
+    inp = small_inputs(tmp_path_factory.mktemp("full"), text=full_plan())
+    return inp, phase_map.build_payload(inp)
+
+
+def _metric(inp: phase_map.MapInputs, column: str) -> list:
+    return list(inp.metrics[column])
+
+
+def test_zones_start_from_their_baseline_in_their_states_colour(full):
+    _, data = full
+    security = next(t for t in data["meta"]["tracks"] if t["name"] == "security")
+    zones = data["zones"]["id"]
+    start = {
+        z: security["states"][at(row, 0)[1]] for z, row in zip(zones, data["zones"]["states"]["security"], strict=True)
+    }
+    assert start == {
+        "jenin-a": "palestinian",  # Area A
+        "jenin-c": "idf",
+        "east-jerusalem": "israel_police",
+        "old-city": "israel_police",
+        "gaza-city": "idf",
+    }
+    colour = dict(zip(security["states"], security["colors"], strict=True))
+    assert colour["palestinian"] == style.NAMED_COLORS["security"]["palestinian"]
+    assert colour["israel_police"] == style.NAMED_COLORS["security"]["israel_police"]
+    assert len(set(colour.values())) == 5
+
+
+def test_crossings_carry_regime_capacity_and_demand_as_the_metrics_have_them(full):
+    inp, data = full
+    flows = metrics.crossing_flows(inp.problem, inp.timeline)
+    spec = data["crossings"]["flows"]
+    ids = [str(c) for c in inp.layers["crossings"]["crossing_id"]]
+    planned = {c for c, rows in zip(ids, spec["rows"], strict=True) if rows is not None}
+    assert planned == {"allenby", "erez"}
+    over_by_month = [0] * (inp.problem.horizon + 1)
+    for rec in flows.to_dict("records"):
+        row = at(spec["rows"][ids.index(rec["crossing"])], rec["month"])
+        shown = dict(zip(spec["fields"], row, strict=True))
+        assert shown["regime"] == rec["regime"]
+        for f in ("people_capacity", "people_demand", "trucks_capacity", "trucks_demand", "over_capacity"):
+            assert shown[f] == rec[f], (rec["crossing"], rec["month"], f)
+        over_by_month[rec["month"]] += shown["over_capacity"]
+    assert over_by_month == _metric(inp, "crossings_over_capacity")
+    allenby = spec["rows"][ids.index("allenby")]
+    assert [(r[0], r[1], r[2]) for r in allenby] == [
+        (0, "israeli", None),
+        (8, "international", None),
+        (14, "joint", "jordan"),
+    ]
+    erez = dict(zip(spec["fields"], at(spec["rows"][ids.index("erez")], 9), strict=True))
+    assert erez["over_capacity"] and erez["people_demand"] == 4000 > erez["people_capacity"] == 3000
+
+
+def test_links_change_state_as_the_timeline_says_and_carry_their_capacity(full):
+    inp, data = full
+    links = [str(x) for x in inp.layers["links"]["link_id"]]
+    spec = data["links"]
+    assert spec["states"][links.index("safe-passage-north")] is None  # not in the plan
+    south = links.index("safe-passage-south")
+    per_month = []
+    for month in range(inp.problem.horizon + 1):
+        state = at(spec["states"][south], month)[1]
+        assert state == inp.timeline.state_at("safe-passage-south", "link", month)
+        per_month.append(spec["capacity"][south][state][0] * metrics.DAYS_PER_MONTH)
+    assert per_month == _metric(inp, "link_people_per_month")
+    assert [s for _, s in spec["states"][south]] == ["closed", "escorted_convoys", "open_to_people"]
+
+
+def test_obstacles_go_when_the_metrics_say_including_their_own_track(full):
+    inp, data = full
+    removed = data["obstacles"]["removed"]
+    for month in range(inp.problem.horizon + 1):
+        assert sum(m is not None and m <= month for m in removed) == _metric(inp, "obstacles_removed")[month]
+    obst = inp.layers["obstacles"][inp.layers["obstacles"]["zone_id"].isin(inp.problem.zones)]
+    checkpoints = [m for m, k in zip(removed, obst["type"], strict=True) if k == "checkpoint"]
+    assert set(checkpoints) == {inp.timeline.month_reached("jenin-c", "obstacles", "checkpoint")}
+    assert data["zones"]["obstacles"][inp.problem.zones.index("jenin-c")][0] == [1, "earthmound"]
+
+
+def test_barrier_segments_and_seam_parts_go_with_their_zones_step(full):
+    inp, data = full
+    bar = inp.layers["barrier"]
+    route = bar[bar["kind"] == "route"]
+    removed = data["barrier"]["removed"]
+    assert len(removed) == len(route) and len(data["barrier_gates"]["removed"]) == int((bar["kind"] == "gate").sum())
+    # the metrics count the constructed barrier and the seam zone in the plan's zones
+    built = list((route["status"] == "constructed") & route["zone_id"].isin(inp.problem.zones))
+    in_plan = list(inp.layers["seam_zone"]["zone_id"].isin(inp.problem.zones))
+    for month in range(inp.problem.horizon + 1):
+        standing = sum(
+            km
+            for km, b, m in zip(route["length_km"], built, removed, strict=True)
+            if b and not (m is not None and m <= month)
+        )
+        assert round(standing, 3) == _metric(inp, "barrier_km_standing")[month], month
+        seam = sum(
+            a
+            for a, m, counted in zip(
+                inp.layers["seam_zone"]["area_km2"], data["seam_zone"]["reconnected"], in_plan, strict=True
+            )
+            if counted and m is not None and m <= month
+        )
+        assert round(seam, 3) == _metric(inp, "seam_km2_reconnected")[month], month
+    by_zone = dict(zip(route["zone_id"], removed, strict=True))
+    assert by_zone["jenin-c"] == inp.timeline.completed("north", "barrier")
+    assert by_zone["jerusalem-c"] is None  # a zone outside the plan keeps its barrier
+
+
+def test_residual_presence_and_stations_match_the_metrics(full):
+    inp, data = full
+    presence, ladder = data["presence"], inp.problem.security_states
+    (valley,) = presence["residual"]
+    assert valley["zones"] == [inp.problem.zones.index("jenin-c")] and valley["sites"] == [0]
+    assert [st["site"] for st in presence["stations"]] == [0, None]
+    assert presence["stations"][0]["reviews"] == [12, 24]
+    states = data["zones"]["states"]["security"]
+    for month in range(inp.problem.horizon + 1):
+        under = [
+            z for z in valley["zones"] if month < valley["ends"] and ladder[at(states[z], month)[1]] == valley["during"]
+        ]
+        assert (valley["site_count"] if under else 0) == _metric(inp, "residual_sites")[month], month
+        standing = sum(s["from"] <= month and (s["until"] is None or month < s["until"]) for s in presence["stations"])
+        assert standing == _metric(inp, "early_warning_stations")[month]
+    assert sum(_metric(inp, "residual_sites")) > 0
+
+
+def test_the_metrics_panel_carries_each_columns_unit(full):
+    _, data = full
+    cols = data["metrics"]["columns"]
+    assert data["metrics"]["units"] == [metrics.metric_unit(c) for c in cols]
+    units = dict(zip(cols, data["metrics"]["units"], strict=True))
+    assert units["residents_israelis_in_palestine"] == "people"
+    assert units["link_people_per_month"] == "people a month"
+    assert units["barrier_km_standing"] == "km"
+    assert units["crossings_over_capacity"] == "crossings"
+
+
+def test_plan_texts_of_the_new_sections_travel_as_data_only(tmp_path):
+    hostile = "<img src=x onerror=alert(1)>"
+    inp = small_inputs(tmp_path, text=full_plan(name="p", station=hostile, source=PAYLOADS[1]))
+    page = phase_map.phase_map(inp).get_root().render()
+    found = re.search(r'<script type="application/json" id="landplan-data">(.*?)</script>', page, re.S)
+    assert found is not None
+    data = json.loads(found.group(1))
+    assert data["presence"]["stations"][0]["id"] == hostile
+    assert data["presence"]["stations"][0]["source"] == PAYLOADS[1] == data["presence"]["residual"][0]["source"]
+    rest = page.replace(found.group(0), "")
+    assert hostile not in rest and PAYLOADS[1] not in rest

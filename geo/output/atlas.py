@@ -3,10 +3,17 @@
 Drawn with matplotlib in EPSG:2039 (so the scale bar is true), from the shipped vector layers only: no tile
 server. The PDF carries no creation date, so two atlases of the same plan are byte-identical.
 
+Each page draws the zones by security state (a residual presence hatched), the barrier still standing, the
+Gaza - West Bank links in their state, the crossings (filled by regime once open, ringed in red when demand is
+above capacity) and the early-warning stations standing, and lists the month's figures: the territory by state, the
+people at each movement level, obstacles, crossings, troops and, when the plan has them, residents each way, the
+links' capacity, the barrier standing, crossings over capacity, residual sites and stations.
+
 Text from the plan and the layers is drawn as plain text: never parsed as mathtext or handed to TeX (a name
 holding ``$...$`` is printed as written), and stripped of the control characters no font can draw.  Colours
-follow the plan's ladders, however many states it names, and every state, milestone and opening is read from the
-run's :class:`~geo.timeline.Timeline`.  The PNG pages go to a folder beside the PDF (``NAME-pages/NAME-pNN.png``)
+follow the plan's ladders, however many states it names (a state known by name keeps its colour), and every
+state, milestone and opening is read from the run's :class:`~geo.timeline.Timeline`; what stands or goes in a
+month is decided as the metrics decide it.  The PNG pages go to a folder beside the PDF (``NAME-pages/NAME-pNN.png``)
 that is replaced whole, so it never mixes pages of two atlases.
 
 Pages are plain matplotlib figures, never pyplot's: making an atlas picks no backend and changes no setting of the
@@ -25,15 +32,19 @@ from typing import Any
 
 import geopandas as gpd
 import matplotlib
+import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.text import Text
 
 from ..crs import METRIC_CRS
 from ..files import atomic_write, check_output, staged_folder, write_new
+from ..metrics import crossing_flows, metric_unit
 from ..run import PlanRun
-from .style import ATTRIBUTION, state_colors
+from .style import ATTRIBUTION, LAYER_COLORS, LINK_STYLES, REGIME_COLORS, ladder_colors
 
 __all__ = ["MAX_PAGES", "check_destination", "milestones", "pages_folder", "plain_text", "write_atlas"]
 
@@ -140,7 +151,7 @@ def _cover(run: PlanRun, digest: str, built: str) -> Figure:
 
 def _page(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame]) -> Figure:
     p, tl = run.problem, run.timeline
-    palette = state_colors(len(p.security_states))
+    palette = ladder_colors("security", p.security_states)
     fig = Figure(figsize=_A4)
     ax = fig.add_axes((0.02, 0.07, 0.62, 0.86))
     zones = frames["zones"]
@@ -152,19 +163,47 @@ def _page(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame]) -> Figu
         linewidth=0.4,
     )
     zones.plot(ax=ax, color=state, edgecolor="#444444", linewidth=0.3, alpha=0.85)
+    handles: list[Artist] = [
+        Patch(facecolor=palette[k], edgecolor="#444", label=plain_text(f"security: {st}"))
+        for k, st in enumerate(p.security_states)
+    ]
+    handles += _residual(run, month, frames, ax)
     frames["line"].plot(ax=ax, color="#00441b", linewidth=1.6)
     frames["jerusalem"].boundary.plot(ax=ax, color="#7f0000", linewidth=0.8)
-    cr = frames["crossings"]
-    opens = [tl.completed(c, "crossing") for c in cr["crossing_id"]]
-    is_open = [o is not None and o <= month for o in opens]
-    cr.plot(
-        ax=ax,
-        markersize=14,
-        color=["#08306b" if o else "white" for o in is_open],
-        edgecolor="#08306b",
-        linewidth=0.8,
-        zorder=5,
+    handles += [
+        Patch(facecolor="none", edgecolor="#00441b", label="1967 line"),
+        Patch(facecolor="none", edgecolor="#7f0000", label="Jerusalem arrangements"),
+    ]
+    handles += _barrier(run, month, frames, ax)
+    handles += _links(run, month, frames, ax)
+    handles += _stations(run, month, frames, ax)
+    handles += _crossings(run, month, frames, ax)  # last: the crossings are the top collection
+    _frame(ax, zones)
+    date = tl.label(month)
+    _text(fig, 0.66, 0.93, f"{date} - month {month}", fontsize=16, fontweight="bold", va="top")
+    _text(fig, 0.66, 0.885, run.name, fontsize=10, va="top")
+    legend = fig.legend(
+        handles=handles, loc="upper left", bbox_to_anchor=(0.66, 0.86), fontsize=7, frameon=False, ncols=2
     )
+    for label in legend.get_texts():
+        label.set_parse_math(False)
+        label.set_usetex(False)
+    _text(fig, 0.66, 0.52, "Metrics this month", fontsize=11, fontweight="bold", va="top")
+    _text(
+        fig,
+        0.66,
+        0.49,
+        "\n".join(plain_text(r).replace("\n", " ") for r in _figures_of(run, month)),
+        fontsize=8,
+        va="top",
+        linespacing=1.45,
+    )
+    _text(fig, 0.02, 0.01, ATTRIBUTION, fontsize=6.5, va="bottom", wrap=True)
+    return fig
+
+
+def _frame(ax: Any, zones: gpd.GeoDataFrame) -> None:
+    """Fit the axes to the zones, with a scale bar (EPSG:2039 is in metres) and a north arrow (grid north)."""
     xmin, ymin, xmax, ymax = zones.total_bounds
     pad = 8_000
     ax.set_xlim(xmin - pad, xmax + pad)
@@ -174,7 +213,6 @@ def _page(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame]) -> Figu
     ax.set_yticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
-    # scale bar (EPSG:2039 is in metres) and north arrow (grid north of the Israeli TM)
     x0, y0 = xmin, ymin - pad * 0.6
     ax.plot([x0, x0 + 20_000], [y0, y0], color="black", linewidth=3, solid_capstyle="butt")
     ax.text(x0 + 10_000, y0 + 1_500, "20 km", ha="center", fontsize=8, usetex=False)
@@ -188,23 +226,120 @@ def _page(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame]) -> Figu
         fontweight="bold",
         arrowprops={"arrowstyle": "-|>", "color": "black"},
     )
-    date = tl.label(month)
-    _text(fig, 0.66, 0.93, f"{date} - month {month}", fontsize=16, fontweight="bold", va="top")
-    _text(fig, 0.66, 0.885, run.name, fontsize=10, va="top")
-    handles = [
-        Patch(facecolor=palette[k], edgecolor="#444", label=plain_text(f"security: {st}"))
-        for k, st in enumerate(p.security_states)
-    ]
-    handles += [
-        Patch(facecolor="#08306b", label="crossing open"),
-        Patch(facecolor="white", edgecolor="#08306b", label="crossing not yet open"),
-        Patch(facecolor="none", edgecolor="#00441b", label="1967 line"),
-        Patch(facecolor="none", edgecolor="#7f0000", label="Jerusalem arrangements"),
-    ]
-    legend = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.66, 0.86), fontsize=8, frameon=False)
-    for label in legend.get_texts():
-        label.set_parse_math(False)
-        label.set_usetex(False)
+
+
+def _residual(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame], ax: Any) -> list[Patch]:
+    """Hatch the zones under a residual presence in ``month`` (as the metrics count them)."""
+    if not run.problem.residual:
+        return []
+    tl, zones = run.timeline, frames["zones"]
+    under = {
+        z
+        for r in run.problem.residual
+        if month < r.ends
+        for z in r.zones
+        if tl.state_at(z, "security", month) == r.during
+    }
+    colour = LAYER_COLORS["residual"]
+    if under:
+        zones[zones["zone_id"].isin(under)].plot(ax=ax, facecolor="none", edgecolor=colour, hatch="////", linewidth=1)
+    return [Patch(facecolor="none", edgecolor=colour, hatch="////", label="residual Israeli presence")]
+
+
+def _removed_by(run: PlanRun, zone_ids: pd.Series) -> list[int | None]:
+    """Month the barrier step covering each zone ends (None: none within the plan), as the metrics count it."""
+    removed = {z: run.timeline.completed(st, "barrier") for st, zs in run.problem.barrier_zones.items() for z in zs}
+    return [removed.get(str(z)) for z in zone_ids]
+
+
+def _barrier(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame], ax: Any) -> list[Line2D]:
+    """The barrier route still standing in ``month``."""
+    route = frames.get("barrier")
+    if route is None:
+        return []
+    gone = [m is not None and m <= month for m in _removed_by(run, route["zone_id"])]
+    standing = route[[not g for g in gone]]
+    if len(standing):
+        standing.plot(ax=ax, color=LAYER_COLORS["barrier"], linewidth=0.9)
+    return [Line2D([], [], color=LAYER_COLORS["barrier"], linewidth=0.9, label="barrier standing")]
+
+
+def _links(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame], ax: Any) -> list[Line2D]:
+    """The plan's Gaza - West Bank links, each in the colour and dash of its state in ``month``."""
+    links, tl = frames.get("links"), run.timeline
+    if links is None or not run.problem.link_capacity:
+        return []
+    planned = links[links["link_id"].isin(list(run.problem.link_capacity))]
+    states = [tl.state_at(str(lid), "link", month) for lid in planned["link_id"]]
+    for geom, st in zip(planned.geometry, states, strict=True):
+        gpd.GeoSeries([geom]).plot(ax=ax, **_line_style(st))
+    return [Line2D([], [], label=f"link: {st.replace('_', ' ')}", **_line_style(st)) for st in dict.fromkeys(states)]
+
+
+def _line_style(state: str) -> dict[str, Any]:
+    """How a link in ``state`` is drawn: the map's colour, dash pattern and (halved) width."""
+    role, dash, width = LINK_STYLES[state]
+    style: Any = "-" if dash is None else (0, tuple(float(x) for x in dash.split()))
+    return {"color": LAYER_COLORS[role], "linewidth": width / 2, "linestyle": style}
+
+
+def _stations(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame], ax: Any) -> list[Any]:
+    """The sited early-warning stations standing in ``month``."""
+    sites = frames.get("early_warning_sites")
+    if sites is None or not run.problem.stations:
+        return []
+    standing = {st.site for st in run.problem.stations if st.site is not None and st.active(month)}
+    shown = sites[sites["site_id"].isin(standing)]
+    colour = LAYER_COLORS["station"]
+    if len(shown):
+        shown.plot(ax=ax, marker="^", markersize=40, color=colour, edgecolor="white", linewidth=0.6, zorder=6)
+    return [Line2D([], [], marker="^", color=colour, linestyle="none", label="early-warning station")]
+
+
+def _crossings(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame], ax: Any) -> list[Any]:
+    """The crossings: white until open, then filled by their regime; a red ring when over capacity."""
+    tl, cr = run.timeline, frames["crossings"]
+    flows = crossing_flows(run.problem, tl)
+    now = flows[flows["month"] == month].set_index("crossing")
+    fills, edges, widths = [], [], []
+    for cid in cr["crossing_id"]:
+        opened = tl.completed(str(cid), "crossing")
+        regime = now.loc[cid, "regime"] if cid in now.index else None
+        over = bool(now.loc[cid, "over_capacity"]) if cid in now.index else False
+        fills.append("white" if opened is None or opened > month else REGIME_COLORS.get(str(regime), "#08306b"))
+        edges.append(LAYER_COLORS["crossing_over"] if over else "#08306b")
+        widths.append(2.0 if over else 0.8)
+    cr.plot(ax=ax, markersize=14, color=fills, edgecolor=edges, linewidth=widths, zorder=7)
+    regimes = dict.fromkeys(r.regime for lines in run.problem.crossing_regimes.values() for r in lines)
+    out: list[Any] = [Patch(facecolor="white", edgecolor="#08306b", label="crossing not yet open")]
+    out += [Patch(facecolor=REGIME_COLORS[r], edgecolor="#08306b", label=f"crossing open: {r}") for r in regimes]
+    if run.problem.demand:
+        out.append(Patch(facecolor="white", edgecolor=LAYER_COLORS["crossing_over"], label="demand above capacity"))
+    return out
+
+
+#: The figures a page lists after the base ones, when the plan's metrics have them: (column, label); the unit of
+#: a column that counts what its label names (crossings, sites, stations) is left out.
+_MORE_FIGURES = (
+    ("residents_israelis_in_palestine", "Israelis resident in Palestine"),
+    ("residents_palestinians_in_israel", "Palestinians resident in Israel (refugees included)"),
+    ("link_people_per_month", "Gaza - West Bank link capacity"),
+    ("barrier_km_standing", "barrier standing"),
+    ("crossings_over_capacity", "crossings over capacity"),
+    ("residual_sites", "residual presence: fixed sites"),
+    ("early_warning_stations", "early-warning stations standing"),
+)
+_COUNTED = ("crossings", "sites", "stations")
+
+
+def _number(value: Any) -> str:
+    """A figure as the page prints it: thousands separated; a measure (a float column) with one decimal."""
+    return f"{value:,.1f}" if isinstance(value, float) else f"{int(value):,}"
+
+
+def _figures_of(run: PlanRun, month: int) -> list[str]:
+    """The lines of the page's metrics: territory, people, obstacles, crossings, troops, then the new figures."""
+    p = run.problem
     m: dict[Any, Any] = run.metrics.set_index("month").loc[month].to_dict()
     rows = [f"{st}: {m[f'area_pct_{st}']:.1f} % of the territory" for st in p.security_states]
     rows += [f"population at {lv}: {int(m[f'population_{lv}']):,}" for lv in p.movement_levels]
@@ -213,18 +348,11 @@ def _page(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame]) -> Figu
         f"crossings open: {int(m['crossings_open'])}",
         f"troops deployed: {int(m['troops_deployed']):,} of {int(m['troops_available']):,}",
     ]
-    _text(fig, 0.66, 0.52, "Metrics this month", fontsize=11, fontweight="bold", va="top")
-    _text(
-        fig,
-        0.66,
-        0.49,
-        "\n".join(plain_text(r).replace("\n", " ") for r in rows),
-        fontsize=8.5,
-        va="top",
-        linespacing=1.5,
-    )
-    _text(fig, 0.02, 0.02, ATTRIBUTION, fontsize=6.5, va="bottom")
-    return fig
+    for column, label in _MORE_FIGURES:
+        if column in m and not pd.isna(m[column]):
+            unit = metric_unit(column)
+            rows.append(f"{label}: {_number(m[column])}" + ("" if unit in _COUNTED else f" {unit}"))
+    return rows
 
 
 def _frames(run: PlanRun) -> dict[str, gpd.GeoDataFrame]:
@@ -239,6 +367,12 @@ def _frames(run: PlanRun) -> dict[str, gpd.GeoDataFrame]:
     cr = metric["crossings"]
     planned = run.timeline.entities("crossing")
     metric["crossings"] = cr[cr["crossing_id"].isin(planned) | cr["major"].astype(bool)]
+    if "barrier" in run.layers:
+        bar = run.layers["barrier"]
+        metric["barrier"] = bar[bar["kind"] == "route"].to_crs(METRIC_CRS)
+    for name in ("links", "early_warning_sites"):
+        if name in run.layers:
+            metric[name] = run.layers[name].to_crs(METRIC_CRS)
     return metric
 
 

@@ -1,8 +1,12 @@
-"""Comparing two scheduled plans: when each zone reaches each state in A and in B, and metrics side by side.
+"""Comparing two scheduled plans: when each entity reaches each state in A and in B, and metrics side by side.
+
+The entities are the zones (security, movement, and each obstacle type they remove), the crossings (each
+management regime, the first from the month it opens), the Gaza - West Bank links, the barrier removal steps, the
+residual presences and the residence ledger: every track a plan moves along.
 
 A plan may name its security states and movement levels as it likes, so the metrics shown are derived from
-each plan's ladders; when the two plans' ladders differ, what they share is compared and the rest is named in
-the comparison's notes.
+each plan's ladders and sections; when the two plans' ladders differ, what they share is compared and the rest is
+named in the comparison's notes.
 """
 
 from __future__ import annotations
@@ -16,19 +20,22 @@ from ..plan import Problem
 from ..run import PlanRun
 from ..timeline import Timeline
 
-__all__ = ["KEY_METRICS", "Comparison", "compare", "key_metrics"]
+__all__ = ["KEY_METRICS", "SHIFT_TRACKS", "Comparison", "compare", "key_metrics"]
 
 log = logging.getLogger(__name__)
 
-#: Metrics shown side by side for plans with the default ladders (see :func:`key_metrics`).
+#: Metrics shown side by side for a plan of the default ladders and none of the confederation's sections (see
+#: :func:`key_metrics`).
 KEY_METRICS = (
     "area_pct_idf",
     "area_pct_palestinian",
+    "population_permits",
     "population_free_movement",
-    "population_residence",
     "obstacles_removed",
     "troops_deployed",
 )
+#: The tracks whose steps are compared, in the order the shifts list them (see :func:`compare`).
+SHIFT_TRACKS = ("security", "movement", "obstacles", "regime", "link", "barrier", "residual", "residence")
 
 
 @dataclass
@@ -46,10 +53,13 @@ class Comparison:
 
 
 def key_metrics(problem: Problem) -> tuple[str, ...]:
-    """The metrics worth comparing for a plan: from its own ladders, whatever their names and lengths.
+    """The metrics worth comparing for a plan: from its own ladders and sections, whatever their names.
 
-    The share of the territory in the first and the last security state, the population at the last two
-    movement levels, obstacles removed and troops deployed (for the default ladders: :data:`KEY_METRICS`).
+    The share of the territory in the first security state and in each state a zone ends in (the last of the
+    ladder may be a state few zones reach, a shared regime, while most end in the one before it), the population
+    at the last two movement levels, obstacles removed and troops deployed (for the default ladders:
+    :data:`KEY_METRICS`); then, for the sections the plan has, residents each way, the people the links can
+    carry a month, the barrier standing, crossings over capacity, residual sites and early-warning stations.
 
     Parameters
     ----------
@@ -62,13 +72,23 @@ def key_metrics(problem: Problem) -> tuple[str, ...]:
         Column names of :func:`geo.metrics.monthly_metrics`.
     """
     states, levels = problem.security_states, problem.movement_levels
+    ends = {problem.path(z, "security")[-1] for z in problem.zones}
     names = [
         f"area_pct_{states[0]}",
-        f"area_pct_{states[-1]}",
+        *(f"area_pct_{st}" for st in states if st in ends),
         *(f"population_{lv}" for lv in levels[-2:]),
         "obstacles_removed",
         "troops_deployed",
     ]
+    sections = (
+        (problem.residence is not None, ("residents_israelis_in_palestine", "residents_palestinians_in_israel")),
+        (bool(problem.link_capacity), ("link_people_per_month",)),
+        (bool(problem.barrier_zones), ("barrier_km_standing",)),
+        (bool(problem.demand), ("crossings_over_capacity",)),
+        (bool(problem.residual), ("residual_sites",)),
+        (bool(problem.stations), ("early_warning_stations",)),
+    )
+    names += [name for has, more in sections if has for name in more]
     return tuple(dict.fromkeys(names))
 
 
@@ -112,19 +132,25 @@ def _shared_metrics(a: PlanRun, b: PlanRun, wanted: tuple[str, ...]) -> tuple[li
 
 
 def _reached(tl: Timeline) -> dict[tuple[str, str, str], int]:
-    """``(entity, track, state) -> month`` for every scheduled step on a ladder track."""
+    """``(entity, track, state) -> month`` for every scheduled step on a track of :data:`SHIFT_TRACKS`."""
     return {
         (entity, track, state): month
-        for track in tl.ladders
+        for track in SHIFT_TRACKS
         for entity in tl.entities(track)
         for state, month in tl.reached(entity, track).items()
     }
 
 
+def _order(key: tuple[str, str, str]) -> tuple[bool, str, int, str]:
+    """Shifts in reading order: each zone's security then movement steps, then the other tracks entity by entity."""
+    track = SHIFT_TRACKS.index(key[1])
+    return (track > 1, key[0], track, key[2])
+
+
 def _shifts(a: PlanRun, b: PlanRun) -> pd.DataFrame:
     ra, rb = _reached(a.timeline), _reached(b.timeline)
     rows = []
-    for key in sorted(set(ra) | set(rb), key=lambda k: (k[0], k[1] != "security", k[1], k[2])):
+    for key in sorted(set(ra) | set(rb), key=_order):
         ma, mb = ra.get(key), rb.get(key)
         rows.append(
             {
@@ -159,8 +185,11 @@ def compare(a: PlanRun, b: PlanRun, columns: tuple[str, ...] | None = None) -> C
     Returns
     -------
     Comparison
-        ``shifts``: zone, track, state, month and date in A and B, shift in months (B - A; missing where a plan
-        does not schedule the step). ``metrics``: month, then ``<metric>_a``, ``<metric>_b``, ``<metric>_delta``.
+        ``shifts``: zone (the entity: a zone, or a crossing, link, barrier step, residual presence or the
+        residence ledger), track (:data:`SHIFT_TRACKS`), state, month and date in A and B, shift in months
+        (B - A; missing where a plan does not schedule the step); the zones' security and movement steps come
+        first, zone by zone, then the other tracks. ``metrics``: month, then ``<metric>_a``, ``<metric>_b``,
+        ``<metric>_delta``.
     """
     wanted = columns if columns is not None else tuple(dict.fromkeys(key_metrics(a.problem) + key_metrics(b.problem)))
     shared, notes = _shared_metrics(a, b, wanted)

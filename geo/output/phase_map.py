@@ -29,9 +29,20 @@ format string:
 
 Non-finite coordinates are rejected while encoding.
 
+What it shows.  Per month: each zone's security state or movement level (from its
+own starting state, so Area A starts Palestinian), each crossing's management
+regime and, where the plan states demand, whether demand is above its capacity
+(a red ring), each Gaza - West Bank link in its state, the barrier segments
+standing or removed and the seam zone reconnected, the obstacles still there,
+the zones under a residual presence (hatched) and the early-warning stations
+standing, with the month's metrics and their units.  What goes when is read from
+the metrics' own functions (:func:`~geo.metrics.crossing_flows`,
+:func:`~geo.metrics.obstacle_removal_months`) or decided as they decide it, so
+the map and the metrics agree.
+
 Size and speed.  Geometry is encoded once (:mod:`.encode`); the state of
-each zone over time travels as the months its steps end, not as a copy of the
-features per month.
+each zone, crossing and link over time travels as the few months it changes,
+not as a copy of the features per month.
 """
 
 from __future__ import annotations
@@ -57,13 +68,14 @@ from jinja2 import Template
 
 from ..errors import LandplanError
 from ..files import atomic_write
+from ..metrics import crossing_flows, metric_unit, obstacle_removal_months
 from ..plan import Problem
 from ..run import build_date, digest
 from ..schedule import Schedule
 from ..schema import SCHEMAS
 from ..timeline import Timeline
 from .encode import encode_geometries
-from .style import ATTRIBUTION, LAYER_COLORS, MAP_LAYERS, map_legend, track_colors
+from .style import ATTRIBUTION, LAYER_COLORS, LINK_STYLES, MAP_LAYERS, REGIME_COLORS, ladder_colors, map_legend
 
 if TYPE_CHECKING:
     from ..run import PlanRun
@@ -310,24 +322,150 @@ class MapInputs:
 def _tracks(tl: Timeline) -> list[dict[str, Any]]:
     """Each track that colours zones: its name, its ladder and the colour of each of its states."""
     return [
-        {"name": track, "states": list(ladder), "colors": track_colors(track, len(ladder))}
+        {"name": track, "states": list(ladder), "colors": ladder_colors(track, ladder)}
         for track, ladder in tl.ladders.items()
     ]
 
 
-def _steps(tl: Timeline, zones: Sequence[str]) -> dict[str, list[list[int | None]]]:
-    """Per track, per zone: the month each step of the ladder after the first ends (None: not scheduled)."""
+def _changes(tl: Timeline, entity: str, track: str) -> list[list[Any]]:
+    """When ``entity``'s state on ``track`` changes: ``[[month, state], ...]``, the first at month 0.
+
+    The state of month ``m`` is the one of the last change at or before ``m``; it is
+    :meth:`~geo.timeline.Timeline.state_at`'s answer, sent as the few months it changes instead of one state per
+    month.  The entity's own path is walked (a zone's baseline and skipped states, a crossing's regimes, a link's
+    states); an entity with no path (a link the plan leaves out) has no changes.
+
+    Parameters
+    ----------
+    tl : Timeline
+        The run's timeline.
+    entity, track : str
+        Whose states, on which track.
+
+    Returns
+    -------
+    list of [int, str]
+    """
+    path = tl.path(entity, track)
+    if not path:
+        return []
+    out: list[list[Any]] = [[0, path[0]]]
+    last = 0
+    for state in path[1:]:
+        month = tl.month_reached(entity, track, state)
+        if month is None:
+            break
+        last = max(last, month)  # a state holds once every state before it on the path is reached
+        if out[-1][0] == last:
+            out[-1][1] = state
+        else:
+            out.append([last, state])
+    return out
+
+
+def _zone_states(tl: Timeline, zones: Sequence[str]) -> dict[str, list[list[list[int]]]]:
+    """Per track, per zone: the months its state changes, with the index of the state in the track's ladder."""
     return {
-        track: [[tl.month_reached(z, track, st) for st in ladder[1:]] for z in zones]
+        track: [[[m, ladder.index(st)] for m, st in _changes(tl, z, track)] for z in zones]
         for track, ladder in tl.ladders.items()
     }
 
 
-def _removed(tl: Timeline, zone_ids: Sequence[str]) -> list[int | None]:
-    """Month each obstacle is removed: when its zone reaches the second movement level (as in the metrics)."""
-    ladder = tl.ladders.get("movement", [])
-    first = ladder[1] if len(ladder) > 1 else None
-    return [None if first is None else tl.month_reached(z, "movement", first) for z in zone_ids]
+def _zone_obstacles(tl: Timeline, zones: Sequence[str]) -> list[list[list[Any]]]:
+    """Per zone: ``[month, obstacle type]`` of each type the plan removes there, by month."""
+    return [sorted([m, kind] for kind, m in tl.reached(z, "obstacles").items()) for z in zones]
+
+
+#: The columns of :func:`geo.metrics.crossing_flows` the map shows, after the month.
+_FLOW_FIELDS = ("regime", "partner", "people_capacity", "people_demand", "trucks_capacity", "trucks_demand")
+
+
+def _flows(problem: Problem, tl: Timeline, crossing_ids: Sequence[str]) -> dict[str, Any]:
+    """Per crossing of the layer: its regime, capacity and demand, as the months they change (None: not planned).
+
+    Read from :func:`geo.metrics.crossing_flows`, so the map flags the months the metrics count as over capacity.
+    """
+    flows = crossing_flows(problem, tl)
+    fields = [*_FLOW_FIELDS, "over_capacity"]
+    groups = {str(c): g for c, g in flows.groupby("crossing", sort=False)}
+    rows: list[list[list[Any]] | None] = []
+    for cid in crossing_ids:
+        g = groups.get(cid)
+        if g is None:
+            rows.append(None)
+            continue
+        runs: list[list[Any]] = []
+        for rec in g[["month", *fields]].itertuples(index=False):
+            values = [_value(v) for v in rec[1:]]
+            if not runs or values != runs[-1][1:]:
+                runs.append([int(rec[0]), *values])
+        rows.append(runs)
+    return {"fields": ["month", *fields], "rows": rows}
+
+
+def _removed_by_step(problem: Problem, tl: Timeline, zone_ids: Sequence[object]) -> list[int | None]:
+    """Month the barrier step covering each zone ends (None: no step, or not within the plan), as the metrics."""
+    removed = {z: tl.completed(step, "barrier") for step, zs in problem.barrier_zones.items() for z in zs}
+    return [removed.get(str(z)) for z in zone_ids]
+
+
+def _presence(inp: MapInputs) -> dict[str, Any]:
+    """The plan's residual presences (their zones by index, sites by index) and early-warning stations."""
+    p = inp.problem
+    zone_index = {z: k for k, z in enumerate(p.zones)}
+    sites = [str(s) for s in inp.layers["early_warning_sites"]["site_id"]]
+    site_index = {s: k for k, s in enumerate(sites)}
+    residual = [
+        {
+            "id": r.id,
+            "zones": [zone_index[z] for z in r.zones if z in zone_index],
+            "during": r.during,
+            "ends": r.ends,
+            "sites": [site_index[s] for s in r.sites if s in site_index],
+            "site_count": r.site_count,
+            "source": r.source,
+        }
+        for r in p.residual
+    ]
+    stations = [
+        {
+            "id": st.id,
+            "site": site_index.get(st.site) if st.site is not None else None,
+            "from": st.start,
+            "until": st.until,
+            "reviews": st.reviews(p.horizon),
+            "source": st.source,
+        }
+        for st in p.stations
+    ]
+    return {"residual": residual, "stations": stations}
+
+
+def _links(inp: MapInputs) -> dict[str, Any]:
+    """Each link of the layer: its states as the months they change, and its capacity a day in each state."""
+    tl, cap = inp.timeline, inp.problem.link_capacity
+    ids = [str(x) for x in inp.layers["links"]["link_id"]]
+    return {
+        "states": [_changes(tl, lid, "link") if lid in cap else None for lid in ids],
+        "capacity": [{st: list(pt) for st, pt in cap[lid].items()} if lid in cap else None for lid in ids],
+    }
+
+
+def _plan_layers(inp: MapInputs, fixed: dict[str, Any]) -> dict[str, Any]:
+    """The layers whose drawing changes with the plan: when each barrier part goes, what each link carries."""
+    p, ly, tl = inp.problem, inp.layers, inp.timeline
+    bar = ly["barrier"]
+    route, gates = bar[bar["kind"] == "route"], bar[bar["kind"] == "gate"]
+    return {
+        "barrier": {**fixed["barrier"], "removed": _removed_by_step(p, tl, list(route["zone_id"]))},
+        "barrier_gates": {**fixed["barrier_gates"], "removed": _removed_by_step(p, tl, list(gates["zone_id"]))},
+        "seam_zone": {
+            **fixed["seam_zone"],
+            "reconnected": _removed_by_step(p, tl, list(ly["seam_zone"]["zone_id"])),
+        },
+        "links": {**fixed["links"], **_links(inp)},
+        "presence": _presence(inp),
+    }
 
 
 def _meta(inp: MapInputs) -> dict[str, Any]:
@@ -343,15 +481,20 @@ def _meta(inp: MapInputs) -> dict[str, Any]:
         "status": inp.schedule.status,
         "tracks": _tracks(inp.timeline),
         "colors": dict(LAYER_COLORS),
+        "regime_colors": dict(REGIME_COLORS),
+        "link_styles": {
+            state: {"color": LAYER_COLORS[role], "dash": dash, "weight": weight}
+            for state, (role, dash, weight) in LINK_STYLES.items()
+        },
         "legend": map_legend(),
     }
 
 
 def build_payload(inp: MapInputs) -> dict[str, Any]:
-    """The JSON payload of the page: encoded geometry, facts, per-zone step months, metrics, palettes.
+    """The JSON payload of the page: encoded geometry, facts, the months each entity changes state, metrics, palettes.
 
-    Every month a zone or a crossing reaches a state is read from the :class:`~geo.timeline.Timeline`, the
-    one place that turns the schedule into states.  Each layer's facts travel as ``fields`` (names) and
+    Every month a zone, a crossing or a link reaches a state is read from the :class:`~geo.timeline.Timeline`,
+    the one place that turns the schedule into states.  Each layer's facts travel as ``fields`` (names) and
     ``props`` (one row per feature); the page reads them by name.
 
     Parameters
@@ -372,6 +515,7 @@ def build_payload(inp: MapInputs) -> dict[str, Any]:
     obst = ly["obstacles"][ly["obstacles"]["zone_id"].isin(set(p.zones))]
     setl = ly["settlements"]
     line = ly["line_1967"]
+    fixed = _reference_layers(ly)
     return {
         "meta": _meta(inp),
         "months": [tl.label(m) for m in range(p.horizon + 1)],
@@ -380,15 +524,17 @@ def build_payload(inp: MapInputs) -> dict[str, Any]:
             "geom": _geom(zones, "zones"),
             "fields": zfields,
             "props": _props(zones, zfields),
-            "steps": _steps(tl, p.zones),
+            "states": _zone_states(tl, p.zones),
+            "obstacles": _zone_obstacles(tl, p.zones),
         },
         "crossings": {
             **_points(cr, cfields, "crossings"),
             "open": [tl.month_reached(str(c), "crossing", "open") for c in cr["crossing_id"]],
+            "flows": _flows(p, tl, [str(c) for c in cr["crossing_id"]]),
         },
         "obstacles": {
             **_points(obst, ["name", "type", "survey"], "obstacles"),
-            "removed": _removed(tl, [str(z) for z in obst["zone_id"]]),
+            "removed": obstacle_removal_months(p, tl, obst),
         },
         "settlements": {
             **_points(
@@ -400,7 +546,8 @@ def build_payload(inp: MapInputs) -> dict[str, Any]:
             **_points(line, ["name", "kind", "segment", "length_km", "area_km2"], "line_1967"),
             "lines": [g.geom_type in ("LineString", "MultiLineString") for g in line.geometry],
         },
-        **_reference_layers(ly),
+        **fixed,
+        **_plan_layers(inp, fixed),
         "territories": _points(ly["territories"], ["name", "area_km2"], "territories"),
         "basemap": {
             "geom": _geom(ly["basemap"], "basemap"),
@@ -408,6 +555,7 @@ def build_payload(inp: MapInputs) -> dict[str, Any]:
         },
         "metrics": {
             "columns": list(inp.metrics.columns),
+            "units": [metric_unit(str(c)) for c in inp.metrics.columns],
             "rows": [[_value(v) for v in r] for r in inp.metrics.itertuples(index=False)],
         },
     }

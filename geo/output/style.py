@@ -3,22 +3,27 @@
 The map, the atlas and the exports read their colours, labels and attribution here, so no output module has to
 import another (and exporting never loads folium), and the map's script holds no colour of its own: the phase map
 sends everything below in its payload.  Palettes follow the plan's ladders: a plan may name any number of security
-states or movement levels (or tracks), and each gets a distinct colour.
+states or movement levels (or tracks), and each gets a distinct colour; a state known by name (``idf``,
+``israel_police``, ``international``, ``palestinian``, ``shared``) keeps its own colour wherever the ladder puts it.
 """
 
 from __future__ import annotations
 
 import colorsys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 __all__ = [
     "ATTRIBUTION",
     "LAYER_COLORS",
     "LEVEL_COLORS",
+    "LINK_STYLES",
     "MAP_LAYERS",
     "MAP_LEGEND",
+    "NAMED_COLORS",
+    "REGIME_COLORS",
     "STATE_COLORS",
     "TRACK_COLORS",
+    "ladder_colors",
     "level_colors",
     "map_legend",
     "state_colors",
@@ -31,12 +36,32 @@ ATTRIBUTION = (
     "Peace Now settlement built-up areas via UN OCHA oPt; Natural Earth (public domain); PCBS Census 2017; "
     "Israel CBS, Localities file 2021; Peace Now, Settlement Watch 2017."
 )
-#: Fill of each security state, in ladder order (red: Israeli military, amber: international, green: Palestinian).
+#: Fill of each security state, in ladder order, for ladders whose states have no colour of their own
+#: (:data:`NAMED_COLORS`).
 STATE_COLORS = ("#d7301f", "#fdae61", "#1a9850", "#2b8cbe", "#756bb1")
 #: Fill of each movement level, in ladder order.
 LEVEL_COLORS = ("#5e3c99", "#b2abd2", "#f7f7f7", "#fdb863", "#e66101", "#7f3b08")
 #: The base palette of each track that colours zones; a track not named here gets distinct generated hues.
 TRACK_COLORS: Mapping[str, tuple[str, ...]] = {"security": STATE_COLORS, "movement": LEVEL_COLORS}
+#: Colours of the states known by name, whatever their place in a plan's ladder: a plan that adds a state before
+#: ``international`` (``israel_police``) must not shift every colour after it (red: Israeli military, blue: Israeli
+#: police, amber: international, green: Palestinian, purple: shared).
+NAMED_COLORS: Mapping[str, dict[str, str]] = {
+    "security": {
+        "idf": "#d7301f",
+        "israel_police": "#2b8cbe",
+        "international": "#fdae61",
+        "palestinian": "#1a9850",
+        "shared": "#756bb1",
+    },
+}
+#: Fill of an open crossing under each management regime (a closed crossing is ``crossing_closed``).
+REGIME_COLORS: Mapping[str, str] = {
+    "israeli": "#2166ac",
+    "international": "#fdae61",
+    "joint": "#762a83",
+    "palestinian": "#1a9850",
+}
 
 #: Colours of the layers that do not change with the plan (any CSS colour), by role.
 LAYER_COLORS: Mapping[str, str] = {
@@ -54,22 +79,39 @@ LAYER_COLORS: Mapping[str, str] = {
     "settlement_edge": "#4d004b",
     "crossing": "#08306b",
     "crossing_closed": "#ffffff",
+    "crossing_over": "#e31a1c",
     "region": "#8c510a",
     "firing_zone": "#cb181d",
     "seam_zone": "#f16913",
     "settlement_area": "#88419d",
     "barrier": "#252525",
+    "barrier_removed": "#bdbdbd",
     "barrier_gate": "#fee391",
+    "seam_reconnected": "#74c476",
     "link": "#08519c",
+    "link_closed": "#969696",
+    "link_convoys": "#6baed6",
+    "link_people": "#08519c",
+    "link_goods": "#00441b",
     "holy_site": "#b8860b",
     "clinton_il": "#2166ac",
     "clinton_ps": "#1b7837",
     "locality": "#1b7837",
     "locality_edge": "#00441b",
     "early_warning": "#6a51a3",
+    "residual": "#67001f",
+    "station": "#3f007d",
     "obstacle": "#bdbdbd",
     "obstacle_edge": "#636363",
     "cursor": "#000000",
+}
+
+#: How the map draws a Gaza - West Bank link in each of its states: colour role, dash pattern (None: solid), width.
+LINK_STYLES: Mapping[str, tuple[str, str | None, float]] = {
+    "closed": ("link_closed", "2 6", 2.0),
+    "escorted_convoys": ("link_convoys", "12 6", 3.0),
+    "open_to_people": ("link_people", None, 4.0),
+    "open_to_goods": ("link_goods", None, 6.0),
 }
 
 #: The map's layers, in drawing order: key in the payload, label in the layer control, shown at start.
@@ -88,6 +130,7 @@ MAP_LAYERS: tuple[tuple[str, str, bool], ...] = (
     ("localities", "Palestinian localities", False),
     ("settlements", "Settlements", True),
     ("crossings", "Crossings", True),
+    ("presence", "Residual presence and early-warning stations", True),
     ("early_warning", "Early-warning sites (schematic)", False),
     ("obstacles", "OCHA obstacles 2025", False),
 )
@@ -97,11 +140,24 @@ MAP_LEGEND: Mapping[str, tuple[tuple[str, str], ...]] = {
     "territories": (("territory", "territory outline (West Bank, Gaza Strip)"),),
     "regions": (("region", "planning region (Jordan Valley)"),),
     "firing_zones": (("firing_zone", "firing zone (closed military area)"),),
-    "seam_zone": (("seam_zone", "seam zone: West Bank land behind the barrier"),),
+    "seam_zone": (
+        ("seam_zone", "seam zone: West Bank land behind the barrier"),
+        ("seam_reconnected", "seam zone reconnected (its barrier removed)"),
+    ),
     "settlement_areas": (("settlement_area", "settlement built-up area (2021)"),),
     "line": (("line", "1967 line"), ("no_mans_land", "no-man's land")),
-    "barrier": (("barrier", "barrier (dashed: under construction or projected)"), ("barrier_gate", "barrier gate")),
-    "links": (("link", "Gaza - West Bank link (schematic)"),),
+    "barrier": (
+        ("barrier", "barrier standing (dashed: under construction or projected)"),
+        ("barrier_removed", "barrier removed by this month (dotted)"),
+        ("barrier_gate", "barrier gate"),
+    ),
+    "links": (
+        ("link", "Gaza - West Bank link not in the plan (schematic)"),
+        ("link_closed", "link closed"),
+        ("link_convoys", "link: escorted convoys"),
+        ("link_people", "link open to people"),
+        ("link_goods", "link open to people and goods"),
+    ),
     "jerusalem": (
         ("jerusalem", "Jerusalem (dashed: schematic)"),
         ("holy_site", "holy site"),
@@ -110,7 +166,18 @@ MAP_LEGEND: Mapping[str, tuple[tuple[str, str], ...]] = {
     ),
     "localities": (("locality", "Palestinian locality (area ~ population)"),),
     "settlements": (("settlement", "settlement (area ~ population)"),),
-    "crossings": (("crossing", "crossing (filled: open this month)"),),
+    "crossings": (
+        ("crossing_closed", "crossing closed this month"),
+        ("regime_israeli", "crossing open: Israeli"),
+        ("regime_international", "crossing open: international"),
+        ("regime_joint", "crossing open: joint (with a third party, if any)"),
+        ("regime_palestinian", "crossing open: Palestinian"),
+        ("crossing_over", "ring: demand above capacity this month"),
+    ),
+    "presence": (
+        ("residual", "zone under a residual Israeli presence this month (hatched)"),
+        ("station", "early-warning station standing this month"),
+    ),
     "early_warning": (("early_warning", "early-warning site (schematic)"),),
     "obstacles": (("obstacle", "OCHA obstacle (hidden once removed)"),),
 }
@@ -186,6 +253,31 @@ def track_colors(track: str, n: int) -> list[str]:
     return _extend(TRACK_COLORS.get(track, ()), n)
 
 
+def ladder_colors(track: str, states: Sequence[str]) -> list[str]:
+    """Fill colours for the states of ``track``, in ladder order: a state known by name keeps its own colour.
+
+    A state of :data:`NAMED_COLORS` is drawn in its colour wherever it stands in the ladder; every other state
+    takes the next colour of :func:`track_colors` not already in use, so a ladder of unknown names is coloured
+    exactly as :func:`track_colors` colours it.
+
+    Parameters
+    ----------
+    track : str
+        The track's name.
+    states : sequence of str
+        Its ladder.
+
+    Returns
+    -------
+    list of str
+        One distinct ``#rrggbb`` colour per state.
+    """
+    named = NAMED_COLORS.get(track, {})
+    fixed = {st: named[st] for st in states if st in named}
+    spare = iter(c for c in _extend(TRACK_COLORS.get(track, ()), len(states) + len(fixed)) if c not in fixed.values())
+    return [fixed[st] if st in fixed else next(spare) for st in states]
+
+
 def map_legend() -> dict[str, list[list[str]]]:
     """The legend entries of the map's fixed layers as ``{layer: [[colour, text], ...]}``, in drawing order.
 
@@ -194,4 +286,11 @@ def map_legend() -> dict[str, list[list[str]]]:
     dict
         What the map's payload carries, so its script draws the legend without a colour or text of its own.
     """
-    return {layer: [[LAYER_COLORS[role], text] for role, text in entries] for layer, entries in MAP_LEGEND.items()}
+    return {layer: [[_role(role), text] for role, text in entries] for layer, entries in MAP_LEGEND.items()}
+
+
+def _role(role: str) -> str:
+    """The colour of a legend role: a layer colour, or ``regime_NAME`` for an open crossing's regime."""
+    if role.startswith("regime_"):
+        return REGIME_COLORS[role.removeprefix("regime_")]
+    return LAYER_COLORS[role]

@@ -1,15 +1,18 @@
 /* landplan phase map: a small Leaflet plugin.
 
      L.LandplanZoneLayer   the planning zones, drawn on one canvas from Path2D objects built once per view
-                           (a month step only refills them); factory L.landplanZoneLayer(features, options)
-     L.Control.Landplan*   the panel (title, month slider, colouring), legend, Gantt strip, details (metrics,
-                           the chosen zone's timeline) and footer: controls inside the map's container
+                           (a month step only refills them); with hatch: true, the zones under a residual
+                           presence; factory L.landplanZoneLayer(features, options)
+     L.Control.Landplan*   the panel (title, month slider, colouring), legend, Gantt strip, details (the month's
+                           links, crossings over capacity, residual presence and stations, the metrics with their
+                           units, the chosen zone's timeline) and footer: controls inside the map's container
      L.Landplan            the app: an L.Evented that owns the month and the track colouring the zones, and
                            fires 'monthchange', 'modechange', 'zoneselect' and 'ready'; factory
                            L.landplan(map, payload, options)
 
    The payload (L.Landplan.payload(id) reads it from the page's JSON script element) is the only source
-   of data, colours and legend texts; each layer's facts are read by field name. Every text from data reaches
+   of data, colours and legend texts; each layer's facts are read by field name. What changes with the month (zone
+   states, crossing regimes and flows, link states) travels as the months it changes ([[month, ...], ...]). Every text from data reaches
    the page as textContent (never as HTML), in an element of its own that takes its direction from its own text
    and keeps it inside (dataEl), so a right-to-left name cannot reorder the text around it. */
 (function (L) {
@@ -110,15 +113,45 @@
     box.appendChild(t);
     return box;
   };
-  Facts.prototype.lazyBox = function (i) {  /* tooltip content is built when it first opens */
+  /* tooltip content, built each time it opens: the facts, then what more(i) adds for the month shown */
+  Facts.prototype.lazyBox = function (i, more) {
     var self = this;
-    return function () { return self.box(i); };
+    return function () {
+      var box = self.box(i), extra = more ? more(i) : null;
+      if (extra) box.appendChild(extra);
+      return box;
+    };
   };
 
-  function level(steps, m) {  /* how many steps of a ladder are done by month m (they count in ladder order) */
-    var k = 0;
-    while (k < steps.length && steps[k] !== null && steps[k] <= m) k++;
-    return k;
+  /* field name -> position, for rows sent as arrays with their field names */
+  function fieldIndex(fields) {
+    var index = {};
+    fields.forEach(function (f, k) { index[f] = k; });
+    return index;
+  }
+
+  /* the change in effect in month m of [[month, ...values], ...] (months ascending, the first is month 0) */
+  function at(changes, m) {
+    var found = null;
+    for (var k = 0; k < changes.length && changes[k][0] <= m; k++) found = changes[k];
+    return found;
+  }
+
+  function num(v) { return typeof v === 'number' ? v.toLocaleString('en') : v; }
+
+  /* a small table of [label, value] rows under a heading; labels are fixed text, values data */
+  function monthTable(title, rows) {
+    var box = el('div', 'lp-facts-month');
+    box.appendChild(el('div', 'lp-facts-title', title));
+    var t = el('table');
+    rows.forEach(function (r) {
+      var tr = el('tr');
+      tr.appendChild(el('th', null, r[0]));
+      tr.appendChild(dataEl('td', null, num(r[1])));
+      t.appendChild(tr);
+    });
+    box.appendChild(t);
+    return box;
   }
 
   function reached(month, m) { return month !== null && month <= m; }
@@ -127,6 +160,16 @@
     L.DomEvent.disableClickPropagation(container);
     L.DomEvent.disableScrollPropagation(container);
     return container;
+  }
+
+  /* give each feature of a group (lpIndex i) the style of the month, only when it changes; refresh open tooltips */
+  function restyle(group, style) {
+    group.eachLayer(function (x) {
+      if (x.lpIndex === undefined) return;
+      var st = style(x.lpIndex), key = JSON.stringify(st);
+      if (x.lpKey !== key) { x.lpKey = key; x.setStyle(st); }
+      if (x.isTooltipOpen && x.isTooltipOpen()) x.getTooltip().update();
+    });
   }
 
   /* ---- the zones layer ---------------------------------------------------------------------------------- */
@@ -139,6 +182,8 @@
       edgeColor: null,          /* outline colour (null: no outlines) */
       edgeWidth: 0.6,
       fillOpacity: 0.78,
+      hatch: false,             /* true: each fill is a hatch of its colour, with an outline (marks over the zones) */
+      interactive: true,        /* false: clicks go through to the layers below */
       active: true              /* false: draw nothing until activate() (the app waits for its final view) */
     },
 
@@ -159,7 +204,7 @@
       pane.appendChild(this._canvas);
       map.on('moveend resize viewreset', this._reset, this);
       map.on('zoomstart', this._hide, this);
-      map.on('click', this._click, this);
+      if (this.options.interactive) map.on('click', this._click, this);
       this._view = null;
       this._reset();
     },
@@ -168,7 +213,7 @@
       L.DomUtil.remove(this._canvas);
       map.off('moveend resize viewreset', this._reset, this);
       map.off('zoomstart', this._hide, this);
-      map.off('click', this._click, this);
+      if (this.options.interactive) map.off('click', this._click, this);
       this._paths = null;
     },
 
@@ -260,14 +305,30 @@
       ctx.globalAlpha = this.options.fillOpacity;
       var painted = 0;
       for (var i = 0; i < n; i++) {
-        if (this._fills[i] === null || this._fills[i] === undefined) continue;
-        ctx.fillStyle = this._fills[i]; ctx.fill(this._paths[i], 'evenodd');
+        var fill = this._fills[i];
+        if (fill === null || fill === undefined) continue;
+        ctx.fillStyle = this.options.hatch ? this._hatch(ctx, fill) : fill;
+        ctx.fill(this._paths[i], 'evenodd');
+        if (this.options.hatch) { ctx.strokeStyle = fill; ctx.lineWidth = 2; ctx.stroke(this._paths[i]); }
         painted++;
       }
       ctx.globalAlpha = 1;
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.drawImage(this._edges, 0, 0);
       this.painted = painted;
+    },
+
+    _hatch: function (ctx, color) {  /* a diagonal hatch pattern of one colour, made once per colour */
+      this._patterns = this._patterns || {};
+      if (!this._patterns[color]) {
+        var tile = document.createElement('canvas'), g = tile.getContext('2d');
+        tile.width = tile.height = 8;
+        g.strokeStyle = color; g.lineWidth = 1.5;
+        g.beginPath(); g.moveTo(0, 8); g.lineTo(8, 0); g.moveTo(-2, 2); g.lineTo(2, -2); g.moveTo(6, 10); g.lineTo(10, 6);
+        g.stroke();
+        this._patterns[color] = ctx.createPattern(tile, 'repeat');
+      }
+      return this._patterns[color];
     },
 
     _click: function (e) {
@@ -417,10 +478,10 @@
       bars.width = w; bars.height = h;
       var g = bars.getContext('2d');
       tracks.forEach(function (t, b) {
-        var steps = app.data.zones.steps[t.name], counts = [];  /* counts[month][state]: zones in that state */
+        var states = app.data.zones.states[t.name], counts = [];  /* counts[month][state]: zones in that state */
         for (var mo = 0; mo < H; mo++) counts.push(t.states.map(function () { return 0; }));
         for (var i = 0; i < n; i++) {
-          for (var mo2 = 0; mo2 < H; mo2++) counts[mo2][level(steps[i], mo2)]++;
+          for (var mo2 = 0; mo2 < H; mo2++) counts[mo2][at(states[i], mo2)[1]]++;
         }
         for (var mo3 = 0; mo3 < H; mo3++) {
           var x = Math.floor(mo3 * w / H), xw = Math.ceil(w / H), y = b * band;
@@ -446,28 +507,50 @@
   L.Control.LandplanDetails = AppControl.extend({
     className: 'lp-details',
     _build: function (box) {
+      this._month = el('div', 'lp-month-facts');
       this._metrics = el('table', 'lp-metrics');
       this._zone = el('div', 'lp-zone');
+      box.appendChild(this._month);
       box.appendChild(this._metrics);
       box.appendChild(this._zone);
     },
-    _events: function () { return {monthchange: this._drawMetrics, zoneselect: this._drawZone}; },
+    _events: function () { return {monthchange: this._drawMonth, zoneselect: this._drawZone}; },
     _refresh: function () {
-      this._drawMetrics();
+      this._drawMonth();
       this._drawZone();
+    },
+    _drawMonth: function () {
+      this._drawMetrics();
+      this._drawNews();
     },
     _drawMetrics: function () {
       var table = this._metrics, D = this._app.data, cols = D.metrics.columns, vals = D.metrics.rows[this._app.month];
+      var units = D.metrics.units;
       table.textContent = '';
       for (var k = 0; k < cols.length; k++) {
         if (cols[k] === 'month' || cols[k] === 'date') continue;
         var tr = el('tr');
         tr.appendChild(dataEl('th', null, cols[k].replace(/_/g, ' ')));
-        var td = el('td', null, typeof vals[k] === 'number' ? vals[k].toLocaleString('en') : vals[k]);
+        var td = el('td', null, num(vals[k]));
         td.setAttribute('data-metric', cols[k]);
         tr.appendChild(td);
+        tr.appendChild(dataEl('td', 'lp-unit', units[k]));
         table.appendChild(tr);
       }
+    },
+    /* the month's state of the plan's other entities: links, crossings over capacity, residual presence, stations */
+    _drawNews: function () {
+      var box = this._month, lines = this._app.monthFacts();
+      box.textContent = '';
+      if (!lines.length) return;
+      box.appendChild(el('div', 'lp-legend-title', 'this month'));
+      var ul = el('ul');
+      lines.forEach(function (parts) {
+        var li = el('li');
+        parts.forEach(function (p, k) { li.appendChild(k % 2 ? dataEl('span', null, p) : document.createTextNode(p)); });
+        ul.appendChild(li);
+      });
+      box.appendChild(ul);
     },
     _drawZone: function () {
       var app = this._app, i = app.selected, D = app.data, box = this._zone;
@@ -479,8 +562,11 @@
       box.appendChild(head);
       var items = [];
       app.tracks.forEach(function (t) {
-        D.zones.steps[t.name][i].forEach(function (e, k) { if (e !== null) items.push([e, t.name, t.states[k + 1]]); });
+        D.zones.states[t.name][i].forEach(function (c, k) {
+          items.push([c[0], t.name, t.states[c[1]] + (k ? '' : ' (at the start)')]);
+        });
       });
+      D.zones.obstacles[i].forEach(function (c) { items.push([c[0], 'obstacles removed', c[1]]); });
       items.sort(function (a, b) { return a[0] - b[0]; });
       var ul = el('ul');
       items.forEach(function (it) {
@@ -537,6 +623,8 @@
     /* Public: data (the payload), map, layers (by payload key), zones (the zones layer), zoneFacts, tracks,
        horizon, controls, selected (index of the chosen zone or null), ready (null until start(), then the
        time it was ready), and the read-only month and mode; change them with setMonth, setMode, selectZone.
+       What the month shown holds: zoneState(i, track), crossingFlow(i), linkState(i), residualZones(k),
+       stationStands(k) and monthFacts() (the lines the details list).
        Events: 'monthchange' {month, label} (once from start(), then on each change of month), 'modechange'
        {mode}, 'zoneselect' {index}, 'ready'. Other code listens to these instead of reading the controls. */
     initialize: function (map, data, options) {
@@ -566,6 +654,7 @@
     /* draw for the settled view, show month 0, then report ready */
     start: function () {
       this.zones.activate();
+      this._hatch.activate();
       this._paint();
       this.fire('monthchange', {month: this._month, label: this.data.months[this._month]});
       this.ready = performance.now();
@@ -614,25 +703,100 @@
       L.popup().setLatLng(e.latlng).setContent(this.zoneFacts.box(e.index)).openOn(this.map);
     },
 
-    /* restyle what changes with the month or the colouring: zone fills, open crossings, removed obstacles */
+    /* ---- the month's state of each entity, read from the payload (what the map draws, the details list) ---- */
+
+    /* the state of zone i on the named track (default: security) in the month shown */
+    zoneState: function (i, name) {
+      var t = this.track(name || 'security');
+      return t ? t.states[at(this.data.zones.states[t.name][i], this._month)[1]] : null;
+    },
+
+    /* crossing i's regime, partner, capacity and demand a day and over_capacity in the month shown, by field name;
+       null for a crossing the plan does not schedule */
+    crossingFlow: function (i) {
+      var F = this.data.crossings.flows, rows = F.rows[i];
+      if (!rows) return null;
+      var r = at(rows, this._month), out = {};
+      F.fields.forEach(function (f, k) { out[f] = r[k]; });
+      return out;
+    },
+
+    /* the state of link i in the month shown; null for a link the plan leaves out */
+    linkState: function (i) {
+      var states = this.data.links.states[i];
+      return states ? at(states, this._month)[1] : null;
+    },
+
+    /* the zones (indices) under residual presence k in the month shown: those in its state before it ends */
+    residualZones: function (k) {
+      var r = this.data.presence.residual[k], self = this;
+      if (this._month >= r.ends) return [];
+      return r.zones.filter(function (z) { return self.zoneState(z) === r.during; });
+    },
+
+    /* whether early-warning station k stands in the month shown */
+    stationStands: function (k) {
+      var st = this.data.presence.stations[k], m = this._month;
+      return m >= st.from && (st.until === null || m < st.until);
+    },
+
+    /* the month's lines for the details: [fixed text, data, fixed text, data, ...] each */
+    monthFacts: function () {
+      var D = this.data, self = this, lines = [], P = D.presence;
+      var linkFacts = new Facts(D.links), crossingFacts = new Facts(D.crossings);
+      D.links.states.forEach(function (states, i) {
+        var st = self.linkState(i);
+        if (st === null) return;
+        var cap = D.links.capacity[i][st];
+        lines.push(['link ', linkFacts.title(i), ': ', st,
+          ' (' + num(cap[0]) + ' people and ' + num(cap[1]) + ' trucks a day)']);
+      });
+      D.crossings.flows.rows.forEach(function (rows, i) {
+        var f = rows ? self.crossingFlow(i) : null;
+        if (!f || !f.over_capacity) return;
+        lines.push(['over capacity: ', crossingFacts.title(i), ' (' + self._flowText(f) + ')']);
+      });
+      P.residual.forEach(function (r, k) {
+        var under = self.residualZones(k);
+        if (!under.length) return;
+        lines.push(['residual presence ', r.id, ': zones under it: ' + under.length +
+          (r.site_count ? '; fixed sites: ' + num(r.site_count) : '') + '; until ' + self._label(r.ends)]);
+      });
+      P.stations.forEach(function (st, k) {
+        if (!self.stationStands(k)) return;
+        var next = st.reviews.filter(function (m) { return m >= self._month; })[0];
+        lines.push(['early-warning station ', st.id, next === undefined ? ' standing'
+          : ' standing, next review ' + self._label(next)]);
+      });
+      return lines;
+    },
+
+    _label: function (m) { return m <= this.horizon ? this.data.months[m] : 'month ' + m; },
+
+    _flowText: function (f) {
+      return 'people a day: ' + num(f.people_demand) + ' wanting, capacity ' + num(f.people_capacity) +
+        '; trucks a day: ' + num(f.trucks_demand) + ' wanting, capacity ' + num(f.trucks_capacity);
+    },
+
+    _zoneClick: function (e) {
+      this.selectZone(e.index);
+      L.popup().setLatLng(e.latlng).setContent(this.zoneFacts.box(e.index)).openOn(this.map);
+    },
+
+    /* restyle what changes with the month or the colouring: zone fills, crossings (regime, over capacity), links,
+       the barrier and the seam zone, removed obstacles, residual presence and stations */
     _paint: function () {
-      var m = this._month, t = this.track();
-      if (t) this.zones.setFills(this.data.zones.steps[t.name].map(function (s) { return t.colors[level(s, m)]; }));
-      var colors = this.data.meta.colors, open = this.data.crossings.open, removed = this.data.obstacles.removed;
-      this.layers.crossings.eachLayer(function (mk) {  /* restyle only what changes */
-        var isOpen = reached(open[mk.lpIndex], m);
-        if (mk.lpOpen !== isOpen) {
-          mk.lpOpen = isOpen;
-          mk.setStyle({fillColor: isOpen ? colors.crossing : colors.crossing_closed});
-        }
+      var m = this._month, t = this.track(), D = this.data, C = D.meta.colors, self = this;
+      if (t) this.zones.setFills(D.zones.states[t.name].map(function (c) { return t.colors[at(c, m)[1]]; }));
+      var under = D.zones.id.map(function () { return null; });
+      D.presence.residual.forEach(function (r, k) {
+        self.residualZones(k).forEach(function (z) { under[z] = C.residual; });
       });
-      this.layers.obstacles.eachLayer(function (mk) {
-        var gone = reached(removed[mk.lpIndex], m);
-        if (mk.lpRemoved !== gone) {
-          mk.lpRemoved = gone;
-          mk.setStyle({opacity: gone ? 0 : 1, fillOpacity: gone ? 0 : 0.9});
-        }
-      });
+      this._hatch.setFills(under);
+      for (var k = 0; k < this._dynamic.length; k++) {
+        var d = this._dynamic[k];
+        restyle(d[0], d[1]);
+      }
     },
 
     _buildLayers: function () {
@@ -640,27 +804,32 @@
       var renderer = L.canvas({padding: 0.3});
       if (!map.getPane('lpBase')) map.createPane('lpBase').style.zIndex = 250;
       var baseRenderer = L.canvas({padding: 0.3, pane: 'lpBase'});
+      /* [group, style of feature i this month]: what _paint restyles, each feature only when its style changes */
+      this._dynamic = [];
+      function dynamic(group, style) { self._dynamic.push([group, style]); return group; }
+      function when(m) { return m === null || m === undefined ? 'not within the plan' : self._label(m); }
 
-      function points(spec, style) {
+      function points(spec, style, more) {
         var facts = new Facts(spec), feats = decode(spec.geom), group = L.featureGroup();
         for (var i = 0; i < feats.length; i++) {
           var c = feats[i][0][0];
           var mk = L.circleMarker([c[1], c[0]], L.extend({renderer: renderer}, style(i)));
           mk.lpIndex = i;
-          mk.bindTooltip(facts.lazyBox(i), {sticky: true});
+          mk.bindTooltip(facts.lazyBox(i, more), {sticky: true});
           mk.addTo(group);
         }
         return group;
       }
 
-      function shapes(spec, style, rend) {
+      function shapes(spec, style, rend, more) {
         var facts = spec.fields ? new Facts(spec) : null, feats = decode(spec.geom), group = L.featureGroup();
         for (var i = 0; i < feats.length; i++) {
           var parts = feats[i].map(function (rings) { return rings.map(latlngs); });
           var opts = L.extend({renderer: rend || renderer}, style(i));
           var shape = spec.lines && spec.lines[i] ? L.polyline(parts.map(function (r) { return r[0]; }), opts)
             : L.polygon(parts, opts);
-          if (facts) shape.bindTooltip(facts.lazyBox(i), {sticky: true});
+          shape.lpIndex = i;
+          if (facts) shape.bindTooltip(facts.lazyBox(i, more), {sticky: true});
           shape.addTo(group);
         }
         return group;
@@ -682,7 +851,8 @@
       layers.territories = shapes(D.territories, function () {
         return {fill: false, color: C.territory, weight: 1.2};
       });
-      layers.zones = L.landplanZoneLayer(decode(D.zones.geom), {
+      var zoneFeats = decode(D.zones.geom);
+      layers.zones = L.landplanZoneLayer(zoneFeats, {
         fill: C.zone_unset, edgeColor: C.zone_edge, active: false
       });
       layers.regions = shapes(D.regions, function () {
@@ -693,11 +863,15 @@
           return {color: C.firing_zone, weight: 1, fillColor: C.firing_zone, fillOpacity: 0.18};
         });
       });
-      layers.seam_zone = lazy(function () {
-        return shapes(D.seam_zone, function () {
-          return {color: C.seam_zone, weight: 1, fillColor: C.seam_zone, fillOpacity: 0.3};
+      function seamStyle(i) {
+        var c = reached(D.seam_zone.reconnected[i], self._month) ? C.seam_reconnected : C.seam_zone;
+        return {color: c, weight: 1, fillColor: c, fillOpacity: 0.3};
+      }
+      layers.seam_zone = dynamic(lazy(function () {
+        return shapes(D.seam_zone, seamStyle, null, function (i) {
+          return monthTable('barrier', [['reconnected', when(D.seam_zone.reconnected[i])]]);
         });
-      });
+      }), seamStyle);
       layers.settlement_areas = shapes(D.settlement_areas, function () {
         return {color: C.settlement_area, weight: 0.8, fillColor: C.settlement_area, fillOpacity: 0.45};
       });
@@ -705,15 +879,8 @@
         return D.line.lines[i] ? {color: C.line, weight: 3}
           : {color: C.no_mans_land_edge, weight: 1, fillColor: C.no_mans_land, fillOpacity: 0.5, dashArray: '3'};
       });
-      layers.barrier = shapes(D.barrier, function (i) {
-        return {color: C.barrier, weight: 2, dashArray: D.barrier.status[i] === 'constructed' ? null : '4 4'};
-      });
-      points(D.barrier_gates, function () {
-        return {radius: 3, color: C.barrier, weight: 1, fillColor: C.barrier_gate, fillOpacity: 1};
-      }).eachLayer(function (mk) { mk.addTo(layers.barrier); });
-      layers.links = shapes(D.links, function () {
-        return {color: C.link, weight: 3, dashArray: '10 6'};
-      });
+      layers.barrier = this._barrier(shapes, points, dynamic, when);
+      layers.links = this._links(shapes, dynamic);
       layers.jerusalem = shapes(D.jerusalem, function (i) {
         var kind = D.jerusalem.kind[i], rule = D.jerusalem.rule[i], dash = D.jerusalem.schematic[i] ? '5' : null;
         if (kind === 'holy_site') return {color: C.holy_site, weight: 1.5, fillColor: C.holy_site, fillOpacity: 0.5};
@@ -733,23 +900,129 @@
         return {radius: 2 + Math.sqrt((D.settlements.pop[i] || 0) / 400), color: C.settlement_edge, weight: 1,
           fillColor: C.settlement, fillOpacity: 0.7};
       });
-      layers.crossings = points(D.crossings, function () {
-        return {radius: 5, color: C.crossing, weight: 2, fillColor: C.crossing_closed, fillOpacity: 1};
-      });
+      layers.crossings = this._crossings(points, dynamic);
+      layers.presence = this._presence(zoneFeats, dynamic);
       layers.early_warning = lazy(function () {
         return points(D.early_warning, function () {
           return {radius: 6, color: C.early_warning, weight: 2, fillColor: C.early_warning, fillOpacity: 0.4};
         });
       });
       /* 811 obstacle markers start hidden: build them the first time the layer is switched on */
-      layers.obstacles = L.featureGroup();
-      layers.obstacles.once('add', function () {
-        points(D.obstacles, function () {
-          return {radius: 2.5, color: C.obstacle_edge, weight: 1, fillColor: C.obstacle, fillOpacity: 0.9};
-        }).eachLayer(function (mk) { mk.addTo(layers.obstacles); });
-        self._paint();
-      });
+      function obstacleStyle(i) {
+        var gone = reached(D.obstacles.removed[i], self._month);
+        return {radius: 2.5, color: C.obstacle_edge, weight: 1, fillColor: C.obstacle, opacity: gone ? 0 : 1,
+          fillOpacity: gone ? 0 : 0.9};
+      }
+      layers.obstacles = dynamic(lazy(function () {
+        return points(D.obstacles, obstacleStyle, function (i) {
+          return monthTable('plan', [['removed', when(D.obstacles.removed[i])]]);
+        });
+      }), obstacleStyle);
       return layers;
+    },
+
+    /* crossings: filled by their regime when open, ringed when demand is above capacity that month */
+    _crossings: function (points, dynamic) {
+      var D = this.data, C = D.meta.colors, RC = D.meta.regime_colors, self = this;
+      function style(i) {
+        var f = self.crossingFlow(i), open = reached(D.crossings.open[i], self._month);
+        var over = !!(f && f.over_capacity);
+        return {radius: over ? 8 : 5, color: over ? C.crossing_over : C.crossing, weight: over ? 4 : 2,
+          fillColor: !open ? C.crossing_closed : (f && RC[f.regime]) || C.crossing, fillOpacity: 1};
+      }
+      return dynamic(points(D.crossings, style, function (i) {
+        var f = self.crossingFlow(i);
+        if (!f) return null;
+        return monthTable('plan, ' + self._label(self._month), [
+          ['regime', f.regime + (f.partner ? ' with ' + f.partner : '')],
+          ['people a day', num(f.people_demand) + ' wanting, capacity ' + num(f.people_capacity)],
+          ['trucks a day', num(f.trucks_demand) + ' wanting, capacity ' + num(f.trucks_capacity)],
+          ['over capacity', f.over_capacity ? 'yes' : 'no']
+        ]);
+      }), style);
+    },
+
+    /* the Gaza - West Bank links, each drawn in its state of the month */
+    _links: function (shapes, dynamic) {
+      var D = this.data, C = D.meta.colors, S = D.meta.link_styles, self = this;
+      function style(i) {
+        var st = self.linkState(i);
+        if (st === null || !S[st]) return {color: C.link, weight: 3, dashArray: '10 6'};
+        return {color: S[st].color, weight: S[st].weight, dashArray: S[st].dash};
+      }
+      return dynamic(shapes(D.links, style, null, function (i) {
+        var st = self.linkState(i);
+        if (st === null) return null;
+        var cap = D.links.capacity[i][st], rows = [['state', st], ['people a day', cap[0]], ['trucks a day', cap[1]]];
+        D.links.states[i].forEach(function (c) { rows.push([self._label(c[0]), c[1]]); });
+        return monthTable('plan, ' + self._label(self._month), rows);
+      }), style);
+    },
+
+    /* the barrier route and its gates: standing, or removed once the plan's step for their zone ends */
+    _barrier: function (shapes, points, dynamic, when) {
+      var D = this.data, C = D.meta.colors, self = this, group = L.featureGroup();
+      function route(i) {
+        if (reached(D.barrier.removed[i], self._month)) return {color: C.barrier_removed, weight: 1.5, dashArray: '1 5'};
+        return {color: C.barrier, weight: 2, dashArray: D.barrier.status[i] === 'constructed' ? null : '4 4'};
+      }
+      function gate(i) {
+        var gone = reached(D.barrier_gates.removed[i], self._month);
+        return {radius: 3, color: C.barrier, weight: 1, fillColor: C.barrier_gate, opacity: gone ? 0 : 1,
+          fillOpacity: gone ? 0 : 1};
+      }
+      function removal(spec) {
+        return function (i) { return monthTable('plan', [['removed', when(spec.removed[i])]]); };
+      }
+      /* one group on the map holds both; each kind is restyled through its own group */
+      [dynamic(shapes(D.barrier, route, null, removal(D.barrier)), route),
+        dynamic(points(D.barrier_gates, gate, removal(D.barrier_gates)), gate)].forEach(function (part) {
+        part.eachLayer(function (x) { x.addTo(group); });
+      });
+      return group;
+    },
+
+    /* zones under a residual presence (hatched, drawn by _paint), its sited places and the early-warning stations */
+    _presence: function (zoneFeats, dynamic) {
+      var D = this.data, C = D.meta.colors, P = D.presence, self = this;
+      var sites = decode(D.early_warning.geom), siteFacts = new Facts(D.early_warning);
+      var renderer = L.canvas({padding: 0.3}), group = L.layerGroup(), marks = L.featureGroup(), kinds = [];
+      this._hatch = L.landplanZoneLayer(zoneFeats, {pane: 'lpPresence', zIndex: 360, hatch: true, interactive: false,
+        fillOpacity: 0.9, active: false});
+      this._hatch.addTo(group);
+      function mark(site, kind, k) {
+        var c = sites[site][0][0], mk = L.circleMarker([c[1], c[0]], {renderer: renderer});
+        mk.lpIndex = kinds.length;
+        kinds.push([kind, k]);
+        mk.bindTooltip(siteFacts.lazyBox(site, function () { return self._presenceBox(kind, k); }), {sticky: true});
+        mk.addTo(marks);
+      }
+      P.residual.forEach(function (r, k) { r.sites.forEach(function (s) { mark(s, 'residual', k); }); });
+      P.stations.forEach(function (st, k) { if (st.site !== null) mark(st.site, 'station', k); });
+      function style(i) {
+        var kind = kinds[i][0], k = kinds[i][1];
+        var on = kind === 'station' ? self.stationStands(k) : self.residualZones(k).length > 0;
+        var c = kind === 'station' ? C.station : C.residual;
+        return {radius: kind === 'station' ? 7 : 5, color: c, weight: 2, fillColor: c, opacity: on ? 1 : 0,
+          fillOpacity: on ? 0.5 : 0};
+      }
+      dynamic(marks, style).addTo(group);
+      return group;
+    },
+
+    _presenceBox: function (kind, k) {
+      var P = this.data.presence, self = this;
+      if (kind === 'residual') {
+        var r = P.residual[k];
+        return monthTable('plan, ' + this._label(this._month), [['residual presence', r.id],
+          ['during', r.during], ['until', this._label(r.ends)], ['zones under it', this.residualZones(k).length],
+          ['source', r.source]]);
+      }
+      var st = P.stations[k], reviews = st.reviews.map(function (m) { return self._label(m); });
+      return monthTable('plan, ' + this._label(this._month), [['early-warning station', st.id],
+        ['from', this._label(st.from)], ['until', st.until === null ? 'beyond the plan' : this._label(st.until)],
+        ['standing', this.stationStands(k) ? 'yes' : 'no'], ['reviews', reviews.join(', ') || 'none'],
+        ['source', st.source]]);
     }
   });
 
