@@ -16,6 +16,7 @@ import gc
 import json
 import logging
 import math
+import numbers
 import os
 import re
 import sys
@@ -354,6 +355,16 @@ def _cmd_atlas(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _figure(value: Any) -> str:
+    """A metric as people read it: whole numbers without a decimal point, with thousands grouped."""
+    if not isinstance(value, numbers.Real) or math.isnan(float(value)):
+        return "-"
+    number = float(value)
+    if number.is_integer():
+        return f"{int(number):,}"
+    return f"{number:,.2f}"
+
+
 def _diff_table(cmp: Any, every: int) -> pd.DataFrame:
     import pandas as pd  # noqa: PLC0415
 
@@ -367,9 +378,9 @@ def _diff_table(cmp: Any, every: int) -> pd.DataFrame:
                     "month": int(r["month"]),
                     "metric": col,
                     "unit": metric_unit(col),
-                    "A": r[f"{col}_a"],
-                    "B": r[f"{col}_b"],
-                    "B - A": r[f"{col}_delta"],
+                    "A": _figure(r[f"{col}_a"]),
+                    "B": _figure(r[f"{col}_b"]),
+                    "B - A": _figure(r[f"{col}_delta"]),
                 }
             )
     return pd.DataFrame(rows)
@@ -403,7 +414,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     _say(f"A: {cmp.a} ({a.schedule.status})\nB: {cmp.b} ({b.schedule.status})\n")
     moved = cmp.shifts[cmp.shifts["shift"].fillna(1) != 0]
     _say(f"steps reached at a different month (B - A), {len(moved)} of {len(cmp.shifts)}:")
-    _print_table(moved[["zone", "track", "state", "date_a", "date_b", "shift"]])
+    _print_table(moved[["zone", "track", "state", "date_a", "date_b", "shift"]].rename(columns={"zone": "entity"}))
     _say(f"\nmetrics every {args.every} months:")
     _print_table(_diff_table(cmp, args.every))
     return EXIT_OK
