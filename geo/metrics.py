@@ -344,14 +344,17 @@ def _presence_rows(problem: Problem, tl: Timeline, zones: pd.DataFrame, ly: Mapp
     return out
 
 
-def _cumulative(per_year: Sequence[int], months: int) -> float:
-    """People admitted over ``months`` months by yearly quotas (year 1, 2, ...; the last repeats), 1/12 a month."""
+def _cumulative(per_year: Sequence[int], months: int) -> int:
+    """People admitted over ``months`` months by yearly quotas (year 1, 2, ...; the last repeats), 1/12 a month.
+
+    Whole years count in full and the months of the year under way count ``quota * months // 12``, in integers,
+    so a year's quota is reached exactly at its end.
+    """
     if not per_year or months <= 0:
-        return 0.0
-    total = 0.0
-    for k in range(months):
-        total += per_year[min(k // 12, len(per_year) - 1)] / 12
-    return total
+        return 0
+    years, rest = divmod(months, 12)
+    total = sum(_year(per_year, k) for k in range(years))
+    return total + _year(per_year, years) * rest // 12
 
 
 def _year(per_year: Sequence[int], k: int) -> int:
@@ -379,9 +382,9 @@ def _residence_rows(problem: Problem, tl: Timeline, zones: pd.DataFrame, ly: Map
             k = problem.security_states.index(led.settlers_on)
             reached = [z for z in problem.zones if tl.level_at(z, "security", mo) >= k]
             staying = round(sum(settlers[z] for z in reached) * led.settlers_staying_pct / 100)
-        quota_il = int(_cumulative(israelis, months))
-        quota_ps = int(_cumulative(palestinians, months))
-        refugees = int(_cumulative(led.refugees_per_year, months))
+        quota_il = _cumulative(israelis, months)
+        quota_ps = _cumulative(palestinians, months)
+        refugees = _cumulative(led.refugees_per_year, months)
         out.append(
             {
                 "residents_israelis_in_palestine": quota_il + staying,
@@ -426,30 +429,49 @@ def _gone(removed: int | None, month: int) -> bool:
 
 
 def _jerusalem_rows(problem: Problem, tl: Timeline, ly: Mapping[str, pd.DataFrame], rows: _Rows) -> _Rows:
-    """East Jerusalem's people by regime: Israeli until the zone's last state, then by the plan's rule.
+    """East Jerusalem's people by regime, month by month.
 
-    Under the Clinton rule, Palestinian neighbourhoods (and quarters) go with the zone's last security state and
-    Israeli ones stay Israeli; under shared sovereignty every neighbourhood is shared from then on.
+    Neighbourhoods follow the plan's East Jerusalem zone and the Old City's quarters the Old City zone (when the
+    plan uses it).  A zone under a ``shared`` state is shared; a zone at the last state of its path that is past
+    the Israeli ones (``idf``, ``israel_police``) is handed over, by the plan's rule: under the Clinton rule
+    Palestinian neighbourhoods go with it and Israeli ones stay Israeli, under shared sovereignty all are shared;
+    until then everyone is under Israel.
     """
     jer = ly.get("jerusalem")
     if problem.jerusalem is None or jer is None:
         return rows
     rule, zone = problem.jerusalem
-    people = jer[jer["kind"].isin(["neighbourhood", "quarter"])]
-    ps = int(people.loc[people["clinton_rule"] == "PS", "population"].fillna(0).sum())
-    il = int(people.loc[people["clinton_rule"] == "IL", "population"].fillna(0).sum())
-    last = tl.path(zone, "security")[-1]
-    done = tl.month_reached(zone, "security", last)
+    old_city = "old-city" if "old-city" in problem.zones else zone
+    groups = []
+    for kind, z in (("neighbourhood", zone), ("quarter", old_city)):
+        part = jer[jer["kind"] == kind]
+        ps = int(part.loc[part["clinton_rule"] == "PS", "population"].fillna(0).sum())
+        il = int(part.loc[part["clinton_rule"] == "IL", "population"].fillna(0).sum())
+        groups.append((z, ps, il))
     for mo, row in enumerate(rows):
-        handed = done is not None and done <= mo and len(tl.path(zone, "security")) > 1
-        if not handed:
-            split = {"israeli": ps + il, "palestinian": 0, "shared": 0}
-        elif rule == "shared":
-            split = {"israeli": 0, "palestinian": 0, "shared": ps + il}
-        else:
-            split = {"israeli": il, "palestinian": ps, "shared": 0}
+        split = {"israeli": 0, "palestinian": 0, "shared": 0}
+        for z, ps, il in groups:
+            for regime, people in _jerusalem_split(tl, z, mo, rule, ps=ps, il=il).items():
+                split[regime] += people
         row.update({f"jerusalem_people_{k}": v for k, v in split.items()})
     return rows
+
+
+#: Security states under which a Jerusalem zone is still under Israel.
+_ISRAELI_STATES = ("idf", "israel_police")
+
+
+def _jerusalem_split(tl: Timeline, zone: str, month: int, rule: str, *, ps: int, il: int) -> dict[str, int]:
+    """One zone's Palestinian-rule and Israeli-rule people by regime in ``month`` (see :func:`_jerusalem_rows`)."""
+    state = tl.state_at(zone, "security", month)
+    path = tl.path(zone, "security")
+    if state == "shared":
+        return {"shared": ps + il}
+    if state != path[-1] or state in _ISRAELI_STATES or state == tl.ladders["security"][0]:
+        return {"israeli": ps + il}
+    if rule == "shared":
+        return {"shared": ps + il}
+    return {"israeli": il, "palestinian": ps}
 
 
 #: Units of the metric columns, by prefix (the first that matches).

@@ -260,9 +260,10 @@ def test_residents_each_way_follow_the_quotas(tmp_path):
 
 
 def test_parity_takes_the_smaller_quota_both_ways(tmp_path):
-    run = run_text(tmp_path, RESIDENCE.replace("  settlers_on: palestinian\n", "  parity: true\n"))
+    run = run_text(tmp_path, RESIDENCE + "  parity: true\n")
     m = run.metrics.set_index("month")
-    assert m.loc[36, "residents_israelis_in_palestine"] == 120  # min(120, 60) + min(240, 60) = 60 + 60
+    quota = m.loc[36, "residents_israelis_in_palestine"] - m.loc[36, "residents_settlers_staying"]
+    assert quota == 120  # min(120, 60) + min(240, 60) = 60 + 60
     assert m.loc[36, "residents_palestinians_in_israel"] == 120 + 24
 
 
@@ -359,3 +360,90 @@ def test_comparison_plans_keep_a_residual_presence_in_the_jordan_valley(shipped,
             assert run.timeline.state_at(z, "security", withdrawal) == "international"
             assert run.schedule.start.get(f"{z}/security/palestinian", ends) >= ends
     assert "free_movement" not in run.timeline.path("jenin-c", "movement")
+
+
+# -- what a hostile reading found --------------------------------------------------------------------------------
+def test_yearly_quotas_are_reached_exactly_at_each_years_end(tmp_path):
+    text = "residence:\n  israelis_in_palestine: {per_year: [100]}\n"
+    text += "  palestinians_in_israel: {per_year: [500], refugees_per_year: [200]}\n"
+    m = run_text(tmp_path, text).metrics.set_index("month")
+    assert m.loc[12, "residents_israelis_in_palestine"] == 100
+    assert m.loc[12, "residents_palestinians_in_israel"] == 700 and m.loc[12, "residents_refugees_in_israel"] == 200
+    assert m.loc[48, "residents_israelis_in_palestine"] == 400 and m.loc[18, "residents_israelis_in_palestine"] == 150
+
+
+def test_demand_naming_a_crossing_twice_is_an_error_at_the_repeat(tmp_path):
+    found = issues_of(tmp_path, "demand:\n  - {id: w, kind: workers, crossings: [gate-x, gate-x], people_per_day: 5}\n")
+    assert any("crossing 'gate-x' is listed twice" in i for i in found), found
+
+
+def test_a_residual_presence_none_of_whose_zones_is_ever_under_its_state_is_an_error(tmp_path):
+    text = RESIDUAL.replace("zones: [north]", "zones: [south]") + "baselines:\n  south: {security: palestinian}\n"
+    found = issues_of(tmp_path, text)
+    assert any("none of its zones is ever under 'international'" in i for i in found), found
+
+
+def test_staying_settlers_need_the_state_they_count_from(tmp_path):
+    found = issues_of(tmp_path, "residence:\n  israelis_in_palestine: {settlers_staying_pct: 50}\n")
+    assert any("settlers_staying_pct counts nobody without residence.settlers_on" in i for i in found), found
+    found = issues_of(tmp_path, "residence:\n  palestinians_in_israel: {settlers_staying_pct: 50}\n")
+    assert any("unknown key 'settlers_staying_pct'" in i for i in found), found
+    found = issues_of(tmp_path, "residence:\n  settlers_on: palestinain\n")
+    assert any("unknown security state 'palestinain'" in i and "palestinian" in i for i in found), found
+
+
+def test_a_link_state_keeps_the_capacity_before_it_unless_restated(tmp_path):
+    text = LINK + "      open_to_goods: {duration: 1, trucks_per_day: 7}\n"
+    run = run_text(tmp_path, text)
+    assert run.problem.link_capacity["passage"]["open_to_goods"] == (2000, 7)
+    assert run.metrics.iloc[-1]["link_people_per_month"] == 60_000
+
+
+def test_a_zone_starting_at_a_level_needs_the_security_that_level_requires(tmp_path):
+    found = issues_of(tmp_path, "baselines:\n  south: {movement: free_movement}\n")
+    assert any("requires security 'palestinian', under 'idf'" in i for i in found), found
+
+
+def test_a_conflict_on_a_starting_state_points_at_the_baseline(tmp_path):
+    text = "baselines:\n  all: {security: international}\n"
+    p = tmp_path / "plan.yaml"
+    p.write_text(TINY_PLAN.replace("available: 120}", "available: 20}") + text, encoding="utf-8")
+    with pytest.raises(PlanError) as err:
+        run_loaded(p, layers(), BUDGET)
+    lines = {i.line for i in err.value.issues}
+    assert len(TINY_PLAN.splitlines()) + 2 in lines, err.value  # the 'all: {security: ...}' line
+
+
+def test_jerusalem_starting_at_its_last_state_is_split_from_month_0(tmp_path):
+    jer = pd.DataFrame(
+        {"kind": ["neighbourhood", "neighbourhood"], "clinton_rule": ["PS", "IL"], "population": [300, 100]}
+    )
+    p = tmp_path / "plan.yaml"
+    p.write_text(TINY_PLAN + "baselines:\n  north: {security: palestinian}\njerusalem: {zone: north}\n", "utf-8")
+    m = run_loaded(p, layers(jerusalem=jer), BUDGET).metrics
+    assert (m.loc[0, "jerusalem_people_palestinian"], m.loc[0, "jerusalem_people_israeli"]) == (300, 100)
+
+
+def test_the_old_citys_quarters_follow_its_shared_regime(shipped):
+    run = shipped["reference"]
+    jer = run.layers["jerusalem"]
+    quarters = int(jer.loc[jer["kind"] == "quarter", "population"].fillna(0).sum())
+    shared = run.timeline.month_reached("old-city", "security", "shared")
+    m = run.metrics.set_index("month")
+    assert m.loc[shared, "jerusalem_people_shared"] == quarters > 0
+    assert m.loc[shared - 1, "jerusalem_people_shared"] == 0
+
+
+@pytest.mark.parametrize("ch", ["\u200f", "\u061c", "\u2028", "\u200b", "\u2060", "\ufeff", "\u200e"])
+@pytest.mark.parametrize("escaped", [False, True], ids=["raw", "escaped"])
+def test_invisible_and_direction_marks_in_a_name_are_refused(tmp_path, ch, escaped):
+    name = f"\\u{ord(ch):04x}" if escaped else ch
+    text = f'demand:\n  - {{id: "w{name}x", kind: workers, crossings: [gate-x], people_per_day: 5}}\n'
+    found = issues_of(tmp_path, text)
+    assert any(f"U+{ord(ch):04X}" in i for i in found), found
+
+
+def test_a_byte_order_mark_at_the_start_is_not_part_of_the_plan(tmp_path):
+    p = tmp_path / "plan.yaml"
+    p.write_text("\ufeff" + TINY_PLAN, encoding="utf-8")
+    assert run_loaded(p, layers(), BUDGET).problem.name == "tiny"

@@ -66,9 +66,16 @@ def _path(ladder: list[str], steps: Mapping[str, tuple[Any, Any]], start: str | 
     return [ladder[k0], *(s for s in ladder[k0 + 1 :] if s in steps and not steps[s][0].skip)]
 
 
-def _pinned(t: Task) -> Task:
-    """A zone's baseline state as a step done at month 0: nothing to wait for, no troops to move, its hold kept."""
-    return dataclasses.replace(t, duration=0, earliest=0, latest=0, run_troops=0, preds=[], baseline=True)
+def _pinned(t: Task, origin: Origin | None = None) -> Task:
+    """A starting state as a step done at month 0: nothing to wait for, no troops to move, its hold kept.
+
+    Its window is written where the plan sets the baseline (``origin``), so a conflict it takes part in (its hold
+    troops at month 0, a window it cannot meet) is reported there.
+    """
+    where = origin if origin is not None else t.origin
+    return dataclasses.replace(
+        t, duration=0, earliest=0, latest=0, run_troops=0, preds=[], baseline=True, origin=where, window_origin=where
+    )
 
 
 class _Compiler(SectionsMixin):
@@ -262,6 +269,7 @@ class _Compiler(SectionsMixin):
                 ("movement", self.levels, self.steps[z][1]),
             ):
                 self.paths[(z, track)] = _path(ladder, steps, base.get((z, track)))
+            self.check_baseline_level(z)
         for z in self.names.zones:
             self.build_zone(z)
         for cid, (i, _) in self.crossings.items():
@@ -269,6 +277,23 @@ class _Compiler(SectionsMixin):
         for g in self.p.gates:
             self.add(self.gate_task(g))
         self.build_sections()
+
+    def check_baseline_level(self, z: str) -> None:
+        """A zone starting at a movement level starts with the security state that level requires."""
+        level = self.paths[(z, "movement")][0]
+        step = self.steps[z][1].get(level)
+        need = step[0].requires_security if step is not None else None
+        if need is None or need not in self.states or (z, "movement") not in self.base_origin:
+            return
+        have = self.paths[(z, "security")][0]
+        if self.states.index(have) < self.states.index(need):
+            self.issues.append(
+                PlanIssue.at(
+                    self.base_origin[(z, "movement")],
+                    f"{z} starts at movement level '{level}', which requires security '{need}', under '{have}'",
+                    f"give {z} a security baseline of '{need}' (or later), or start it at an earlier level",
+                )
+            )
 
     def build_zone(self, z: str) -> None:
         """Zone ``z``'s steps along its paths, each after the one before; a baseline state pinned at month 0."""
@@ -286,7 +311,7 @@ class _Compiler(SectionsMixin):
                     if track == "security"
                     else self.movement_task(z, s, mov[s], prev, before)
                 )
-                prev = self.add(_pinned(t) if k == 0 else t)
+                prev = self.add(_pinned(t, self.base_origin.get((z, track))) if k == 0 else t)
 
     def security_task(  # noqa: PLR0917 - the step, then where it sits on the zone's path
         self,

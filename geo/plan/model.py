@@ -269,8 +269,8 @@ class RegimeStep(Window):
 class LinkStep(Window):
     """The Gaza-West Bank link's move into one of its states, with the capacity of that state."""
 
-    people_per_day: PerDay = 0
-    trucks_per_day: PerDay = 0
+    people_per_day: PerDay | None = Field(None, description="people a day (default: as in the state before)")
+    trucks_per_day: PerDay | None = Field(None, description="trucks a day (default: as in the state before)")
 
 
 #: The states of a Gaza-West Bank link, in order.
@@ -323,18 +323,28 @@ class Quota(_Model):
     """People of one state taking up residence in the other: a yearly quota (year 1, 2, ...; the last repeats)."""
 
     per_year: list[PerYear] = Field(default_factory=list, description="quota of year 1, 2, ...; the last repeats")
-    refugees_per_year: list[PerYear] = Field(default_factory=list, description="Palestinian refugees, on top")
+
+
+class IsraeliQuota(Quota):
+    """Israelis taking up residence in Palestine, and the settlers who stay."""
+
     settlers_staying_pct: float = Field(
         0.0, ge=0, le=100, allow_inf_nan=False, description="% of settlers staying as residents of Palestine"
     )
+
+
+class PalestinianQuota(Quota):
+    """Palestinians taking up residence in Israel, and refugees on top."""
+
+    refugees_per_year: list[PerYear] = Field(default_factory=list, description="Palestinian refugees, on top")
 
 
 class Residence(_Model):
     """Residence across the border in agreed numbers, both ways, from the month the ledger opens."""
 
     opens: Window = Field(default_factory=Window)
-    israelis_in_palestine: Quota = Field(default_factory=Quota)
-    palestinians_in_israel: Quota = Field(default_factory=Quota)
+    israelis_in_palestine: IsraeliQuota = Field(default_factory=IsraeliQuota)
+    palestinians_in_israel: PalestinianQuota = Field(default_factory=PalestinianQuota)
     parity: bool = Field(False, description="each year's quotas are the smaller of the two")
     settlers_on: Id | None = Field(None, description="security state from which a zone's staying settlers count")
 

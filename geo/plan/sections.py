@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..errors import PlanIssue
 from . import checks
-from .model import LINK_STATES, After, LoadedPlan, Loc, Plan, Window
+from .model import LINK_STATES, After, LoadedPlan, Loc, Origin, Plan, Window
 from .problem import DemandLine, Pred, RegimeLine, ResidenceLedger, ResidualLine, StationLine, Task, TaskId
 
 __all__ = ["LayerRefs", "SectionsMixin"]
@@ -104,8 +104,12 @@ class SectionsMixin:
 
     # -- baselines -----------------------------------------------------------------------------------------------
     def baselines(self) -> dict[tuple[str, str], str]:
-        """Each zone's starting state per track, from ``baselines:`` in plan order (a later entry wins)."""
+        """Each zone's starting state per track, from ``baselines:`` in plan order (a later entry wins).
+
+        Where each was set is kept in :attr:`base_origin`, so a conflict involving a starting state points there.
+        """
         out: dict[tuple[str, str], str] = {}
+        self.base_origin: dict[tuple[str, str], Origin] = {}
         for key, b in self.p.baselines.items():
             zones, issues = checks.members(self.lp, self.names, key, ("baselines", key, "__key__"))
             self.issues += issues
@@ -116,6 +120,7 @@ class SectionsMixin:
                 self.issues += bad
                 if not bad:
                     out.update({(z, track): state for z in zones})
+                    self.base_origin.update({(z, track): self.lp.at("baselines", key, track) for z in zones})
         return out
 
     def window_task(self, key: TaskId, w: Window, path: Loc) -> Task:
@@ -209,6 +214,15 @@ class SectionsMixin:
                 for j, c in enumerate(d.crossings)
                 if c not in self.crossings
             ]
+            bad += [
+                PlanIssue.at(
+                    self.lp.at("demand", i, "crossings", j),
+                    f"demand '{d.id}': crossing '{c}' is listed twice",
+                    "name each crossing once: the demand is shared equally by the crossings named",
+                )
+                for j, c in enumerate(d.crossings)
+                if c in d.crossings[:j]
+            ]
             self.issues += bad
             self.issues += self.repeated("demand", i, d.id, [x.id for x in self.p.demand[:i]])
             if not bad:
@@ -256,8 +270,12 @@ class SectionsMixin:
                 if prev is not None:
                     t.preds.insert(0, Pred((prev,), 0, self.lp.at(*path), f"link {lk.id} {states[-1]}"))
                 prev = self.add(t)
+                people, trucks = cap[states[-1]]
                 states.append(st)
-                cap[st] = (step.people_per_day, step.trucks_per_day)
+                cap[st] = (
+                    people if step.people_per_day is None else step.people_per_day,
+                    trucks if step.trucks_per_day is None else step.trucks_per_day,
+                )
             self.paths[(lk.id, "link")] = states
             self.link_capacity[lk.id] = cap
 
@@ -281,15 +299,25 @@ class SectionsMixin:
                 origin=self.lp.at(*base),
                 window_origin=self.lp.at(*base, "ends"),
             )
+            under = [z for z in zones if r.during in self.paths[(z, "security")]]
+            if zones and not under:
+                self.issues.append(
+                    PlanIssue.at(
+                        self.lp.at(*base, "during"),
+                        f"residual presence '{key}': none of its zones is ever under '{r.during}'",
+                        "name the state its zones pass through (e.g. international), or zones that reach it",
+                    )
+                )
+                continue
             tid = self.add(t)
-            for z in zones:
+            for z in under:
                 path = self.paths[(z, "security")]
                 if r.during in path[:-1]:
                     nxt = self.tasks[str(TaskId(z, "security", path[path.index(r.during) + 1]))]
                     nxt.preds.append(Pred((tid,), 0, self.lp.at(*base, "ends"), f"residual presence {key} ends"))
             self.residual.append(
                 ResidualLine(
-                    key, tuple(zones), r.during, tuple(r.sites), max(r.site_count, len(r.sites)), r.ends, r.source
+                    key, tuple(under), r.during, tuple(r.sites), max(r.site_count, len(r.sites)), r.ends, r.source
                 )
             )
 
@@ -332,8 +360,22 @@ class SectionsMixin:
         r = self.p.residence
         if r is None:
             return
-        if r.settlers_on is not None:
-            self.issues += checks.after_state(self.lp, ("residence",), "settlers_on", r.settlers_on, self.states)
+        if r.settlers_on is not None and r.settlers_on not in self.states:
+            self.issues.append(
+                PlanIssue.at(
+                    self.lp.at("residence", "settlers_on"),
+                    f"residence.settlers_on: unknown security state '{r.settlers_on}'",
+                    checks.suggest(r.settlers_on, self.states),
+                )
+            )
+        if r.israelis_in_palestine.settlers_staying_pct and r.settlers_on is None:
+            self.issues.append(
+                PlanIssue.at(
+                    self.lp.at("residence", "israelis_in_palestine", "settlers_staying_pct"),
+                    "settlers_staying_pct counts nobody without residence.settlers_on",
+                    "add 'settlers_on:' (the security state from which settlers who stay are residents)",
+                )
+            )
         self.add(self.window_task(TaskId(LEDGER, "residence", "open"), r.opens, ("residence", "opens")))
         self.ledger = ResidenceLedger(
             tuple(r.israelis_in_palestine.per_year),
@@ -403,7 +445,7 @@ class SectionsMixin:
             self.issues.append(
                 PlanIssue.at(
                     self.lp.at("jerusalem", "zone"),
-                    f"jerusalem: unknown zone '{j.zone}'",
-                    checks.suggest(j.zone, self.names.zones),
+                    f"jerusalem: zone '{j.zone}' is not one of the plan's zones",
+                    f"add it to zones.use, or {checks.suggest(j.zone, self.names.zones)}",
                 )
             )

@@ -6,9 +6,11 @@ when it holds
 
 - anything but a regular file (a folder, a FIFO, a device), or more than :data:`MAX_BYTES` bytes, or text that
   is not UTF-8;
-- a control character (C0 but tab and line breaks, DEL, C1) or a bidirectional override (U+202A-U+202E,
-  U+2066-U+2069), written raw or as an escape in a quoted string: they hide text on a terminal or reverse how a
-  name reads.  Tabs and line breaks may stay in the parsed text; :mod:`geo.plan` allows them only in free text;
+- a control character (C0 but tab and line breaks, DEL, C1), a bidirectional override or mark (U+202A-U+202E,
+  U+2066-U+2069, U+200E, U+200F, U+061C), a line or paragraph separator (U+2028, U+2029) or an invisible
+  character (U+200B, U+2060, U+FEFF past the start), written raw or as an escape in a quoted string: they hide
+  text on a terminal, reverse how a name reads, break a one-line name or make two names look alike.  Tabs and
+  line breaks may stay in the parsed text; :mod:`geo.plan` allows them only in free text;
 - collections nested more than :data:`MAX_DEPTH` deep, or more than :data:`MAX_NODES` values: the YAML parser's
   time grows quickly with both (thirty kilobytes of ``[`` took minutes), so both are bounded before the file is
   composed, the brackets by a linear scan before the parser runs at all;
@@ -59,9 +61,13 @@ Path_ = tuple[str | int, ...]
 
 #: Characters never accepted in a plan file: C0 controls but tab, LF and CR; DEL; C1 controls; bidi overrides
 #: and isolates; the two Unicode non-characters YAML refuses.
-_RAW_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+_RAW_FORBIDDEN = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff\ufffe\uffff]"
+)
 #: Characters never accepted in a parsed string (an escape such as ``"\0"`` makes them): the same, and CR.
-_VALUE_FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+_VALUE_FORBIDDEN = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff\ufffe\uffff]"
+)
 #: A plain scalar YAML reads as an integer; one longer than :data:`MAX_NUMBER_CHARS` is refused before it is
 #: converted: Python refuses to convert more than 4,300 digits, and no plan value needs more than 8.
 _INTEGER = re.compile(r"[-+]?[0-9][0-9_]*|0x[0-9a-fA-F_]+|0o[0-7_]+")
@@ -189,7 +195,7 @@ def _read_bytes(p: Path) -> bytes:
 def _read_text(p: Path) -> str:
     data = _read_bytes(p)
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")  # a byte-order mark some editors write first is not part of the plan
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         col = exc.start - data.rfind(b"\n", 0, exc.start)
