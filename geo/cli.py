@@ -161,6 +161,10 @@ def _output_parsers(sub: Any) -> None:
     dp.add_argument("--every", type=_months, default=12, metavar="MONTHS", help="metrics every N months (default 12)")
     dp.add_argument("--html", metavar="PATH", help="also write a side-by-side comparison map")
     _add_budget(dp)
+    bp = sub.add_parser("border", help="measure a border scenario on the named denominators")
+    bp.add_argument("scenario", help="scenario file or name in plans/borders/")
+    bp.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    bp.add_argument("-o", "--output", metavar="PATH", help="write the annexed and swapped areas as GeoJSON")
     mp = sub.add_parser("map", help="write the interactive phase map of a plan")
     mp.add_argument("plan", nargs="?", default="reference", help="plan file or name in plans/ (default: reference)")
     mp.add_argument("-o", "--output", metavar="PATH", help="HTML file (default: maps/PLAN.html)")
@@ -175,7 +179,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--workspace", metavar="DIR", help="workspace folder (default: nearest above the current one)")
     p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
     # sub-commands are checked after parsing, so an unknown option is reported as such, not as "command required"
-    sub = p.add_subparsers(dest="command", metavar="{init,layers,plan,export,atlas,diff,map}")
+    sub = p.add_subparsers(dest="command", metavar="{init,layers,plan,export,atlas,diff,border,map}")
     sp = sub.add_parser("init", help="create a new workspace with the shipped layers and plans")
     sp.add_argument("dir", type=_folder_name, help="folder to create")
     lp = sub.add_parser("layers", help="build or check the layers")
@@ -193,7 +197,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.error("choose a command: init, layers, plan, export, atlas, diff or map (see --help)")
+        parser.error("choose a command: init, layers, plan, export, atlas, diff, border or map (see --help)")
     for attr, words in (("layers_command", "build or check"), ("plan_command", "validate, schedule, explain, ...")):
         if getattr(args, attr, "") is None:
             parser.error(f"'{args.command}' needs a sub-command: {words} (see landplan {args.command} --help)")
@@ -420,6 +424,37 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_border(args: argparse.Namespace) -> int:
+    """Measure a border scenario: areas on every denominator, people, the border's length and shape."""
+    from . import border, layers  # noqa: PLC0415
+    from .files import atomic_write, writing  # noqa: PLC0415
+
+    ws = _workspace(args)
+    out = _check_output(args.output) if args.output else None
+    if out is not None and out.suffix.lower() not in (".geojson", ".json"):
+        raise UsageError(f"-o {out}: write the border as .geojson")
+    p = Path(args.scenario)
+    path = p if p.is_file() else ws.plans / "borders" / (p.name if p.suffix else f"{p.name}.yaml")
+    needed = ("territories", "line_1967", "settlements", "settlement_areas", "localities", "jerusalem", "basemap")
+    result = border.compute(border.load_scenario(path), {n: layers.load(n, ws.root) for n in needed})
+    if out is not None:
+        with writing(out):
+            atomic_write(out, result.frame().to_json(sort_keys=True).encode("utf-8"))
+        _say(f"wrote {out}", err=True)
+    if args.json:
+        _say(json.dumps(result.to_json(), indent=1))
+        return EXIT_OK
+    _say(f"{result.name}: {len(result.settlements)} settlements named")
+    _print_table(result.denominators)
+    for key, value in result.figures.items():
+        _say(
+            f"  {key}: {value:,}"
+            if isinstance(value, int | float) and not isinstance(value, bool)
+            else f"  {key}: {value}"
+        )
+    return EXIT_OK
+
+
 def _cmd_plan(args: argparse.Namespace) -> int:
     from . import plan  # noqa: PLC0415
 
@@ -616,6 +651,7 @@ _HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "plan": _cmd_plan,
     "export": _cmd_export,
     "diff": _cmd_diff,
+    "border": _cmd_border,
 }
 
 

@@ -1,0 +1,291 @@
+"""A border scenario's geometry and figures, in metres, on named denominators.
+
+Published figures disagree mostly because each uses another denominator: with or without East Jerusalem, with
+or without the no-man's land (which the West Bank's polygon holds), the West Bank alone or with Gaza.  Every area
+here is measured on each of them (:data:`DENOMINATORS`), so a scenario can be checked against a published figure
+on the denominator it used.
+
+The geometry is built in EPSG:2039 (buffers and corridors in metres) and measured in the equal-area CRS: never
+in degrees.  Everything is deterministic: sets of ids are sorted, the swap's width is found by bisection.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import nearest_points
+
+from ..crs import METRIC_CRS, area_km2, to_metric
+from ..errors import PlanError, PlanIssue
+from .scenario import DENOMINATOR_NAMES, LoadedScenario
+
+__all__ = ["DENOMINATORS", "BorderResult", "compute", "resolve_settlements"]
+
+DENOMINATORS = DENOMINATOR_NAMES
+#: Width (m) within which the West Bank's edge counts as on the 1967 line rather than on the Jordan.
+_ON_LINE_M = 200.0
+
+
+@dataclass
+class BorderResult:
+    """A computed scenario: its geometry (EPSG:2039) and its figures."""
+
+    name: str
+    annexed: BaseGeometry
+    swapped: BaseGeometry
+    palestine: BaseGeometry
+    settlements: list[str]
+    denominators: pd.DataFrame
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    def frame(self) -> gpd.GeoDataFrame:
+        """The annexed and swapped areas and Palestine's West Bank, in EPSG:4326, with the scenario's name."""
+        gdf = gpd.GeoDataFrame(
+            {"part": ["annexed", "swapped", "palestine"], "scenario": [self.name] * 3},
+            geometry=[self.annexed, self.swapped, self.palestine],
+            crs=METRIC_CRS,
+        )
+        return gdf.to_crs("EPSG:4326")
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data: the figures and each denominator's row."""
+        return {
+            "name": self.name,
+            "settlements_annexed": self.settlements,
+            "figures": self.figures,
+            "denominators": self.denominators.to_dict(orient="records"),
+        }
+
+
+def _km2(geom: BaseGeometry) -> float:
+    if geom.is_empty:
+        return 0.0
+    return float(area_km2(gpd.GeoSeries([geom], crs=METRIC_CRS), "border").iloc[0])
+
+
+def _metric(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return to_metric(gdf, "border")
+
+
+def resolve_settlements(ls: LoadedScenario, settlements: pd.DataFrame) -> list[str]:
+    """The settlement ids a scenario names (by id, by name, or by bloc), sorted; unknown names are errors.
+
+    Parameters
+    ----------
+    ls : LoadedScenario
+        The scenario.
+    settlements : DataFrame
+        The settlements layer (``settlement_id``, ``name``, ``bloc``).
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    PlanError
+        Naming each unknown settlement or bloc at ``file:line:col``, with the closest known name.
+    """
+    by_name = {
+        str(n).casefold(): str(i) for i, n in zip(settlements["settlement_id"], settlements["name"], strict=True)
+    }
+    ids = set(settlements["settlement_id"].astype(str))
+    blocs = {str(b) for b in settlements["bloc"].dropna()}
+    chosen: set[str] = set()
+    issues: list[PlanIssue] = []
+    for j, s in enumerate(ls.scenario.annex.settlements):
+        sid = s if s in ids else by_name.get(s.casefold())
+        if sid is None:
+            close = difflib.get_close_matches(s, sorted(ids | set(settlements["name"].astype(str))), n=1, cutoff=0.6)
+            fix = f"did you mean '{close[0]}'?" if close else "use an id or a name of layers/settlements.geojson"
+            issues.append(PlanIssue.at(ls.at("annex", "settlements", j), f"unknown settlement '{s}'", fix))
+            continue
+        chosen.add(sid)
+    for j, b in enumerate(ls.scenario.annex.blocs):
+        if b not in blocs:
+            close = difflib.get_close_matches(b, sorted(blocs), n=1, cutoff=0.6)
+            fix = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(sorted(blocs))}"
+            issues.append(PlanIssue.at(ls.at("annex", "blocs", j), f"unknown bloc '{b}'", fix))
+            continue
+        chosen |= set(settlements.loc[settlements["bloc"] == b, "settlement_id"].astype(str))
+    if issues:
+        raise PlanError(issues)
+    return sorted(chosen)
+
+
+def _footprints(ids: list[str], ly: Mapping[str, gpd.GeoDataFrame], buffer_m: float) -> BaseGeometry:
+    """The chosen settlements' built-up areas (or their points, where no footprint is known), buffered."""
+    areas = _metric(ly["settlement_areas"])
+    areas = areas[areas["settlement_id"].astype(str).isin(ids)]
+    points = _metric(ly["settlements"])
+    points = points[points["settlement_id"].astype(str).isin(set(ids) - set(areas["settlement_id"].astype(str)))]
+    parts = [*areas.geometry, *points.geometry.buffer(max(buffer_m, 200.0))]
+    if not parts:
+        return shapely.Polygon()
+    return shapely.union_all([g.buffer(buffer_m) for g in parts])
+
+
+def _corridors(annexed: BaseGeometry, line: BaseGeometry, width_m: float) -> BaseGeometry:
+    """Corridors joining every annexed piece that does not reach the line to its nearest point on it."""
+    out = []
+    for piece in getattr(annexed, "geoms", [annexed]):
+        if piece.is_empty or piece.distance(line) <= 1.0:
+            continue
+        a, b = nearest_points(piece, line)
+        out.append(shapely.LineString([a, b]).buffer(width_m / 2))
+    return shapely.union_all(out) if out else shapely.Polygon()
+
+
+def _jerusalem(ly: Mapping[str, gpd.GeoDataFrame]) -> BaseGeometry:
+    """East Jerusalem's Israeli neighbourhoods and quarter by the Clinton rule."""
+    jer = _metric(ly["jerusalem"])
+    israeli = jer[jer["kind"].isin(["neighbourhood", "quarter"]) & (jer["clinton_rule"] == "IL")]
+    return shapely.union_all(list(israeli.geometry)) if len(israeli) else shapely.Polygon()
+
+
+def _swap(israel: BaseGeometry, west_bank: BaseGeometry, gaza: BaseGeometry, target_km2: float) -> BaseGeometry:
+    """Israeli land along the West Bank's edge, as wide as needed for ``target_km2`` (bisection on the width)."""
+    if target_km2 <= 0:
+        return shapely.Polygon()
+    outside = israel.difference(west_bank).difference(gaza)
+
+    def ring(width: float) -> BaseGeometry:
+        return west_bank.buffer(width).intersection(outside)
+
+    lo, hi = 0.0, 20_000.0
+    if _km2(ring(hi)) < target_km2:
+        return ring(hi)
+    for _ in range(30):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if _km2(ring(mid)) < target_km2 else (lo, mid)
+    return ring(hi)
+
+
+def _inside(points: gpd.GeoDataFrame, area: BaseGeometry) -> pd.Series:
+    return points.geometry.within(area) if not area.is_empty else pd.Series(False, index=points.index)
+
+
+def _denominators(ly: Mapping[str, gpd.GeoDataFrame], wb: BaseGeometry, gaza: BaseGeometry) -> dict[str, BaseGeometry]:
+    jer = _metric(ly["jerusalem"])
+    ej = shapely.union_all(list(jer.loc[jer["kind"] == "east_jerusalem"].geometry))
+    line = _metric(ly["line_1967"])
+    nml = shapely.union_all(list(line.loc[line["kind"] == "no_mans_land"].geometry))
+    return {
+        "west_bank": wb,
+        "west_bank_without_east_jerusalem": wb.difference(ej),
+        "west_bank_without_no_mans_land": wb.difference(nml),
+        "west_bank_and_gaza": wb.union(gaza),
+    }
+
+
+def _table(dens: Mapping[str, BaseGeometry], annexed: BaseGeometry, swapped: BaseGeometry) -> pd.DataFrame:
+    rows = []
+    for name, geom in dens.items():
+        total = _km2(geom)
+        a = _km2(annexed.intersection(geom))
+        s = _km2(swapped)
+        rows.append(
+            {
+                "denominator": name,
+                "total_km2": round(total, 2),
+                "annexed_km2": round(a, 2),
+                "annexed_pct": round(100 * a / total, 2) if total else 0.0,
+                "swapped_km2": round(s, 2),
+                "swapped_pct": round(100 * s / total, 2) if total else 0.0,
+                "net_pct": round(100 * (a - s) / total, 2) if total else 0.0,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _people(ly: Mapping[str, gpd.GeoDataFrame], annexed: BaseGeometry) -> dict[str, Any]:
+    setl = _metric(ly["settlements"])
+    inside = _inside(setl, annexed)
+    wb_setl = setl["kind"] != "east_jerusalem_neighbourhood"
+    settlers = int(setl.loc[inside & wb_setl, "population"].fillna(0).sum())
+    total = int(setl.loc[wb_setl, "population"].fillna(0).sum())
+    ej = int(setl.loc[inside & ~wb_setl, "population"].fillna(0).sum())
+    locs = _metric(ly["localities"])
+    pal = int(locs.loc[_inside(locs, annexed), "population"].fillna(0).sum())
+    return {
+        "settlers_annexed": settlers,
+        "settlers_total": total,
+        "settlers_annexed_pct": round(100 * settlers / total, 2) if total else 0.0,
+        "settlements_annexed": int((inside & wb_setl).sum()),
+        "israelis_east_jerusalem_annexed": ej,
+        "palestinians_annexed": pal,
+    }
+
+
+def _shape(wb: BaseGeometry, annexed: BaseGeometry, palestine: BaseGeometry, line: BaseGeometry) -> dict[str, Any]:
+    """Border length against the line's, Israel's exclaves, Palestine's pieces and whether it stays in one."""
+    east = wb.boundary.difference(line.buffer(_ON_LINE_M))
+    border = palestine.boundary.difference(east.buffer(_ON_LINE_M)) if not palestine.is_empty else shapely.Polygon()
+    pieces = [g for g in getattr(palestine, "geoms", [palestine]) if not g.is_empty and g.area > 1e4]
+    israel_side = line.buffer(_ON_LINE_M)
+    exclaves = [g for g in getattr(annexed, "geoms", [annexed]) if not g.is_empty and not g.intersects(israel_side)]
+    return {
+        "border_km": round(border.length / 1000, 2),
+        "line_km": round(line.intersection(wb.boundary.buffer(_ON_LINE_M)).length / 1000, 2),
+        "palestine_pieces": len(pieces),
+        "contiguous": len(pieces) == 1,
+        "israeli_exclaves": len(exclaves),
+    }
+
+
+def compute(ls: LoadedScenario, layers: Mapping[str, gpd.GeoDataFrame]) -> BorderResult:
+    """Build a scenario's annexed and swapped areas and measure them.
+
+    Parameters
+    ----------
+    ls : LoadedScenario
+        The scenario.
+    layers : mapping of str to GeoDataFrame
+        ``territories``, ``line_1967``, ``settlements``, ``settlement_areas``, ``localities``, ``jerusalem``,
+        ``basemap``.
+
+    Returns
+    -------
+    BorderResult
+
+    Raises
+    ------
+    PlanError
+        For unknown settlements or blocs, or a geometry that comes out invalid.
+    """
+    sc = ls.scenario
+    ids = resolve_settlements(ls, layers["settlements"])
+    terr = _metric(layers["territories"]).set_index("territory_id")
+    wb, gaza = terr.geometry["west_bank"], terr.geometry["gaza"]
+    line_gdf = _metric(layers["line_1967"])
+    line = shapely.union_all(list(line_gdf.loc[line_gdf["kind"] == "armistice_line"].geometry))
+    raw = _footprints(ids, layers, sc.annex.buffer_m)
+    if sc.annex.jerusalem == "clinton_rule":
+        raw = raw.union(_jerusalem(layers))
+    annexed = raw.union(_corridors(raw, line, sc.annex.corridor_m)).intersection(wb)
+    basemap = _metric(layers["basemap"]).set_index("feature_id")
+    swapped = _swap(basemap.geometry["country-isr"], wb, gaza, sc.swap.ratio * _km2(annexed))
+    for what, geom in (("annexed", annexed), ("swapped", swapped)):
+        if not geom.is_valid:
+            raise PlanError(
+                [
+                    PlanIssue.at(
+                        ls.at("annex"), f"the {what} area comes out invalid", "change the buffer or corridor width"
+                    )
+                ]
+            )
+    palestine = wb.difference(annexed)
+    figures = {**_people(layers, annexed), **_shape(wb, annexed, palestine, line)}
+    figures["annexed_km2"] = round(_km2(annexed), 2)
+    figures["swapped_km2"] = round(_km2(swapped), 2)
+    figures["swap_ratio"] = round(figures["swapped_km2"] / figures["annexed_km2"], 3) if figures["annexed_km2"] else 0.0
+    return BorderResult(
+        sc.name, annexed, swapped, palestine, ids, _table(_denominators(layers, wb, gaza), annexed, swapped), figures
+    )

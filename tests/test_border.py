@@ -1,0 +1,95 @@
+"""Border scenarios: geometry and figures on named denominators, conservation, determinism, bad input."""
+
+from pathlib import Path
+
+import pytest
+import shapely
+
+from geo import border, cli, layers
+from geo.border.compute import _km2
+from geo.errors import PlanError
+
+ROOT = Path(__file__).resolve().parent.parent
+NEEDED = ("territories", "line_1967", "settlements", "settlement_areas", "localities", "jerusalem", "basemap")
+
+BLOCS = """\
+name: two blocs
+annex:
+  settlements: [Betar Illit]
+  blocs: [Ma'ale Adumim]
+  buffer_m: 300
+  corridor_m: 500
+  jerusalem: clinton_rule
+swap: {ratio: 1.0}
+"""
+
+
+@pytest.fixture(scope="module")
+def ly():
+    return {n: layers.load(n, ROOT) for n in NEEDED}
+
+
+def scenario(tmp_path: Path, text: str) -> border.scenario.LoadedScenario:
+    p = tmp_path / "s.yaml"
+    p.write_text(text, encoding="utf-8")
+    return border.load_scenario(p)
+
+
+def test_the_1967_line_annexes_nothing_on_any_denominator(ly):
+    r = border.compute(border.load_scenario(ROOT / "plans" / "borders" / "green-line.yaml"), ly)
+    assert list(r.denominators["denominator"]) == list(border.DENOMINATORS)
+    assert (r.denominators[["annexed_km2", "swapped_km2", "net_pct"]] == 0).all().all()
+    assert r.figures["contiguous"] and r.figures["border_km"] == r.figures["line_km"]
+    wb = float(ly["territories"].set_index("territory_id").loc["west_bank", "area_km2"])
+    assert r.denominators.set_index("denominator").loc["west_bank", "total_km2"] == pytest.approx(wb, rel=1e-3)
+
+
+def test_annexed_and_remaining_add_up_for_area_settlers_and_people(tmp_path, ly):
+    r = border.compute(scenario(tmp_path, BLOCS), ly)
+    wb = border.compute(border.load_scenario(ROOT / "plans" / "borders" / "green-line.yaml"), ly).palestine
+    assert _km2(r.annexed) + _km2(r.palestine) == pytest.approx(_km2(wb), abs=0.01)
+    assert _km2(r.annexed.intersection(r.palestine)) == pytest.approx(0, abs=1e-6)
+    f = r.figures
+    assert 0 < f["settlers_annexed"] < f["settlers_total"]
+    assert f["israelis_east_jerusalem_annexed"] > 0  # the Clinton rule's Israeli neighbourhoods
+    assert f["swapped_km2"] == pytest.approx(f["annexed_km2"], rel=0.01)  # a 1:1 swap
+    assert not shapely.intersects(r.swapped, wb.buffer(-1))  # swapped land is Israeli land, outside the West Bank
+    dens = r.denominators.set_index("denominator")
+    assert dens.loc["west_bank_without_east_jerusalem", "annexed_km2"] < dens.loc["west_bank", "annexed_km2"]
+
+
+def test_a_scenario_is_computed_the_same_every_time(tmp_path, ly):
+    a = border.compute(scenario(tmp_path, BLOCS), ly)
+    b = border.compute(scenario(tmp_path, BLOCS), ly)
+    assert a.to_json() == b.to_json() and a.annexed.equals(b.annexed)
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message", "fix"),
+    [
+        (BLOCS.replace("Betar Illit", "Beitar Illit"), (3, 17), "unknown settlement 'Beitar Illit'", "Betar Illit"),
+        (BLOCS.replace("Ma'ale Adumim]", "Maale Adumim]"), (4, 11), "unknown bloc 'Maale Adumim'", "Ma'ale Adumim"),
+        (BLOCS.replace("ratio: 1.0", "ratio: -1.0"), (8, 15), "swap.ratio", ""),
+        (BLOCS.replace("ratio: 1.0", "ratio: .nan"), (8, 15), "swap.ratio", ""),
+        (BLOCS.replace("buffer_m: 300", "bufer_m: 300"), (5, 3), "annex.bufer_m", "remove it"),
+    ],
+)
+def test_bad_scenarios_are_errors_at_their_place(tmp_path, ly, text, where, message, fix):
+    with pytest.raises(PlanError) as err:
+        border.compute(scenario(tmp_path, text), ly)
+    issue = next(i for i in err.value.issues if message in i.message)
+    assert (issue.line, issue.col) == where
+    assert fix in issue.fix
+
+
+def test_the_border_command_prints_json_writes_geojson_and_exits_65_on_bad_input(tmp_path, capsys):
+    out = tmp_path / "b.geojson"
+    p = tmp_path / "s.yaml"
+    p.write_text(BLOCS, encoding="utf-8")
+    assert cli.main(["--workspace", str(ROOT), "border", str(p), "--json", "-o", str(out)]) == 0
+    doc = capsys.readouterr().out
+    assert '"settlers_annexed"' in doc and out.read_bytes().startswith(b"{")
+    p.write_text(BLOCS.replace("Betar Illit", "Beitar Illit"), encoding="utf-8")
+    assert cli.main(["--workspace", str(ROOT), "border", str(p)]) == 65
+    assert "did you mean 'Betar Illit'?" in capsys.readouterr().err
+    assert cli.main(["--workspace", str(ROOT), "border", "green-line", "-o", str(tmp_path / "b.gpkg")]) == 2
