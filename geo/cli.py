@@ -117,6 +117,9 @@ def _add_budget(c: argparse.ArgumentParser) -> None:
         metavar="UNITS",
         help="solver work budget per phase (CP-SAT deterministic time units, default 5)",
     )
+    c.add_argument(
+        "--no-cache", action="store_true", help="solve again instead of reading the workspace's schedule cache"
+    )
 
 
 def _plan_parsers(sub: Any) -> None:
@@ -261,10 +264,10 @@ def _progress() -> Callable[[str], None] | None:
     return show
 
 
-def _run(ws: Workspace, name: str, budget: float | None) -> PlanRun:
+def _run(ws: Workspace, name: str, budget: float | None, no_cache: bool = False) -> PlanRun:
     from .run import run_plan  # noqa: PLC0415 - OR-Tools loads only for commands that solve
 
-    run = run_plan(ws, name, budget, progress=_progress())
+    run = run_plan(ws, name, budget, progress=_progress(), use_cache=not no_cache)
     if sys.stderr.isatty():
         _say("", err=True)
     return run
@@ -325,7 +328,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
 
     ws = _workspace(args)
     out = _check_output(args.output or _default_output(ws, ws.plan_path(args.plan).name, ".html"))
-    run = _run(ws, args.plan, args.time)
+    run = _run(ws, args.plan, args.time, args.no_cache)
     phase_map.write_phase_map(_map_inputs(ws, run), out, cdn=args.cdn, tiles=not args.no_tiles)
     _print_table(layers.summary(run.layers))
     _say(f"\n{run.name}: {run.schedule.status}, last task ends month {run.schedule.makespan}")
@@ -339,7 +342,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     out = Path(args.output)
     export.check_destination(out, args.format)
-    run = _run(ws, args.plan, args.time)
+    run = _run(ws, args.plan, args.time, args.no_cache)
     written = export.export(run, args.format, out, run.digest(ws), wkt=args.wkt)
     _say(f"{run.name}: {run.schedule.status}; wrote {args.format} to {written}")
     return EXIT_OK
@@ -352,7 +355,7 @@ def _cmd_atlas(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     out = Path(args.output or _default_output(ws, ws.plan_path(args.plan).name, ".pdf"))
     atlas.check_destination(out, args.png)
-    run = _run(ws, args.plan, args.time)
+    run = _run(ws, args.plan, args.time, args.no_cache)
     written = atlas.write_atlas(run, out, run.digest(ws), build_date(), png=args.png)
     pages = f" and {len(written) - 1} PNG pages" if args.png else ""
     _say(f"{run.name}: {run.schedule.status}; wrote {out} ({len(atlas.milestones(run)) + 1} pages){pages}")
@@ -395,8 +398,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
     ws = _workspace(args)
     html_out = _check_output(args.html) if args.html else None
-    a = _run(ws, args.plan_a, args.time)
-    b = _run(ws, args.plan_b, args.time)
+    a = _run(ws, args.plan_a, args.time, args.no_cache)
+    b = _run(ws, args.plan_b, args.time, args.no_cache)
     cmp = compare(a, b)
     for note in cmp.notes:
         _say(f"note: {note}", err=True)
@@ -469,7 +472,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     if args.plan_command == "validate":
         return _validate(ws, args.plan)
     out = _plan_output(args)
-    return _solved(args, _run(ws, args.plan, args.time), out)
+    return _solved(args, _run(ws, args.plan, args.time, args.no_cache), out)
 
 
 def _validate(ws: Workspace, name: str) -> int:

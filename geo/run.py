@@ -17,8 +17,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from . import cache, metrics, plan, schedule
 from . import layers as layer_files
-from . import metrics, plan, schedule
 from .errors import LayerError
 from .plan import LoadedPlan, Problem
 from .schedule import Schedule
@@ -135,12 +135,13 @@ def run_loaded(
     return _run(Path(path), plan.load(path), layers, budget, progress)
 
 
-def _run(
+def _run(  # noqa: PLR0917 - the private runner behind both entry points
     path: Path,
     lp: LoadedPlan,
     layers: Mapping[str, gpd.GeoDataFrame],
     budget: float | None,
     progress: Callable[[str], None] | None,
+    cache_root: Path | None = None,
 ) -> PlanRun:
     ly = dict(layers)
     missing = [name for name in _REQUIRED if name not in ly]
@@ -150,9 +151,12 @@ def _run(
             "(geo.layers.load_all gives every layer)"
         )
     problem = plan.compile_plan(lp, ly["zones"], set(ly["crossings"]["crossing_id"]), layer_refs(ly))
-    sched = schedule.solve(
-        problem, budget if budget is not None else schedule.DEFAULT_DETERMINISTIC_TIME, progress=progress
-    )
+    units = budget if budget is not None else schedule.DEFAULT_DETERMINISTIC_TIME
+    sched = cache.load(cache_root, problem, units) if cache_root is not None else None
+    if sched is None:
+        sched = schedule.solve(problem, units, progress=progress)
+        if cache_root is not None:
+            cache.store(cache_root, problem, units, sched)
     timeline = Timeline(problem, sched)
     table = metrics.monthly_metrics(problem, sched, ly["zones"], ly.get("obstacles"), timeline=timeline, layers=ly)
     return PlanRun(path, lp, ly, problem, sched, table, timeline)
@@ -164,8 +168,14 @@ def run_plan(
     budget: float | None = None,
     progress: Callable[[str], None] | None = None,
     layers: Mapping[str, gpd.GeoDataFrame] | None = None,
+    *,
+    use_cache: bool = True,
 ) -> PlanRun:
     """Load, check, schedule and measure a plan of the workspace.
+
+    A schedule solved before for the same compiled plan, solver and budget is read from the workspace's
+    schedule cache (:mod:`geo.cache`) instead of solved again; ``use_cache=False`` solves regardless (and
+    stores nothing).
 
     Parameters
     ----------
@@ -191,4 +201,5 @@ def run_plan(
     """
     path = ws.plan_path(name)
     lp = plan.load(path)  # a broken plan is reported before the layers are read, as it always was
-    return _run(path, lp, layers if layers is not None else layer_files.load_all(ws.root), budget, progress)
+    ly = layers if layers is not None else layer_files.load_all(ws.root)
+    return _run(path, lp, ly, budget, progress, ws.root if use_cache else None)

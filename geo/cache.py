@@ -1,0 +1,156 @@
+"""The schedule cache: a solved plan is kept in the workspace, so the next command on it need not solve again.
+
+Every command that needs a schedule (``plan schedule``, ``metrics``, ``explain``, ``summary``, ``map``,
+``export``, ``atlas``, ``diff``) solved the plan anew: about half a minute for the reference plan.  A schedule
+is a deterministic function of the compiled problem, the solver's version and its work budget, so it is stored
+under a hash of exactly those (:func:`key`).  The compiled problem holds everything that decides the schedule:
+the plan, every file it extends and every layer value it reads; an edit to any of them changes the problem,
+hence the key.
+
+An entry is never trusted: one that cannot be read, was written by another version of this format, or does not
+pass :func:`geo.schedule.check_schedule` against the problem is ignored and replaced.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib.metadata
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import LandplanError
+from .files import atomic_write
+from .plan import Problem
+from .schedule import Schedule, check_schedule
+
+__all__ = ["FOLDER", "FORMAT", "key", "load", "store"]
+
+log = logging.getLogger(__name__)
+
+#: Where the cache lives, under the workspace's root (git-ignored).
+FOLDER = Path(".landplan") / "schedules"
+#: The entries' format; an entry of another format is ignored.
+FORMAT = 1
+
+
+def _solver_version() -> str:
+    return importlib.metadata.version("ortools")
+
+
+def key(problem: Problem, budget: float) -> str:
+    """The hash of everything that decides a schedule: the compiled problem, the solver and its budget.
+
+    Parameters
+    ----------
+    problem : Problem
+        The compiled plan (plan, extended files and layers as they bear on it).
+    budget : float
+        The solver's deterministic work budget.
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
+    doc = {
+        "problem": _plain(dataclasses.asdict(problem)),
+        "budget": budget,
+        "solver": _solver_version(),
+        "landplan": __version__,
+        "format": FORMAT,
+    }
+    text = json.dumps(doc, sort_keys=True, default=str, ensure_ascii=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with every mapping key a string (the problem keys some mappings by tuples), for JSON."""
+    if isinstance(value, dict):
+        return {repr(k) if not isinstance(k, str) else k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _entry(root: Path, k: str) -> Path:
+    return root / FOLDER / f"{k}.json"
+
+
+def load(root: Path, problem: Problem, budget: float) -> Schedule | None:
+    """The cached schedule of ``problem``, or None (no entry, or one not to be trusted).
+
+    Parameters
+    ----------
+    root : Path
+        The workspace's root.
+    problem : Problem
+        The compiled plan.
+    budget : float
+        The solver's budget.
+
+    Returns
+    -------
+    Schedule or None
+    """
+    path = _entry(root, key(problem, budget))
+    try:
+        doc: Any = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        log.info("ignoring the unreadable schedule cache entry %s: %s", path, exc)
+        return None
+    sched = _schedule(doc)
+    tasks = set(problem.tasks)
+    if sched is None or set(sched.start) != tasks or set(sched.end) != tasks or check_schedule(problem, sched):
+        log.info("ignoring the schedule cache entry %s: not a schedule of this plan", path)
+        return None
+    return sched
+
+
+def _schedule(doc: Any) -> Schedule | None:
+    """A schedule from an entry's data, or None when the data is not one of this format."""
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        return None
+    try:
+        start = {str(k): int(v) for k, v in doc["start"].items()}
+        end = {str(k): int(v) for k, v in doc["end"].items()}
+        return Schedule(
+            status=str(doc["status"]),
+            objective=int(doc["objective"]),
+            bound=int(doc["bound"]),
+            start=start,
+            end=end,
+            wall_seconds=float(doc["wall_seconds"]),
+            deterministic_time=float(doc["deterministic_time"]),
+            extra={str(k): int(v) for k, v in doc.get("extra", {}).items()},
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def store(root: Path, problem: Problem, budget: float, sched: Schedule) -> None:
+    """Keep ``sched`` for ``problem``; a cache that cannot be written is logged, never an error.
+
+    Parameters
+    ----------
+    root : Path
+        The workspace's root.
+    problem : Problem
+        The compiled plan.
+    budget : float
+        The solver's budget.
+    sched : Schedule
+        Its schedule.
+    """
+    path = _entry(root, key(problem, budget))
+    doc = {"format": FORMAT, **dataclasses.asdict(sched)}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, json.dumps(doc, sort_keys=True).encode("utf-8"))
+    except (OSError, LandplanError) as exc:  # a cache is an optimisation: failing to keep one fails nothing
+        log.info("could not keep the schedule in the cache (%s): %s", path, exc)

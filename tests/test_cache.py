@@ -1,0 +1,111 @@
+"""The schedule cache: hit on an unchanged plan, missed on any change that decides the schedule, never trusted."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import TINY_PLAN, TINY_ZONES
+
+from geo import cache
+from geo import run as run_module
+from geo.run import run_plan
+from geo.workspace import Workspace
+
+BUDGET = 0.5
+
+
+def tiny_layers(zones: pd.DataFrame = TINY_ZONES) -> dict[str, pd.DataFrame]:
+    return {"zones": zones.copy(), "crossings": pd.DataFrame({"crossing_id": ["gate-x"]})}
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "layers").mkdir()
+    (tmp_path / "plans" / "base.yaml").write_text(TINY_PLAN, encoding="utf-8")
+    (tmp_path / "plans" / "tiny.yaml").write_text(
+        'extends: base.yaml\nmeta: {name: tiny, start: "2030-01"}\n', encoding="utf-8"
+    )
+    return Workspace(tmp_path)
+
+
+@pytest.fixture
+def solves(monkeypatch):
+    """Count the solver's runs."""
+    count = []
+    real = run_module.schedule.solve
+
+    def counting(*args, **kwargs):
+        count.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(run_module.schedule, "solve", counting)
+    return count
+
+
+def entries(ws: Workspace) -> list[Path]:
+    return sorted((ws.root / cache.FOLDER).glob("*.json"))
+
+
+def test_a_second_run_of_an_unchanged_plan_reads_the_cache(ws, solves):
+    a = run_plan(ws, "tiny", BUDGET, layers=tiny_layers())
+    b = run_plan(ws, "tiny", BUDGET, layers=tiny_layers())
+    assert len(solves) == 1 and len(entries(ws)) == 1
+    assert (a.schedule.start, a.schedule.end, a.schedule.status) == (
+        b.schedule.start,
+        b.schedule.end,
+        b.schedule.status,
+    )
+    run_plan(ws, "tiny", BUDGET, layers=tiny_layers(), use_cache=False)
+    assert len(solves) == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["plan", "extended file", "layer", "budget"],
+)
+def test_any_change_that_decides_the_schedule_misses_the_cache(ws, solves, change):
+    run_plan(ws, "tiny", BUDGET, layers=tiny_layers())
+    zones, budget = TINY_ZONES, BUDGET
+    if change == "plan":
+        p = ws.plans / "tiny.yaml"
+        p.write_text(p.read_text(encoding="utf-8") + "horizon: 50\n", encoding="utf-8")
+    elif change == "extended file":
+        p = ws.plans / "base.yaml"
+        p.write_text(p.read_text(encoding="utf-8").replace("duration: 2\n", "duration: 3\n", 1), encoding="utf-8")
+    elif change == "layer":
+        zones = TINY_ZONES.assign(population=TINY_ZONES["population"] + 1)
+    else:
+        budget = BUDGET * 2
+    run_plan(ws, "tiny", budget, layers=tiny_layers(zones))
+    assert len(solves) == 2 and len(entries(ws)) == 2
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda doc: "not json {",
+        lambda doc: json.dumps({**doc, "format": 99}),
+        lambda doc: json.dumps({**doc, "start": {k: v + 1 for k, v in doc["start"].items()}}),
+        lambda doc: json.dumps({**doc, "end": dict(list(doc["end"].items())[1:])}),
+        lambda doc: json.dumps({**doc, "objective": "lots"}),
+        lambda doc: json.dumps([doc]),
+    ],
+    ids=["corrupt", "other-format", "moved-starts", "missing-task", "bad-value", "not-a-mapping"],
+)
+def test_an_entry_not_to_be_trusted_is_ignored_and_rebuilt(ws, solves, spoil):
+    first = run_plan(ws, "tiny", BUDGET, layers=tiny_layers())
+    (entry,) = entries(ws)
+    entry.write_text(spoil(json.loads(entry.read_text(encoding="utf-8"))), encoding="utf-8")
+    again = run_plan(ws, "tiny", BUDGET, layers=tiny_layers())
+    assert len(solves) == 2
+    assert again.schedule.start == first.schedule.start
+    assert json.loads(entry.read_text(encoding="utf-8"))["format"] == cache.FORMAT  # rebuilt
+
+
+def test_a_cache_that_cannot_be_written_fails_nothing(ws, solves):
+    (ws.root / ".landplan").write_text("a file where the cache's folder would go", encoding="utf-8")
+    run_plan(ws, "tiny", BUDGET, layers=tiny_layers())
+    run_plan(ws, "tiny", BUDGET, layers=tiny_layers())
+    assert len(solves) == 2
