@@ -82,7 +82,7 @@ def test_bad_scenarios_are_errors_at_their_place(tmp_path, ly, text, where, mess
     assert fix in issue.fix
 
 
-def test_the_border_command_prints_json_writes_geojson_and_exits_65_on_bad_input(tmp_path, capsys):
+def test_the_border_command_prints_json_writes_geojson_and_exits_65_on_a_bad_name(tmp_path, capsys):
     out = tmp_path / "b.geojson"
     p = tmp_path / "s.yaml"
     p.write_text(BLOCS, encoding="utf-8")
@@ -92,4 +92,64 @@ def test_the_border_command_prints_json_writes_geojson_and_exits_65_on_bad_input
     p.write_text(BLOCS.replace("Betar Illit", "Beitar Illit"), encoding="utf-8")
     assert cli.main(["--workspace", str(ROOT), "border", str(p)]) == 65
     assert "did you mean 'Betar Illit'?" in capsys.readouterr().err
-    assert cli.main(["--workspace", str(ROOT), "border", "green-line", "-o", str(tmp_path / "b.gpkg")]) == 2
+
+
+SHIPPED = sorted((ROOT / "plans" / "borders").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_shipped_scenarios_reproduce_their_published_figures_on_their_denominators(path, ly):
+    ls = border.load_scenario(path)
+    r = border.compute(ls, ly)
+    dens = r.denominators.set_index("denominator")
+    assert ls.scenario.sources, "every scenario cites its sources"
+    for pub in ls.scenario.published:
+        got = r.figures[pub.figure] if pub.figure in r.figures else dens.loc[pub.denominator, pub.figure]
+        assert abs(float(got) - pub.value) <= pub.tolerance_pp, (path.name, pub.figure, got, pub.value)
+    if path.stem != "green-line":
+        assert ls.scenario.published, "a published proposal's scenario states what it reproduces"
+
+
+def test_named_rules_exclude_near_line_and_settler_share(tmp_path, ly):
+    near = border.compute(scenario(tmp_path, "name: n\nannex: {near_line_km: 1}\n"), ly)
+    setl = ly["settlements"].set_index("settlement_id")
+    assert "cbs-3760" in near.settlements  # Oranit, 0.6 km from the line
+    assert "cbs-3570" not in near.settlements  # Ariel, 18 km in
+    less = border.compute(scenario(tmp_path, "name: n\nannex: {near_line_km: 1, exclude: [oranit]}\n"), ly)
+    assert set(near.settlements) - set(less.settlements) == {"cbs-3760"}
+    share = border.compute(scenario(tmp_path, "name: s\nannex: {settlers_pct: 50}\n"), ly)
+    named = setl.loc[share.settlements, "population"].fillna(0).sum()
+    total = setl.loc[setl["kind"] == "settlement", "population"].fillna(0).sum()
+    assert 0.5 <= named / total < 0.6
+
+
+def test_spellings_of_published_names_resolve_and_jerusalem_exceptions_apply(tmp_path, ly):
+    a = border.compute(scenario(tmp_path, "name: a\nannex: {settlements: [Maale Adumim, Givat Zeev]}\n"), ly)
+    assert a.settlements == ["cbs-3616", "cbs-3730"]
+    text = "name: j\nannex: {jerusalem: clinton_rule, jerusalem_except: [har homa]}\n"
+    j = border.compute(scenario(tmp_path, text), ly)
+    full = border.compute(scenario(tmp_path, "name: j\nannex: {jerusalem: clinton_rule}\n"), ly)
+    har_homa = int(ly["settlements"].set_index("settlement_id").loc["ej-har-homa", "population"])
+    assert full.figures["israelis_east_jerusalem_annexed"] - j.figures["israelis_east_jerusalem_annexed"] == har_homa
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message", "fix"),
+    [
+        ("name: x\nannex: {exclude: [Efrta]}\n", (2, 19), "unknown settlement 'Efrta'", "Efrat"),
+        (
+            "name: x\nannex: {jerusalem: clinton_rule, jerusalem_except: [Har Hom]}\n",
+            (2, 53),
+            "no Israeli neighbourhood",
+            "Har Homa",
+        ),
+        ("name: x\nannex: {jerusalem_except: [Gilo]}\n", (2, 27), "applies to the Clinton rule", "clinton_rule"),
+        ("name: x\nannex: {settlers_pct: 120}\n", (2, 23), "annex.settlers_pct", ""),
+    ],
+)
+def test_bad_rules_are_errors_at_their_place(tmp_path, ly, text, where, message, fix):
+    with pytest.raises(PlanError) as err:
+        border.compute(scenario(tmp_path, text), ly)
+    issue = next(i for i in err.value.issues if message in i.message)
+    assert (issue.line, issue.col) == where
+    assert fix in issue.fix

@@ -74,15 +74,77 @@ def _metric(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return to_metric(gdf, "border")
 
 
-def resolve_settlements(ls: LoadedScenario, settlements: pd.DataFrame) -> list[str]:
-    """The settlement ids a scenario names (by id, by name, or by bloc), sorted; unknown names are errors.
+def _unknown(ls: LoadedScenario, where: tuple[str | int, ...], what: str, known: list[str]) -> PlanIssue:
+    close = difflib.get_close_matches(what, known, n=1, cutoff=0.6)
+    fix = f"did you mean '{close[0]}'?" if close else "use an id or a name of layers/settlements.geojson"
+    return PlanIssue.at(ls.at(*where), f"unknown settlement '{what}'", fix)
+
+
+def _key(name: str) -> str:
+    """A spelling-blind key: published transliterations differ in apostrophes, hyphens and doubled letters."""
+    letters = [c for c in name.casefold() if c.isalnum()]
+    return "".join(c for k, c in enumerate(letters) if k == 0 or c != letters[k - 1])
+
+
+def _named(ls: LoadedScenario, settlements: pd.DataFrame, key: str, issues: list[PlanIssue]) -> set[str]:
+    """The ids of the settlements listed under ``annex.<key>``, by id or (case-blind) name."""
+    ids = set(settlements["settlement_id"].astype(str))
+    by_name = {_key(str(n)): str(i) for i, n in zip(settlements["settlement_id"], settlements["name"], strict=True)}
+    known = sorted(ids | set(settlements["name"].astype(str)))
+    out: set[str] = set()
+    for j, s in enumerate(getattr(ls.scenario.annex, key)):
+        sid = s if s in ids else by_name.get(_key(s))
+        if sid is None:
+            issues.append(_unknown(ls, ("annex", key, j), s, known))
+        else:
+            out.add(sid)
+    return out
+
+
+def _near_line(settlements: pd.DataFrame, line: BaseGeometry | None, km: float) -> set[str]:
+    """West Bank settlements whose point lies within ``km`` of the 1967 line."""
+    if km <= 0 or line is None or not isinstance(settlements, gpd.GeoDataFrame):
+        return set()
+    pts = _metric(settlements)
+    near = (pts["kind"] == "settlement") & (pts.geometry.distance(line) <= km * 1000)
+    return set(pts.loc[near, "settlement_id"].astype(str))
+
+
+def _to_share(settlements: pd.DataFrame, line: BaseGeometry | None, chosen: set[str], pct: float) -> set[str]:
+    """Add the settlements nearest the line until the chosen ones hold ``pct`` % of the West Bank's settlers.
+
+    Clinton's parameters ask for "80% of settlers in blocks" while minimising the area annexed: the nearest
+    settlements cost the least land.
+    """
+    if pct <= 0 or line is None or not isinstance(settlements, gpd.GeoDataFrame):
+        return chosen
+    pts = _metric(settlements)
+    pts = pts[pts["kind"] == "settlement"].assign(d=lambda f: f.geometry.distance(line).round(0))
+    people = pts.set_index(pts["settlement_id"].astype(str))["population"].fillna(0)
+    need = pct / 100 * float(people.sum())
+    out = set(chosen)
+    for sid in pts.sort_values(["d", "settlement_id"])["settlement_id"].astype(str):
+        if float(people[people.index.isin(out)].sum()) >= need:
+            break
+        out.add(sid)
+    return out
+
+
+def resolve_settlements(ls: LoadedScenario, settlements: pd.DataFrame, line: BaseGeometry | None = None) -> list[str]:
+    """The settlement ids a scenario annexes, sorted; unknown names are errors.
+
+    The list is the settlements named (by id or name), the blocs' settlements, those near the line and, for a
+    share of settlers, the nearest ones until it is reached; less the excluded ones. Published maps are described
+    that way ("the blocs, but not Efrat").
 
     Parameters
     ----------
     ls : LoadedScenario
         The scenario.
     settlements : DataFrame
-        The settlements layer (``settlement_id``, ``name``, ``bloc``).
+        The settlements layer (``settlement_id``, ``name``, ``bloc``, ``kind``).
+    line : geometry, optional
+        The 1967 line in EPSG:2039, for ``annex.near_line_km``.
 
     Returns
     -------
@@ -93,21 +155,9 @@ def resolve_settlements(ls: LoadedScenario, settlements: pd.DataFrame) -> list[s
     PlanError
         Naming each unknown settlement or bloc at ``file:line:col``, with the closest known name.
     """
-    by_name = {
-        str(n).casefold(): str(i) for i, n in zip(settlements["settlement_id"], settlements["name"], strict=True)
-    }
-    ids = set(settlements["settlement_id"].astype(str))
     blocs = {str(b) for b in settlements["bloc"].dropna()}
-    chosen: set[str] = set()
     issues: list[PlanIssue] = []
-    for j, s in enumerate(ls.scenario.annex.settlements):
-        sid = s if s in ids else by_name.get(s.casefold())
-        if sid is None:
-            close = difflib.get_close_matches(s, sorted(ids | set(settlements["name"].astype(str))), n=1, cutoff=0.6)
-            fix = f"did you mean '{close[0]}'?" if close else "use an id or a name of layers/settlements.geojson"
-            issues.append(PlanIssue.at(ls.at("annex", "settlements", j), f"unknown settlement '{s}'", fix))
-            continue
-        chosen.add(sid)
+    chosen = _named(ls, settlements, "settlements", issues)
     for j, b in enumerate(ls.scenario.annex.blocs):
         if b not in blocs:
             close = difflib.get_close_matches(b, sorted(blocs), n=1, cutoff=0.6)
@@ -115,6 +165,9 @@ def resolve_settlements(ls: LoadedScenario, settlements: pd.DataFrame) -> list[s
             issues.append(PlanIssue.at(ls.at("annex", "blocs", j), f"unknown bloc '{b}'", fix))
             continue
         chosen |= set(settlements.loc[settlements["bloc"] == b, "settlement_id"].astype(str))
+    chosen |= _near_line(settlements, line, ls.scenario.annex.near_line_km)
+    chosen = _to_share(settlements, line, chosen, ls.scenario.annex.settlers_pct)
+    chosen -= _named(ls, settlements, "exclude", issues)
     if issues:
         raise PlanError(issues)
     return sorted(chosen)
@@ -143,10 +196,23 @@ def _corridors(annexed: BaseGeometry, line: BaseGeometry, width_m: float) -> Bas
     return shapely.union_all(out) if out else shapely.Polygon()
 
 
-def _jerusalem(ly: Mapping[str, gpd.GeoDataFrame]) -> BaseGeometry:
-    """East Jerusalem's Israeli neighbourhoods and quarter by the Clinton rule."""
+def _jerusalem(ls: LoadedScenario, ly: Mapping[str, gpd.GeoDataFrame]) -> BaseGeometry:
+    """East Jerusalem's Israeli neighbourhoods and quarter by the Clinton rule, less those the scenario leaves out."""
     jer = _metric(ly["jerusalem"])
     israeli = jer[jer["kind"].isin(["neighbourhood", "quarter"]) & (jer["clinton_rule"] == "IL")]
+    names = {_key(str(n)): str(n) for n in israeli["name"]}
+    issues = []
+    for j, n in enumerate(ls.scenario.annex.jerusalem_except):
+        if _key(n) not in names:
+            close = difflib.get_close_matches(n, sorted(names.values()), n=1, cutoff=0.6)
+            fix = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(sorted(names.values()))}"
+            issues.append(
+                PlanIssue.at(ls.at("annex", "jerusalem_except", j), f"'{n}' is no Israeli neighbourhood", fix)
+            )
+    if issues:
+        raise PlanError(issues)
+    left_out = {_key(n) for n in ls.scenario.annex.jerusalem_except}
+    israeli = israeli[~israeli["name"].astype(str).map(_key).isin(left_out)]
     return shapely.union_all(list(israeli.geometry)) if len(israeli) else shapely.Polygon()
 
 
@@ -261,14 +327,19 @@ def compute(ls: LoadedScenario, layers: Mapping[str, gpd.GeoDataFrame]) -> Borde
         For unknown settlements or blocs, or a geometry that comes out invalid.
     """
     sc = ls.scenario
-    ids = resolve_settlements(ls, layers["settlements"])
     terr = _metric(layers["territories"]).set_index("territory_id")
     wb, gaza = terr.geometry["west_bank"], terr.geometry["gaza"]
     line_gdf = _metric(layers["line_1967"])
     line = shapely.union_all(list(line_gdf.loc[line_gdf["kind"] == "armistice_line"].geometry))
+    ids = resolve_settlements(ls, layers["settlements"], line)
+    if sc.annex.jerusalem_except and sc.annex.jerusalem != "clinton_rule":
+        where = ls.at("annex", "jerusalem_except")
+        raise PlanError(
+            [PlanIssue.at(where, "jerusalem_except applies to the Clinton rule", "add jerusalem: clinton_rule")]
+        )
     raw = _footprints(ids, layers, sc.annex.buffer_m)
     if sc.annex.jerusalem == "clinton_rule":
-        raw = raw.union(_jerusalem(layers))
+        raw = raw.union(_jerusalem(ls, layers))
     annexed = raw.union(_corridors(raw, line, sc.annex.corridor_m)).intersection(wb)
     basemap = _metric(layers["basemap"]).set_index("feature_id")
     swapped = _swap(basemap.geometry["country-isr"], wb, gaza, sc.swap.ratio * _km2(annexed))

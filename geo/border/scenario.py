@@ -41,9 +41,19 @@ class Annex(_Model):
 
     settlements: list[str] = Field(default_factory=list, description="settlement ids or names")
     blocs: list[str] = Field(default_factory=list, description="bloc names of the settlements layer")
+    near_line_km: float = Field(
+        0.0, ge=0, le=30, allow_inf_nan=False, description="also every settlement within this distance of the line"
+    )
+    settlers_pct: float = Field(
+        0.0, ge=0, le=100, allow_inf_nan=False, description="then the settlements nearest the line, to this share"
+    )
+    exclude: list[str] = Field(default_factory=list, description="settlement ids or names left out after the above")
     buffer_m: float = Field(300.0, ge=0, le=5000, allow_inf_nan=False, description="buffer around built-up areas")
     corridor_m: float = Field(500.0, ge=0, le=10000, allow_inf_nan=False, description="width of the corridors")
     jerusalem: Literal["none", "clinton_rule"] = Field("none", description="East Jerusalem's Israeli neighbourhoods")
+    jerusalem_except: list[str] = Field(
+        default_factory=list, description="Israeli neighbourhoods (jerusalem layer names) the Clinton rule leaves out"
+    )
 
 
 class Swap(_Model):
