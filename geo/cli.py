@@ -164,16 +164,38 @@ def _output_parsers(sub: Any) -> None:
     dp.add_argument("--every", type=_months, default=12, metavar="MONTHS", help="metrics every N months (default 12)")
     dp.add_argument("--html", metavar="PATH", help="also write a side-by-side comparison map")
     _add_budget(dp)
-    bp = sub.add_parser("border", help="measure a border scenario on the named denominators")
-    bp.add_argument("scenario", help="scenario file or name in plans/borders/")
-    bp.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    bp.add_argument("-o", "--output", metavar="PATH", help="write the annexed and swapped areas as GeoJSON")
+    _border_parser(sub)
     mp = sub.add_parser("map", help="write the interactive phase map of a plan")
     mp.add_argument("plan", nargs="?", default="reference", help="plan file or name in plans/ (default: reference)")
     mp.add_argument("-o", "--output", metavar="PATH", help="HTML file (default: maps/PLAN.html)")
     mp.add_argument("--cdn", action="store_true", help="link Leaflet from a CDN (with SRI) instead of inlining it")
     mp.add_argument("--no-tiles", action="store_true", help="do not offer online tiles as an optional layer")
     _add_budget(mp)
+
+
+def _border_parser(sub: Any) -> None:
+    """``border SCENARIO`` and ``border diff A B``: one parser, so that any scenario name stays a scenario.
+
+    Sub-parsers would take every first word for a sub-command and refuse ``landplan border geneva``; here ``diff``
+    is a keyword only in the first place (a scenario called ``diff`` is reached as ``plans/borders/diff.yaml``).
+    """
+    bp = sub.add_parser(
+        "border",
+        help="measure a border scenario on the named denominators, or compare two (border diff A B)",
+        usage="%(prog)s [-h] SCENARIO [--json] [-o PATH.gpkg|PATH.geojson] [--html PATH.html]\n"
+        "       %(prog)s diff A B [--json]",
+    )
+    bp.add_argument("scenario", metavar="SCENARIO", help="scenario file or name in plans/borders/, or diff")
+    bp.add_argument("others", nargs="*", metavar="A B", help="after diff: the two scenarios to compare (B - A)")
+    bp.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    bp.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="write the annexed and swapped areas and Palestine's West Bank: .gpkg (one layer 'border' with a "
+        "'part' column, and the figures and denominators tables) or .geojson",
+    )
+    bp.add_argument("--html", metavar="PATH", help="write an interactive map of the scenario (offline, one file)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -427,34 +449,184 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: The layers a border scenario is computed (and drawn) with.
+_BORDER_LAYERS = ("territories", "line_1967", "settlements", "settlement_areas", "localities", "jerusalem", "basemap")
+#: What ``border -o`` writes, by suffix.
+_BORDER_FILES = {".gpkg": "GeoPackage", ".geojson": "GeoJSON", ".json": "GeoJSON"}
+
+
 def _cmd_border(args: argparse.Namespace) -> int:
     """Measure a border scenario: areas on every denominator, people, the border's length and shape."""
-    from . import border, layers  # noqa: PLC0415
-    from .files import atomic_write, writing  # noqa: PLC0415
+    from . import border  # noqa: PLC0415
 
     ws = _workspace(args)
-    out = _check_output(args.output) if args.output else None
-    if out is not None and out.suffix.lower() not in (".geojson", ".json"):
-        raise UsageError(f"-o {out}: write the border as .geojson")
-    p = Path(args.scenario)
-    path = p if p.is_file() else ws.plans / "borders" / (p.name if p.suffix else f"{p.name}.yaml")
-    needed = ("territories", "line_1967", "settlements", "settlement_areas", "localities", "jerusalem", "basemap")
-    result = border.compute(border.load_scenario(path), {n: layers.load(n, ws.root) for n in needed})
+    if args.scenario == "diff":
+        return _border_diff(args, ws)
+    if args.others:
+        raise UsageError(
+            f"border takes one scenario, not {len(args.others) + 1}; to compare two: landplan border diff A B"
+        )
+    out, html_out = _border_outputs(args)
+    ls = border.load_scenario(_scenario_path(ws, args.scenario))
+    ly = _border_layers(ws)
+    result = border.compute(ls, ly)
+    page = _border_page(result, ly, ls.scenario.description) if html_out is not None else None
     if out is not None:
-        with writing(out):
-            atomic_write(out, result.frame().to_json(sort_keys=True).encode("utf-8"))
+        _write_border(result, out)
         _say(f"wrote {out}", err=True)
+    if html_out is not None and page is not None:
+        from .files import atomic_write  # noqa: PLC0415
+
+        atomic_write(html_out, page)
+        _say(f"wrote {html_out}", err=True)
     if args.json:
         _say(json.dumps(result.to_json(), indent=1))
         return EXIT_OK
     _say(f"{result.name}: {len(result.settlements)} settlements named")
     _print_table(result.denominators)
     for key, value in result.figures.items():
-        _say(
-            f"  {key}: {value:,}"
-            if isinstance(value, int | float) and not isinstance(value, bool)
-            else f"  {key}: {value}"
+        _say(f"  {key}: {_cell(value)}")
+    return EXIT_OK
+
+
+def _scenario_path(ws: Workspace, name: str) -> Path:
+    """A scenario file: ``name`` itself when it is a file, else ``plans/borders/NAME.yaml``."""
+    p = Path(name)
+    return p if p.is_file() else ws.plans / "borders" / (p.name if p.suffix else f"{p.name}.yaml")
+
+
+def _border_layers(ws: Workspace) -> dict[str, Any]:
+    from . import layers  # noqa: PLC0415
+
+    return {n: layers.load(n, ws.root) for n in _BORDER_LAYERS}
+
+
+def _border_outputs(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
+    """``-o`` and ``--html`` of ``border``, checked before the work: a wrong suffix is a usage error (exit 2)."""
+    out = Path(args.output) if args.output else None
+    html_out = Path(args.html) if args.html else None
+    if out is not None and out.suffix.lower() not in _BORDER_FILES:
+        raise UsageError(f"-o {out}: write the border as .gpkg (GeoPackage) or .geojson (GeoJSON)")
+    if html_out is not None and html_out.suffix.lower() not in (".html", ".htm"):
+        raise UsageError(f"--html {html_out}: the map is a web page; name it .html")
+    return (
+        _check_output(out) if out is not None else None,
+        _check_output(html_out) if html_out is not None else None,
+    )
+
+
+def _border_page(result: Any, ly: dict[str, Any], description: str) -> bytes:
+    from .output import border_map  # noqa: PLC0415 - folium loads only for maps
+
+    return border_map.border_html(result, ly, description).encode("utf-8")
+
+
+def _border_frame(result: Any) -> Any:
+    """The scenario's parts (``annexed``, ``swapped``, ``palestine``) in EPSG:4326, with each part's area."""
+    from .crs import area_km2  # noqa: PLC0415
+
+    frame = result.frame()
+    if "area_km2" not in frame.columns:
+        frame["area_km2"] = area_km2(frame, "border").round(2)
+    return frame
+
+
+def _figures_row(result: Any) -> pd.DataFrame:
+    """The figures as one row, a column each (a value that is not a number, a flag or a text goes as JSON)."""
+    import pandas as pd  # noqa: PLC0415
+
+    row: dict[str, Any] = {"scenario": result.name}
+    for key, value in result.figures.items():
+        plain = value.item() if hasattr(value, "item") else value
+        row[str(key)] = plain if isinstance(plain, bool | int | float | str) else json.dumps(plain, default=str)
+    return pd.DataFrame([row])
+
+
+def _write_border(result: Any, out: Path) -> None:
+    """Write ``-o``: GeoJSON (the parts), or a GeoPackage (the parts, figures, denominators and metadata).
+
+    One layer ``border`` with a ``part`` column rather than a layer per part: the GeoPackage then holds the very
+    features of the GeoJSON, a GIS styles them by category in one step, and the files of several scenarios share
+    one schema, so they can be loaded side by side or merged.  Both are written atomically.
+    """
+    from .files import atomic_write, writing  # noqa: PLC0415
+
+    frame = _border_frame(result)
+    if _BORDER_FILES[out.suffix.lower()] == "GeoJSON":
+        with writing(out):
+            atomic_write(out, frame.to_json(sort_keys=True).encode("utf-8"))
+        return
+    import pandas as pd  # noqa: PLC0415
+    import pyogrio  # noqa: PLC0415
+
+    from .files import staged_file  # noqa: PLC0415
+    from .output.export import _WRITE_ERRORS, ExportError, _fix_timestamps  # noqa: PLC0415
+    from .output.style import ATTRIBUTION  # noqa: PLC0415
+
+    dens = result.denominators.copy()
+    dens.insert(0, "scenario", result.name)
+    meta = {"scenario": result.name, "crs": "EPSG:4326", "attribution": ATTRIBUTION}
+    tables = {
+        "border": frame,
+        "figures": _figures_row(result),
+        "denominators": dens,
+        "metadata": pd.DataFrame({"key": list(meta), "value": list(meta.values())}),
+    }
+    with staged_file(out, ExportError, _WRITE_ERRORS) as path:
+        for name, table in tables.items():
+            pyogrio.write_dataframe(table, path, layer=name, driver="GPKG")
+        _fix_timestamps(path)
+
+
+def _cell(value: Any) -> str:
+    """A figure as people read it: numbers grouped, flags as yes/no, nothing as '-'."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Real):
+        return _figure(value)
+    return str(value)
+
+
+def _ab_table(df: pd.DataFrame) -> pd.DataFrame:
+    """A comparison table with its A, B and B - A columns as people read them."""
+    shown = df.rename(columns={"a": "A", "b": "B", "b_minus_a": "B - A"})
+    for col in ("A", "B"):
+        shown[col] = shown[col].map(_cell)
+    shown["B - A"] = shown["B - A"].map(lambda x: "-" if x is None else ("+" if x > 0 else "") + _figure(x))
+    return shown
+
+
+def _border_diff(args: argparse.Namespace, ws: Workspace) -> int:
+    """``border diff A B``: both scenarios on every denominator, their figures, and the settlements changing side."""
+    from . import border  # noqa: PLC0415
+
+    if len(args.others) != 2:
+        raise UsageError(f"border diff takes two scenarios, not {len(args.others)}: landplan border diff A B")
+    if args.output or args.html:
+        raise UsageError("border diff prints tables (or --json); -o and --html draw one scenario: border SCENARIO")
+    loaded = [border.load_scenario(_scenario_path(ws, name)) for name in args.others]
+    ly = _border_layers(ws)
+    a, b = (border.compute(ls, ly) for ls in loaded)
+    cmp = border.compare(a, b, ly["settlements"])
+    if args.json:
+        _say(json.dumps(cmp.to_json(), indent=1))
+        return EXIT_OK
+    _say(f"A: {cmp.a}\nB: {cmp.b}\n")
+    _say("areas on each denominator:")
+    _print_table(_ab_table(cmp.denominators))
+    _say("\nfigures:")
+    _print_table(_ab_table(cmp.figures))
+    moved = cmp.settlements
+    _say(f"\nsettlements that change side (A -> B): {len(moved)}")
+    if len(moved):
+        shown = moved.drop(columns=["side_a", "side_b"]).assign(
+            **{"A -> B": moved["side_a"] + " -> " + moved["side_b"]}
         )
+        if "population" in shown.columns:
+            shown["population"] = shown["population"].map(_figure)
+        _print_table(shown)
     return EXIT_OK
 
 

@@ -1,12 +1,26 @@
 """Border scenarios on the 1967 line: what a border annexes and swaps, measured on named denominators.
 
 ``scenario`` reads a scenario file (YAML beside the plans, in ``plans/borders/``) strictly, with a position for
-every value; ``compute`` builds its geometry in metres and measures it against the layers.
+every value; ``compute`` builds its geometry in metres and measures it against the layers; ``diff`` compares two
+computed scenarios.
 """
 
 from __future__ import annotations
 
-from .compute import DENOMINATORS, BorderResult, compute
+from .apply import apply_border
+from .compute import DENOMINATORS, NEEDED, BorderResult, compute
+from .diff import BorderDiff, annexed_settlements, compare
 from .scenario import Scenario, load_scenario
 
-__all__ = ["DENOMINATORS", "BorderResult", "Scenario", "compute", "load_scenario"]
+__all__ = [
+    "DENOMINATORS",
+    "NEEDED",
+    "BorderDiff",
+    "BorderResult",
+    "Scenario",
+    "annexed_settlements",
+    "apply_border",
+    "compare",
+    "compute",
+    "load_scenario",
+]

@@ -26,7 +26,10 @@ from ..crs import METRIC_CRS, area_km2, to_metric
 from ..errors import PlanError, PlanIssue
 from .scenario import DENOMINATOR_NAMES, LoadedScenario
 
-__all__ = ["DENOMINATORS", "BorderResult", "compute", "resolve_settlements"]
+__all__ = ["DENOMINATORS", "NEEDED", "BorderResult", "compute", "resolve_settlements"]
+
+#: The layers a border is computed from.
+NEEDED = ("territories", "line_1967", "settlements", "settlement_areas", "localities", "jerusalem", "basemap")
 
 DENOMINATORS = DENOMINATOR_NAMES
 #: Width (m) within which the West Bank's edge counts as on the 1967 line rather than on the Jordan.
@@ -216,14 +219,19 @@ def _jerusalem(ls: LoadedScenario, ly: Mapping[str, gpd.GeoDataFrame]) -> BaseGe
     return shapely.union_all(list(israeli.geometry)) if len(israeli) else shapely.Polygon()
 
 
-def _swap(israel: BaseGeometry, west_bank: BaseGeometry, gaza: BaseGeometry, target_km2: float) -> BaseGeometry:
-    """Israeli land along the West Bank's edge, as wide as needed for ``target_km2`` (bisection on the width)."""
+def _swap(
+    israel: BaseGeometry, west_bank: BaseGeometry, gaza: BaseGeometry, line: BaseGeometry, target_km2: float
+) -> BaseGeometry:
+    """Israeli land along the 1967 line, as wide as needed for ``target_km2`` (bisection on the width).
+
+    It grows from the armistice line, not from the whole West Bank edge, so it never reaches into the Dead Sea.
+    """
     if target_km2 <= 0:
         return shapely.Polygon()
     outside = israel.difference(west_bank).difference(gaza)
 
     def ring(width: float) -> BaseGeometry:
-        return west_bank.buffer(width).intersection(outside)
+        return line.buffer(width).intersection(outside)
 
     lo, hi = 0.0, 20_000.0
     if _km2(ring(hi)) < target_km2:
@@ -342,7 +350,7 @@ def compute(ls: LoadedScenario, layers: Mapping[str, gpd.GeoDataFrame]) -> Borde
         raw = raw.union(_jerusalem(ls, layers))
     annexed = raw.union(_corridors(raw, line, sc.annex.corridor_m)).intersection(wb)
     basemap = _metric(layers["basemap"]).set_index("feature_id")
-    swapped = _swap(basemap.geometry["country-isr"], wb, gaza, sc.swap.ratio * _km2(annexed))
+    swapped = _swap(basemap.geometry["country-isr"], wb, gaza, line, sc.swap.ratio * _km2(annexed))
     for what, geom in (("annexed", annexed), ("swapped", swapped)):
         if not geom.is_valid:
             raise PlanError(
