@@ -135,6 +135,21 @@ SCHEMAS: dict[str, LayerSchema] = {
             polygonal=True,
         ),
         LayerSchema(
+            "dead_sea",
+            "feature_id",
+            _POLY,
+            (
+                _id("feature_id"),
+                _c("name"),
+                _c("schematic", "bool"),
+                _measure("area_km2", doc="equal-area km²"),
+                _SRC,
+            ),
+            "The West Bank's share of the Dead Sea's water, from the shore (where the territories' West Bank stops) "
+            "to the median line (schematic).",
+            polygonal=True,
+        ),
+        LayerSchema(
             "crossings",
             "crossing_id",
             _POINT,
@@ -260,6 +275,22 @@ SCHEMAS: dict[str, LayerSchema] = {
                 _SRC,
             ),
             "Palestinian localities with their census population.",
+        ),
+        LayerSchema(
+            "israeli_localities",
+            "locality_id",
+            _POINT,
+            (
+                _id("locality_id", doc="cbs- + the CBS locality code"),
+                _c("name"),
+                _c("name_he", nullable=True),
+                _count("population", nullable=True, doc="CBS total population at the end of 2021"),
+                _year("population_year"),
+                _c("cbs_code", "int", minimum=0),
+                _SRC,
+            ),
+            "Israeli localities of the CBS localities file outside the West Bank, Gaza and the Golan, with their "
+            "2021 population.",
         ),
         LayerSchema(
             "barrier",

@@ -62,6 +62,8 @@ SPATIAL = {
     "oslo_areas",
     "zones",
     "basemap",
+    "israeli_localities",
+    "dead_sea",
     "zones_schedule",
     "crossings_schedule",
     "zone_periods",

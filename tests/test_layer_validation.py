@@ -810,6 +810,32 @@ LAYER_CASES = [
     _shaped("firing_zones", "fz-309a", LINE, _shape("firing_zones", "LineString", _POLYS, "polygon")),
     _bad("firing_zones", "fz-411", "number is 411, not text; give it text or null", number=411),
     _bad("firing_zones", "fz-597", "holds the control character U+0000; remove it", name="Firing zone\x00 597"),
+    # israeli_localities
+    _bad("israeli_localities", "cbs-3000", f"population=-1 is out of range; {_NUMBER_FIX}", population=-1),
+    _bad("israeli_localities", "cbs-5000", _id_fix("locality_id", "cbs/5000"), locality_id="cbs/5000"),
+    _bad(
+        "israeli_localities",
+        "cbs-4000",
+        "cbs_code is '4000', not a number; give it a whole number >= 0",
+        cbs_code="4000",
+    ),
+    _shaped("israeli_localities", "cbs-70", POLYGON, _shape("israeli_localities", "Polygon", "['Point']", "point")),
+    # dead_sea
+    _bad(
+        "dead_sea",
+        "dead-sea-west-bank",
+        "schematic is 'yes', not true or false; give it true or false",
+        schematic="yes",
+    ),
+    _tokened(
+        "dead_sea",
+        "dead-sea-west-bank",
+        "area_km2",
+        "-Infinity",
+        "area_km2 is -Infinity, which is not a number JSON allows",
+    ),
+    _bad("dead_sea", "dead-sea-west-bank", _id_fix("feature_id", "dead sea"), feature_id="dead sea"),
+    _shaped("dead_sea", "dead-sea-west-bank", POINT, _shape("dead_sea", "Point", _POLYS, "polygon")),
     # early_warning_sites
     _bad(
         "early_warning_sites",
@@ -933,6 +959,8 @@ NEW_LAYERS = (
     "regions",
     "firing_zones",
     "early_warning_sites",
+    "israeli_localities",
+    "dead_sea",
 )
 BAD_INPUT_KINDS = {
     "wrong type or value": ("is not one of", "not true or false", "not a number", "not text"),

@@ -15,7 +15,7 @@ from ..files import replace_all
 from ..geojson import to_bytes
 from ..layers import check
 from ..schema import LAYER_NAMES, SCHEMAS
-from . import barrier, boundaries, jerusalem, links, localities, military, settlements, sites, sources
+from . import barrier, boundaries, israel, jerusalem, links, localities, military, settlements, sites, sources
 
 __all__ = ["AREA_MATCH_REPORT", "MATCH_REPORT", "BuildResult", "build_from", "build_layers", "write_layers"]
 
@@ -93,11 +93,13 @@ def build_from(src: dict[str, gpd.GeoDataFrame], b: boundaries.Boundaries) -> Bu
     layers = {
         "line_1967": b.line_1967,
         "territories": b.territories,
+        "dead_sea": israel.build_dead_sea(b.territories, b.basemap),
         "crossings": crossings,
         "obstacles": sites.build_obstacles(src, zones),
         "settlements": setl,
         "settlement_areas": areas,
         "localities": locs,
+        "israeli_localities": israel.build_israeli_localities(src, b.territories, b.basemap),
         "barrier": route,
         "seam_zone": barrier.build_seam_zone(route, b.territories, b.line_1967, locs, zones),
         "links": links.build_links(crossings, b.territories),

@@ -104,7 +104,16 @@ SOURCES: dict[str, SourceSpec] = {
         SourceSpec(
             "cbs",
             "israel-cbs-localities/localities_bycode2021.csv",
-            ("id", "name", "name_en", "district_id", "population", "coordinates_itm_east", "coordinates_itm_north"),
+            (
+                "id",
+                "name",
+                "name_en",
+                "district_id",
+                "sub_district_id",
+                "population",
+                "coordinates_itm_east",
+                "coordinates_itm_north",
+            ),
             _POINT,
             "id",
             point_columns=("coordinates_wgs84_longitude", "coordinates_wgs84_latitude"),
