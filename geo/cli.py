@@ -649,15 +649,19 @@ def _cmd_plan(args: argparse.Namespace) -> int:
 
 def _validate(ws: Workspace, name: str) -> int:
     """Check a plan against the layers it names (zones, crossings, links, sites, obstacles) without solving it."""
-    from . import layers, plan  # noqa: PLC0415
+    from . import border, layers, plan  # noqa: PLC0415
 
     path = ws.plan_path(name)
     lp = plan.load(path)
-    named = {n: layers.load(n, ws.root) for n in ("zones", "crossings", "links", "early_warning_sites", "obstacles")}
+    needed = ["zones", "crossings", "links", "early_warning_sites", "obstacles"]
+    if lp.plan.border is not None:
+        needed += [n for n in border.NEEDED if n not in needed]
+    named, drawn, _ = border.planning_layers(lp, {n: layers.load(n, ws.root) for n in needed})
     crossings = set(named["crossings"]["crossing_id"])
     problem = plan.compile_plan(lp, named["zones"], crossings, plan.LayerRefs.of(named))
     size = f"{len(problem.zones)} zones, {len(problem.tasks)} tasks, horizon {problem.horizon} months"
-    _say(f"{path}: valid - {size}")
+    inside = f" inside the border '{drawn.name}'" if drawn is not None else ""
+    _say(f"{path}: valid - {size}{inside}")
     return EXIT_OK
 
 

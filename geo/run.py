@@ -17,6 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from . import border as borders
 from . import cache, metrics, plan, schedule
 from . import layers as layer_files
 from .errors import LayerError
@@ -67,6 +68,8 @@ class PlanRun:
     schedule: Schedule
     metrics: pd.DataFrame
     known_timeline: InitVar[Timeline | None] = None
+    border: borders.BorderResult | None = None
+    border_path: Path | None = None
     timeline: Timeline = field(init=False, repr=False, compare=False)
 
     def __post_init__(self, known_timeline: Timeline | None) -> None:
@@ -88,7 +91,8 @@ class PlanRun:
         memory (:func:`run_loaded`), those files are not what it read.
         """
         plans = sorted({Path(f).resolve() for f, _, _ in self.loaded.origins.values()} | {self.path.resolve()})
-        return plans + [ws.layers / f"{name}.geojson" for name in self.layers]
+        scenario = [self.border_path.resolve()] if self.border_path is not None else []
+        return plans + scenario + [ws.layers / f"{name}.geojson" for name in self.layers]
 
 
 def layer_refs(layers: Mapping[str, pd.DataFrame]) -> plan.LayerRefs:
@@ -150,6 +154,7 @@ def _run(  # noqa: PLR0917 - the private runner behind both entry points
             f"the layers given lack {', '.join(missing)}; pass at least {' and '.join(_REQUIRED)} "
             "(geo.layers.load_all gives every layer)"
         )
+    ly, bordered, scenario = borders.planning_layers(lp, ly)
     problem = plan.compile_plan(lp, ly["zones"], set(ly["crossings"]["crossing_id"]), layer_refs(ly))
     units = budget if budget is not None else schedule.DEFAULT_DETERMINISTIC_TIME
     sched = cache.load(cache_root, problem, units) if cache_root is not None else None
@@ -159,7 +164,7 @@ def _run(  # noqa: PLR0917 - the private runner behind both entry points
             cache.store(cache_root, problem, units, sched)
     timeline = Timeline(problem, sched)
     table = metrics.monthly_metrics(problem, sched, ly["zones"], ly.get("obstacles"), timeline=timeline, layers=ly)
-    return PlanRun(path, lp, ly, problem, sched, table, timeline)
+    return PlanRun(path, lp, ly, problem, sched, table, timeline, bordered, scenario)
 
 
 def run_plan(

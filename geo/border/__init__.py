@@ -7,7 +7,7 @@ computed scenarios.
 
 from __future__ import annotations
 
-from .apply import apply_border
+from .apply import apply_border, border_path, planning_layers
 from .compute import DENOMINATORS, NEEDED, BorderResult, compute
 from .diff import BorderDiff, annexed_settlements, compare
 from .scenario import Scenario, load_scenario
@@ -20,7 +20,9 @@ __all__ = [
     "Scenario",
     "annexed_settlements",
     "apply_border",
+    "border_path",
     "compare",
     "compute",
     "load_scenario",
+    "planning_layers",
 ]

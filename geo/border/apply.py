@@ -10,6 +10,7 @@ changed layers, so each follows the border without knowing of it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -17,9 +18,12 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from ..crs import METRIC_CRS, area_km2, to_metric
-from .compute import BorderResult
+from ..errors import LayerError, PlanError
+from ..plan import LoadedPlan
+from .compute import NEEDED, BorderResult, compute
+from .scenario import load_scenario
 
-__all__ = ["MIN_ZONE_KM2", "SWAP_ZONE_PREFIX", "apply_border"]
+__all__ = ["MIN_ZONE_KM2", "SWAP_ZONE_PREFIX", "apply_border", "border_path", "planning_layers"]
 
 #: A zone left with less land than this (km²) once the annexed land is cut out is dropped.
 MIN_ZONE_KM2 = 0.05
@@ -50,7 +54,7 @@ def _recount(zones: gpd.GeoDataFrame, ly: Mapping[str, gpd.GeoDataFrame]) -> Non
         sums["settlers"] = setl[wb].groupby("zone_id")["population"].sum()
         sums["israelis_ej"] = setl[~wb].groupby("zone_id")["population"].sum()
     for col, by_zone in sums.items():
-        zones[col] = zones["zone_id"].map(by_zone).fillna(0).astype("int64")
+        zones[col] = zones["zone_id"].map(by_zone).fillna(0).astype("Int64")
 
 
 def _cut(zones: gpd.GeoDataFrame, annexed: BaseGeometry) -> gpd.GeoDataFrame:
@@ -132,3 +136,47 @@ def apply_border(layers: Mapping[str, gpd.GeoDataFrame], result: BorderResult) -
         zones.loc[zones["zone_id"].str.startswith(SWAP_ZONE_PREFIX), col] = 0
     ly["zones"] = zones
     return ly
+
+
+def border_path(lp: LoadedPlan) -> Path | None:
+    """The border scenario file a plan names: ``borders/NAME.yaml`` beside the file that names it.
+
+    Raises
+    ------
+    PlanError
+        At the plan's ``border:`` line, if there is no such file.
+    """
+    name = lp.plan.border
+    if name is None:
+        return None
+    where = lp.at("border")
+    path = Path(where[0]).parent / "borders" / f"{name}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in path.parent.glob("*.yaml")) if path.parent.is_dir() else []
+        fix = f"use one of: {', '.join(known)}" if known else f"add {path} or remove border:"
+        raise PlanError([lp.issue(("border",), f"no border scenario '{name}' in {path.parent}", fix)])
+    return path
+
+
+def planning_layers(
+    lp: LoadedPlan, layers: dict[str, gpd.GeoDataFrame]
+) -> tuple[dict[str, gpd.GeoDataFrame], BorderResult | None, Path | None]:
+    """The layers a plan is planned on: inside the border it names (with the computed border and its file).
+
+    Without a border, the layers as they are, and ``None`` twice.
+
+    Raises
+    ------
+    PlanError
+        If the border file is missing or invalid.
+    LayerError
+        If ``layers`` lacks one the border is computed from.
+    """
+    path = border_path(lp)
+    if path is None:
+        return layers, None, None
+    missing = [n for n in NEEDED if n not in layers]
+    if missing:
+        raise LayerError(f"the plan names a border; the layers given lack {', '.join(missing)}")
+    result = compute(load_scenario(path), layers)
+    return apply_border(layers, result), result, path

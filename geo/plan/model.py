@@ -402,6 +402,9 @@ class Plan(_Model):
     )
     barrier: list[BarrierStep] = Field(default_factory=list)
     jerusalem: Jerusalem | None = None
+    border: Id | None = Field(
+        None, description="border scenario (a file of borders/ beside the plan) the plan's zones are cut to"
+    )
 
 
 def _named_keys(node: Any) -> Any:
