@@ -450,7 +450,18 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 
 #: The layers a border scenario is computed (and drawn) with.
-_BORDER_LAYERS = ("territories", "line_1967", "settlements", "settlement_areas", "localities", "jerusalem", "basemap")
+#: The layers a border is computed from (geo.border.NEEDED, listed here so the command loads no border code early).
+_BORDER_LAYERS = (
+    "territories",
+    "line_1967",
+    "settlements",
+    "settlement_areas",
+    "localities",
+    "jerusalem",
+    "basemap",
+    "dead_sea",
+    "israeli_localities",
+)
 #: What ``border -o`` writes, by suffix.
 _BORDER_FILES = {".gpkg": "GeoPackage", ".geojson": "GeoJSON", ".json": "GeoJSON"}
 
@@ -640,6 +651,12 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         schema_out = _check_output(args.output or ws.plans / plan.SCHEMA_FILE)
         atomic_write(schema_out, plan.schema_text().encode("utf-8"))
         _say(f"wrote {schema_out}")
+        if not args.output and (ws.plans / "borders").is_dir():
+            from .border import scenario  # noqa: PLC0415
+
+            border_out = ws.plans / "borders" / scenario.SCHEMA_FILE
+            atomic_write(border_out, scenario.schema_text().encode("utf-8"))
+            _say(f"wrote {border_out}")
         return EXIT_OK
     if args.plan_command == "validate":
         return _validate(ws, args.plan)

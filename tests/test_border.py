@@ -1,5 +1,6 @@
 """Border scenarios: geometry and figures on named denominators, conservation, determinism, bad input."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from geo.border.compute import _km2
 from geo.errors import PlanError
 
 ROOT = Path(__file__).resolve().parent.parent
-NEEDED = ("territories", "line_1967", "settlements", "settlement_areas", "localities", "jerusalem", "basemap")
+NEEDED = border.NEEDED
 
 BLOCS = """\
 name: two blocs
@@ -153,3 +154,73 @@ def test_bad_rules_are_errors_at_their_place(tmp_path, ly, text, where, message,
     issue = next(i for i in err.value.issues if message in i.message)
     assert (issue.line, issue.col) == where
     assert fix in issue.fix
+
+
+SWAP = """\
+name: s
+annex: {blocs: [Ma'ale Adumim]}
+swap:
+  ratio: RATIO
+  avoid_localities_m: AVOID
+  areas:
+    - {near: Nataf, km2: 10, source: "a test"}
+    - {at: [34.85, 31.55], km2: 5, source: "a test"}
+"""
+
+
+def test_swap_areas_take_their_size_around_their_place_and_the_line_gives_the_rest(tmp_path, ly):
+    r = border.compute(scenario(tmp_path, SWAP.replace("RATIO", "2.0").replace("AVOID", "0")), ly)
+    assert r.figures["swapped_km2"] == pytest.approx(2.0 * r.figures["annexed_km2"], rel=0.01)
+    only = border.compute(scenario(tmp_path, SWAP.replace("RATIO", "0").replace("AVOID", "0")), ly)
+    assert only.figures["swapped_km2"] == pytest.approx(15.0, rel=0.01)  # the two areas, nothing along the line
+    nataf = layers.load("israeli_localities", ROOT).set_index("name").loc[["Nataf"]].to_crs(2039).geometry.iloc[0]
+    assert only.swapped.distance(nataf) < 2_000
+
+
+def test_a_swap_can_keep_away_from_israeli_localities(tmp_path, ly):
+    text = "name: s\nannex: {blocs: [Ma'ale Adumim, Modi'in Illit]}\nswap: {ratio: 3, avoid_localities_m: AVOID}\n"
+    near = border.compute(scenario(tmp_path, text.replace("AVOID", "0")), ly)
+    away = border.compute(scenario(tmp_path, text.replace("AVOID", "1000")), ly)
+    assert near.figures["israelis_in_swapped"] > 0 and near.figures["israeli_localities_in_swapped"] > 0
+    assert away.figures["israelis_in_swapped"] == 0
+    assert away.figures["swapped_km2"] == pytest.approx(near.figures["swapped_km2"], rel=0.01)
+
+
+def test_the_dead_sea_denominators_add_the_west_banks_share_of_the_water(ly):
+    r = border.compute(border.load_scenario(ROOT / "plans" / "borders" / "green-line.yaml"), ly)
+    dens = r.denominators.set_index("denominator")["total_km2"]
+    sea = float(ly["dead_sea"]["area_km2"].sum())
+    assert dens["west_bank_with_dead_sea"] == pytest.approx(dens["west_bank"] + sea, abs=0.05)
+    assert dens["west_bank_and_gaza_with_dead_sea"] == pytest.approx(dens["west_bank_and_gaza"] + sea, abs=0.05)
+
+
+@pytest.mark.parametrize(
+    ("swap", "where", "message", "fix"),
+    [
+        ("areas: [{near: Natf, km2: 1, source: s}]", (4, 18), "unknown locality 'Natf'", "Nataf"),
+        ("areas: [{at: [35.2, 31.9], km2: 1, source: s}]", (4, 16), "not in Israel", "outside the West Bank"),
+        ("areas: [{at: [36.2, 31.9], km2: 1, source: s}]", (4, 16), "not in Israel", "in Israel"),
+        ("areas: [{near: Nataf, at: [35.0, 31.5], km2: 1, source: s}]", (4, 11), "either near", ""),
+        ("areas: [{near: Nataf, km2: -1, source: s}]", (4, 30), "swap.areas.0.km2", ""),
+        ("ratio: .inf", (4, 10), "swap.ratio", ""),
+    ],
+)
+def test_bad_swaps_are_errors_at_their_place(tmp_path, ly, swap, where, message, fix):
+    text = f"name: x\nannex: {{blocs: [Ariel]}}\nswap:\n  {swap}\n"
+    with pytest.raises(PlanError) as err:
+        border.compute(scenario(tmp_path, text), ly)
+    issue = next(i for i in err.value.issues if message in i.message)
+    assert (issue.line, issue.col) == where, issue
+    assert fix in issue.fix
+
+
+def test_the_committed_scenario_schema_is_in_sync_and_names_every_key():
+    committed = (ROOT / "plans" / "borders" / border.scenario.SCHEMA_FILE).read_text(encoding="utf-8")
+    assert committed == border.scenario.schema_text(), "run `landplan plan schema` and commit the scenario schema"
+    schema = json.loads(committed)
+    assert schema["additionalProperties"] is False and schema["required"] == ["name"]
+    assert {"annex", "swap", "published"} <= set(schema["properties"])
+
+
+def test_the_command_loads_the_layers_a_border_needs():
+    assert cli._BORDER_LAYERS == border.NEEDED

@@ -12,7 +12,7 @@ in degrees.  Everything is deterministic: sets of ids are sorted, the swap's wid
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +29,17 @@ from .scenario import DENOMINATOR_NAMES, LoadedScenario
 __all__ = ["DENOMINATORS", "NEEDED", "BorderResult", "compute", "resolve_settlements"]
 
 #: The layers a border is computed from.
-NEEDED = ("territories", "line_1967", "settlements", "settlement_areas", "localities", "jerusalem", "basemap")
+NEEDED = (
+    "territories",
+    "line_1967",
+    "settlements",
+    "settlement_areas",
+    "localities",
+    "jerusalem",
+    "basemap",
+    "dead_sea",
+    "israeli_localities",
+)
 
 DENOMINATORS = DENOMINATOR_NAMES
 #: Width (m) within which the West Bank's edge counts as on the 1967 line rather than on the Jordan.
@@ -219,27 +229,85 @@ def _jerusalem(ls: LoadedScenario, ly: Mapping[str, gpd.GeoDataFrame]) -> BaseGe
     return shapely.union_all(list(israeli.geometry)) if len(israeli) else shapely.Polygon()
 
 
-def _swap(
-    israel: BaseGeometry, west_bank: BaseGeometry, gaza: BaseGeometry, line: BaseGeometry, target_km2: float
-) -> BaseGeometry:
-    """Israeli land along the 1967 line, as wide as needed for ``target_km2`` (bisection on the width).
-
-    It grows from the armistice line, not from the whole West Bank edge, so it never reaches into the Dead Sea.
-    """
+def _grow(make: Callable[[float], BaseGeometry], target_km2: float, hi: float = 20_000.0) -> BaseGeometry:
+    """The smallest ``make(width)`` of at least ``target_km2`` (bisection on the width; all of it if it falls short)."""
     if target_km2 <= 0:
         return shapely.Polygon()
-    outside = israel.difference(west_bank).difference(gaza)
-
-    def ring(width: float) -> BaseGeometry:
-        return line.buffer(width).intersection(outside)
-
-    lo, hi = 0.0, 20_000.0
-    if _km2(ring(hi)) < target_km2:
-        return ring(hi)
+    lo = 0.0
+    if _km2(make(hi)) < target_km2:
+        return make(hi)
     for _ in range(30):
         mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if _km2(ring(mid)) < target_km2 else (lo, mid)
-    return ring(hi)
+        lo, hi = (mid, hi) if _km2(make(mid)) < target_km2 else (lo, mid)
+    return make(hi)
+
+
+def _swap_land(ls: LoadedScenario, ly: Mapping[str, gpd.GeoDataFrame]) -> BaseGeometry:
+    """The Israeli land a swap may take: Israel outside the West Bank and Gaza, away from its localities."""
+    terr = _metric(ly["territories"]).set_index("territory_id")
+    basemap = _metric(ly["basemap"]).set_index("feature_id")
+    israel: BaseGeometry = basemap.geometry["country-isr"]
+    land: BaseGeometry = israel.difference(terr.geometry["west_bank"]).difference(terr.geometry["gaza"])
+    away = ls.scenario.swap.avoid_localities_m
+    if away > 0:
+        land = land.difference(shapely.union_all(list(_metric(ly["israeli_localities"]).geometry.buffer(away))))
+    return land
+
+
+def _disc(point: BaseGeometry, free: BaseGeometry) -> Callable[[float], BaseGeometry]:
+    """The free land within a radius of ``point``, as a function of the radius."""
+
+    def make(radius: float) -> BaseGeometry:
+        return point.buffer(radius).intersection(free)
+
+    return make
+
+
+def _anchors(ls: LoadedScenario, ly: Mapping[str, gpd.GeoDataFrame]) -> list[BaseGeometry]:
+    """Where each described swap area lies; a place outside Israel or inside the West Bank or Gaza is an error."""
+    locs = _metric(ly["israeli_localities"])
+    by = {**{_key(str(n)): g for n, g in zip(locs["name"], locs.geometry, strict=True)}}
+    by |= {str(i): g for i, g in zip(locs["locality_id"], locs.geometry, strict=True)}
+    terr = _metric(ly["territories"])
+    israel = _metric(ly["basemap"]).set_index("feature_id").geometry["country-isr"]
+    out, issues = [], []
+    for j, area in enumerate(ls.scenario.swap.areas):
+        if area.near is not None:
+            point = by.get(area.near) or by.get(_key(area.near))
+            if point is None:
+                close = difflib.get_close_matches(area.near, sorted(map(str, locs["name"])), n=1, cutoff=0.6)
+                fix = f"did you mean '{close[0]}'?" if close else "name a locality of layers/israeli_localities.geojson"
+                issues.append(PlanIssue.at(ls.at("swap", "areas", j, "near"), f"unknown locality '{area.near}'", fix))
+                continue
+        else:
+            lon, lat = area.at or [0.0, 0.0]
+            pt = gpd.GeoSeries([shapely.Point(lon, lat)], crs="EPSG:4326")
+            point = _metric(gpd.GeoDataFrame(geometry=pt)).geometry.iloc[0]
+            if not israel.contains(point) or bool(terr.geometry.contains(point).any()):
+                fix = "give a point in Israel, outside the West Bank and Gaza (longitude first)"
+                issues.append(PlanIssue.at(ls.at("swap", "areas", j, "at"), "the swap area is not in Israel", fix))
+                continue
+        out.append(point)
+    if issues:
+        raise PlanError(issues)
+    return out
+
+
+def _swap(
+    ls: LoadedScenario, ly: Mapping[str, gpd.GeoDataFrame], line: BaseGeometry, annexed_km2: float
+) -> BaseGeometry:
+    """Israeli land for the swap: the described areas first, then land along the 1967 line up to the ratio.
+
+    The line-grown land grows from the armistice line, not from the whole West Bank edge, so it never reaches
+    into the Dead Sea; each described area grows around its place until it has its published size.
+    """
+    land = _swap_land(ls, ly)
+    taken: BaseGeometry = shapely.Polygon()
+    for point, area in zip(_anchors(ls, ly), ls.scenario.swap.areas, strict=True):
+        taken = taken.union(_grow(_disc(point, land.difference(taken)), area.km2, 40_000.0))
+    rest = ls.scenario.swap.ratio * annexed_km2 - _km2(taken)
+    free = land.difference(taken)
+    return taken.union(_grow(lambda w: line.buffer(w).intersection(free), rest))
 
 
 def _inside(points: gpd.GeoDataFrame, area: BaseGeometry) -> pd.Series:
@@ -251,11 +319,14 @@ def _denominators(ly: Mapping[str, gpd.GeoDataFrame], wb: BaseGeometry, gaza: Ba
     ej = shapely.union_all(list(jer.loc[jer["kind"] == "east_jerusalem"].geometry))
     line = _metric(ly["line_1967"])
     nml = shapely.union_all(list(line.loc[line["kind"] == "no_mans_land"].geometry))
+    sea = shapely.union_all(list(_metric(ly["dead_sea"]).geometry))
     return {
         "west_bank": wb,
         "west_bank_without_east_jerusalem": wb.difference(ej),
         "west_bank_without_no_mans_land": wb.difference(nml),
+        "west_bank_with_dead_sea": wb.union(sea),
         "west_bank_and_gaza": wb.union(gaza),
+        "west_bank_and_gaza_with_dead_sea": wb.union(gaza).union(sea),
     }
 
 
@@ -279,7 +350,10 @@ def _table(dens: Mapping[str, BaseGeometry], annexed: BaseGeometry, swapped: Bas
     return pd.DataFrame(rows)
 
 
-def _people(ly: Mapping[str, gpd.GeoDataFrame], annexed: BaseGeometry) -> dict[str, Any]:
+def _people(ly: Mapping[str, gpd.GeoDataFrame], annexed: BaseGeometry, swapped: BaseGeometry) -> dict[str, Any]:
+    """Who lives in the annexed land (settlers, East Jerusalem Israelis, Palestinians) and in the swapped land."""
+    israelis = _metric(ly["israeli_localities"])
+    in_swap = _inside(israelis, swapped)
     setl = _metric(ly["settlements"])
     inside = _inside(setl, annexed)
     wb_setl = setl["kind"] != "east_jerusalem_neighbourhood"
@@ -295,6 +369,8 @@ def _people(ly: Mapping[str, gpd.GeoDataFrame], annexed: BaseGeometry) -> dict[s
         "settlements_annexed": int((inside & wb_setl).sum()),
         "israelis_east_jerusalem_annexed": ej,
         "palestinians_annexed": pal,
+        "israelis_in_swapped": int(israelis.loc[in_swap, "population"].fillna(0).sum()),
+        "israeli_localities_in_swapped": int(in_swap.sum()),
     }
 
 
@@ -349,8 +425,7 @@ def compute(ls: LoadedScenario, layers: Mapping[str, gpd.GeoDataFrame]) -> Borde
     if sc.annex.jerusalem == "clinton_rule":
         raw = raw.union(_jerusalem(ls, layers))
     annexed = raw.union(_corridors(raw, line, sc.annex.corridor_m)).intersection(wb)
-    basemap = _metric(layers["basemap"]).set_index("feature_id")
-    swapped = _swap(basemap.geometry["country-isr"], wb, gaza, line, sc.swap.ratio * _km2(annexed))
+    swapped = _swap(ls, layers, line, _km2(annexed))
     for what, geom in (("annexed", annexed), ("swapped", swapped)):
         if not geom.is_valid:
             raise PlanError(
@@ -361,7 +436,7 @@ def compute(ls: LoadedScenario, layers: Mapping[str, gpd.GeoDataFrame]) -> Borde
                 ]
             )
     palestine = wb.difference(annexed)
-    figures = {**_people(layers, annexed), **_shape(wb, annexed, palestine, line)}
+    figures = {**_people(layers, annexed, swapped), **_shape(wb, annexed, palestine, line)}
     figures["annexed_km2"] = round(_km2(annexed), 2)
     figures["swapped_km2"] = round(_km2(swapped), 2)
     figures["swap_ratio"] = round(figures["swapped_km2"] / figures["annexed_km2"], 3) if figures["annexed_km2"] else 0.0

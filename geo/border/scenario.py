@@ -7,27 +7,46 @@ the land swap; it cites its sources and the published figures it should reproduc
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import PlanError, PlanIssue
 from ..plan.yamlio import Document
 from ..plan.yamlio import load as load_yaml
 
-__all__ = ["DENOMINATOR_NAMES", "Annex", "LoadedScenario", "Published", "Scenario", "Swap", "load_scenario"]
+__all__ = [
+    "DENOMINATOR_NAMES",
+    "SCHEMA_FILE",
+    "Annex",
+    "LoadedScenario",
+    "Published",
+    "Scenario",
+    "Swap",
+    "SwapArea",
+    "load_scenario",
+    "schema_text",
+]
 
 #: The denominators every figure is measured on (see :mod:`geo.border.compute`).
 DENOMINATOR_NAMES = (
     "west_bank",
     "west_bank_without_east_jerusalem",
     "west_bank_without_no_mans_land",
+    "west_bank_with_dead_sea",
     "west_bank_and_gaza",
+    "west_bank_and_gaza_with_dead_sea",
 )
 Denominator = Literal[
-    "west_bank", "west_bank_without_east_jerusalem", "west_bank_without_no_mans_land", "west_bank_and_gaza"
+    "west_bank",
+    "west_bank_without_east_jerusalem",
+    "west_bank_without_no_mans_land",
+    "west_bank_with_dead_sea",
+    "west_bank_and_gaza",
+    "west_bank_and_gaza_with_dead_sea",
 ]
 LINE = r"^[^\x00-\x1f\x7f]*$"
 
@@ -56,10 +75,31 @@ class Annex(_Model):
     )
 
 
-class Swap(_Model):
-    """Land Israel gives in return: a ratio of the annexed area, grown along the line on the Israeli side."""
+class SwapArea(_Model):
+    """A swap area as a published description places it: land around a named Israeli place, of a given size."""
 
-    ratio: float = Field(0.0, ge=0, le=5, allow_inf_nan=False)
+    near: str | None = Field(None, min_length=1, description="an Israeli locality (israeli_localities id or name)")
+    at: list[Annotated[float, Field(allow_inf_nan=False)]] | None = Field(
+        None, min_length=2, max_length=2, description="or a point [longitude, latitude] in Israel"
+    )
+    km2: float = Field(gt=0, le=1000, allow_inf_nan=False)
+    source: str = Field(min_length=1, pattern=LINE)
+
+    @model_validator(mode="after")
+    def _one_place(self) -> SwapArea:
+        if (self.near is None) == (self.at is None):
+            raise ValueError("give either near: (an Israeli locality) or at: [longitude, latitude]")
+        return self
+
+
+class Swap(_Model):
+    """Land Israel gives in return: described areas first, then land grown along the line up to the ratio."""
+
+    ratio: float = Field(0.0, ge=0, le=5, allow_inf_nan=False, description="of the annexed area, in all")
+    areas: list[SwapArea] = Field(default_factory=list)
+    avoid_localities_m: float = Field(
+        0.0, ge=0, le=5000, allow_inf_nan=False, description="keep the swap this far from Israeli localities"
+    )
 
 
 class Published(_Model):
@@ -82,6 +122,18 @@ class Scenario(_Model):
     annex: Annex = Field(default_factory=Annex)
     swap: Swap = Field(default_factory=Swap)
     published: list[Published] = Field(default_factory=list)
+
+
+#: The scenario format's JSON Schema, committed in ``plans/borders/`` for editors.
+SCHEMA_FILE = "scenario.schema.json"
+
+
+def schema_text() -> str:
+    """The JSON Schema of the scenario format as committed text (sorted keys, 2-space indent, trailing newline)."""
+    schema: dict[str, Any] = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "landplan border scenario"
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 @dataclass
