@@ -344,7 +344,7 @@ def _table(dens: Mapping[str, BaseGeometry], annexed: BaseGeometry, swapped: Bas
                 "annexed_pct": round(100 * a / total, 2) if total else 0.0,
                 "swapped_km2": round(s, 2),
                 "swapped_pct": round(100 * s / total, 2) if total else 0.0,
-                "net_pct": round(100 * (a - s) / total, 2) if total else 0.0,
+                "net_pct": round(100 * (a - s) / total, 2) + 0.0 if total else 0.0,  # never -0.0
             }
         )
     return pd.DataFrame(rows)
@@ -385,6 +385,8 @@ def _shape(wb: BaseGeometry, annexed: BaseGeometry, palestine: BaseGeometry, lin
         "border_km": round(border.length / 1000, 2),
         "line_km": round(line.intersection(wb.boundary.buffer(_ON_LINE_M)).length / 1000, 2),
         "palestine_pieces": len(pieces),
+        # land cut off from the main body: the pockets between annexed blocs and the line
+        "palestine_enclaves_km2": round(sum(sorted(g.area for g in pieces)[:-1]) / 1e6, 2),
         "contiguous": len(pieces) == 1,
         "israeli_exclaves": len(exclaves),
     }
