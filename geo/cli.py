@@ -434,13 +434,16 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         doc = {
             "a": cmp.a,
             "b": cmp.b,
+            "border_a": cmp.border_a,
+            "border_b": cmp.border_b,
             "shifts": json.loads(cmp.shifts.to_json(orient="records")),
             "metrics": json.loads(cmp.metrics.to_json(orient="records")),
             "units": _units([c[:-2] for c in cmp.metrics.columns if c.endswith("_a")]),
         }
         _say(json.dumps(doc, indent=1))
         return EXIT_OK
-    _say(f"A: {cmp.a} ({a.schedule.status})\nB: {cmp.b} ({b.schedule.status})\n")
+    inside = {k: f"; border: {v}" if v else "" for k, v in (("a", cmp.border_a), ("b", cmp.border_b))}
+    _say(f"A: {cmp.a} ({a.schedule.status}{inside['a']})\nB: {cmp.b} ({b.schedule.status}{inside['b']})\n")
     moved = cmp.shifts[cmp.shifts["shift"].fillna(1) != 0]
     _say(f"steps reached at a different month (B - A), {len(moved)} of {len(cmp.shifts)}:")
     _print_table(moved[["zone", "track", "state", "date_a", "date_b", "shift"]].rename(columns={"zone": "entity"}))
@@ -571,7 +574,7 @@ def _write_border(result: Any, out: Path) -> None:
     import pyogrio  # noqa: PLC0415
 
     from .files import staged_file  # noqa: PLC0415
-    from .output.export import _WRITE_ERRORS, ExportError, _fix_timestamps  # noqa: PLC0415
+    from .output.export import WRITE_ERRORS, ExportError, fix_timestamps  # noqa: PLC0415
     from .output.style import ATTRIBUTION  # noqa: PLC0415
 
     dens = result.denominators.copy()
@@ -583,10 +586,10 @@ def _write_border(result: Any, out: Path) -> None:
         "denominators": dens,
         "metadata": pd.DataFrame({"key": list(meta), "value": list(meta.values())}),
     }
-    with staged_file(out, ExportError, _WRITE_ERRORS) as path:
+    with staged_file(out, ExportError, WRITE_ERRORS) as path:
         for name, table in tables.items():
             pyogrio.write_dataframe(table, path, layer=name, driver="GPKG")
-        _fix_timestamps(path)
+        fix_timestamps(path)
 
 
 def _cell(value: Any) -> str:

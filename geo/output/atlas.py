@@ -9,6 +9,10 @@ above capacity) and the early-warning stations standing, and lists the month's f
 people at each movement level, obstacles, crossings, troops and, when the plan has them, residents each way, the
 links' capacity, the barrier standing, crossings over capacity, residual sites and stations.
 
+A plan that names a border scenario is planned inside it: its zones are already cut, every page outlines the land
+the border annexes (hatched) and swaps (dashed), and the cover names the border, lists its headline figures and
+draws it over the whole West Bank.
+
 Text from the plan and the layers is drawn as plain text: never parsed as mathtext or handed to TeX (a name
 holding ``$...$`` is printed as written), and stripped of the control characters no font can draw.  Colours
 follow the plan's ladders, however many states it names (a state known by name keeps its colour), and every
@@ -25,10 +29,11 @@ from __future__ import annotations
 import io
 import logging
 import re
+import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import matplotlib
@@ -44,7 +49,19 @@ from ..crs import METRIC_CRS
 from ..files import atomic_write, check_output, staged_folder, write_new
 from ..metrics import crossing_flows, metric_unit
 from ..run import PlanRun
-from .style import ATTRIBUTION, LAYER_COLORS, LINK_STYLES, REGIME_COLORS, ladder_colors
+from .style import (
+    ATTRIBUTION,
+    BORDER_COLORS,
+    LAYER_COLORS,
+    LINK_STYLES,
+    REGIME_COLORS,
+    border_headline,
+    border_legend,
+    ladder_colors,
+)
+
+if TYPE_CHECKING:
+    from ..border import BorderResult
 
 __all__ = ["MAX_PAGES", "check_destination", "milestones", "pages_folder", "plain_text", "write_atlas"]
 
@@ -111,7 +128,7 @@ def milestones(run: PlanRun) -> list[int]:
     return sorted({months[round(k * step)] for k in range(MAX_PAGES)})
 
 
-def _cover(run: PlanRun, digest: str, built: str) -> Figure:
+def _cover(run: PlanRun, digest: str, built: str, frames: dict[str, gpd.GeoDataFrame]) -> Figure:
     fig = Figure(figsize=_A4)
     p, s, tl = run.problem, run.schedule, run.timeline
     meta = run.loaded.plan.meta
@@ -137,16 +154,105 @@ def _cover(run: PlanRun, digest: str, built: str) -> Figure:
     ]
     for y, size, weight, text in lines:
         _text(fig, 0.06, y, text, fontsize=size, fontweight=weight, va="top")
-    y = 0.66
-    if meta.description:
-        _text(fig, 0.06, y, meta.description, fontsize=10, va="top", wrap=True)
-        y -= 0.1
-    _text(fig, 0.06, y, "Plan sources:", fontsize=11, fontweight="bold", va="top")
-    for src in meta.sources or ["(none given)"]:
-        y -= 0.035
-        _text(fig, 0.08, y, f"- {src}", fontsize=9, va="top")
+    if run.border is None:
+        _cover_text(fig, meta.description, meta.sources)
+    else:
+        _cover_column(fig, meta.description, meta.sources)
+        _cover_border(fig, run.border, frames)
     _text(fig, 0.06, 0.06, ATTRIBUTION, fontsize=8, va="bottom", wrap=True)
     return fig
+
+
+def _cover_text(fig: Figure, description: str | None, sources: list[str] | None) -> None:
+    """The plan's description and sources across the cover."""
+    y = 0.66
+    if description:
+        _text(fig, 0.06, y, description, fontsize=10, va="top", wrap=True)
+        y -= 0.1
+    _text(fig, 0.06, y, "Plan sources:", fontsize=11, fontweight="bold", va="top")
+    for src in sources or ["(none given)"]:
+        y -= 0.035
+        _text(fig, 0.08, y, f"- {src}", fontsize=9, va="top")
+
+
+#: Characters a legend entry of the border holds on a line (a long scenario name wraps instead of pushing the
+#: legend's second column off the page).
+_LEGEND_CHARS = 36
+#: Characters a line of the cover's left column holds (at 10 points) when the right column shows the border.
+_COLUMN_CHARS = 78
+
+
+def _cover_column(fig: Figure, description: str | None, sources: list[str] | None) -> None:
+    """The plan's description and sources in the cover's left column, wrapped so they stay clear of the border."""
+    y = 0.66
+    if description:
+        text = textwrap.fill(plain_text(description).replace("\n", " "), _COLUMN_CHARS)
+        _text(fig, 0.06, y, text, fontsize=10, va="top")
+        y -= 0.03 + 0.022 * (text.count("\n") + 1)
+    _text(fig, 0.06, y, "Plan sources:", fontsize=11, fontweight="bold", va="top")
+    for src in sources or ["(none given)"]:
+        lines = textwrap.wrap(f"- {plain_text(src)}", _COLUMN_CHARS + 8, subsequent_indent="  ") or ["-"]
+        y -= 0.035
+        _text(fig, 0.08, y, "\n".join(lines), fontsize=9, va="top")
+        y -= 0.02 * (len(lines) - 1)
+
+
+def _cover_border(fig: Figure, border: BorderResult, frames: dict[str, gpd.GeoDataFrame]) -> None:
+    """The cover's right column: the border's name, its headline figures, and a map of it over the West Bank."""
+    name = textwrap.fill(f"Border: {plain_text(border.name)}", 48)
+    _text(fig, 0.60, 0.70, name, fontsize=12, fontweight="bold", va="top")
+    y = 0.70 - 0.03 * (name.count("\n") + 1)
+    for label, text in border_headline(border):
+        _text(fig, 0.60, y, f"{label}: {text}", fontsize=9, va="top")
+        y -= 0.025
+    ax = fig.add_axes((0.60, 0.10, 0.38, max(0.2, y - 0.13)))
+    frames["basemap"].plot(ax=ax, color=_sea_or_land(frames["basemap"]), edgecolor="#b5b0a5", linewidth=0.3)
+    frames["zones"].plot(ax=ax, color=LAYER_COLORS["zone_unset"], edgecolor="#777777", linewidth=0.2)
+    handles: list[Artist] = [*_border(border, frames, ax, fill=True)]
+    frames["line"].plot(ax=ax, color=LAYER_COLORS["line"], linewidth=1.0)
+    handles.append(Line2D([], [], color=LAYER_COLORS["line"], linewidth=1.0, label="1967 line"))
+    _frame(ax, _border_extent(frames))
+    legend = ax.legend(handles=handles, loc="lower left", fontsize=6.5, frameon=True)
+    for entry in legend.get_texts():
+        entry.set_parse_math(False)
+        entry.set_usetex(False)
+
+
+def _sea_or_land(basemap: gpd.GeoDataFrame) -> list[str]:
+    """The basemap's fill: sea or land, as every page draws it."""
+    return ["#c6dbef" if k == "sea" else "#efece4" for k in basemap["kind"]]
+
+
+def _border_extent(frames: dict[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    """What the cover's border map must show: the plan's zones, the annexed and the swapped land."""
+    parts = [frames["zones"][["geometry"]], frames["annexed"][["geometry"]], frames["swapped"][["geometry"]]]
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=METRIC_CRS)
+
+
+def _border(
+    border: BorderResult | None, frames: dict[str, gpd.GeoDataFrame], ax: Any, fill: bool = False
+) -> list[Patch]:
+    """The land the plan's border annexes (hatched) and swaps (dashed; filled when ``fill``), and their legend.
+
+    On the milestone pages the swapped land is outlined only: it is the plan's zones there, coloured by state.
+    """
+    if border is None:
+        return []
+    (annexed_colour, annexed), (swapped_colour, swapped) = border_legend(plain_text(border.name))
+    annexed_text, swapped_text = (textwrap.fill(t, _LEGEND_CHARS) for t in (annexed, swapped))
+    if len(frames["annexed"]):
+        frames["annexed"].plot(
+            ax=ax, facecolor="none", edgecolor=annexed_colour, hatch="\\\\\\\\", linewidth=0.8, zorder=4
+        )
+    swapped_fill = BORDER_COLORS["swapped"] if fill else "none"
+    if len(frames["swapped"]):
+        frames["swapped"].plot(
+            ax=ax, facecolor=swapped_fill, edgecolor=swapped_colour, linestyle="--", linewidth=0.8, zorder=4
+        )
+    return [
+        Patch(facecolor="none", edgecolor=annexed_colour, hatch="\\\\\\\\", label=annexed_text),
+        Patch(facecolor=swapped_fill, edgecolor=swapped_colour, linestyle="--", label=swapped_text),
+    ]
 
 
 def _page(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame]) -> Figure:
@@ -156,18 +262,14 @@ def _page(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame]) -> Figu
     ax = fig.add_axes((0.02, 0.07, 0.62, 0.86))
     zones = frames["zones"]
     state = [palette[tl.level_at(z, "security", month)] for z in zones["zone_id"]]
-    frames["basemap"].plot(
-        ax=ax,
-        color=["#c6dbef" if k == "sea" else "#efece4" for k in frames["basemap"]["kind"]],
-        edgecolor="#b5b0a5",
-        linewidth=0.4,
-    )
+    frames["basemap"].plot(ax=ax, color=_sea_or_land(frames["basemap"]), edgecolor="#b5b0a5", linewidth=0.4)
     zones.plot(ax=ax, color=state, edgecolor="#444444", linewidth=0.3, alpha=0.85)
     handles: list[Artist] = [
         Patch(facecolor=palette[k], edgecolor="#444", label=plain_text(f"security: {st}"))
         for k, st in enumerate(p.security_states)
     ]
     handles += _residual(run, month, frames, ax)
+    handles += _border(run.border, frames, ax)
     frames["line"].plot(ax=ax, color="#00441b", linewidth=1.6)
     frames["jerusalem"].boundary.plot(ax=ax, color="#7f0000", linewidth=0.8)
     handles += [
@@ -373,6 +475,11 @@ def _frames(run: PlanRun) -> dict[str, gpd.GeoDataFrame]:
     for name in ("links", "early_warning_sites"):
         if name in run.layers:
             metric[name] = run.layers[name].to_crs(METRIC_CRS)
+    if run.border is not None:
+        for part in ("annexed", "swapped"):
+            geom = getattr(run.border, part)  # EPSG:2039 already
+            shown = [] if geom.is_empty else [geom]
+            metric[part] = gpd.GeoDataFrame(geometry=gpd.GeoSeries(shown, crs=METRIC_CRS), crs=METRIC_CRS)
     return metric
 
 
@@ -385,8 +492,8 @@ def _figures(run: PlanRun, digest: str, built: str) -> Iterator[list[Figure]]:
     """
     # text is text (no mathtext, no TeX) whatever the user's matplotlibrc says; fonts are embedded as TrueType
     with matplotlib.rc_context({"pdf.fonttype": 42, "text.usetex": False, "text.parse_math": False}):
-        figs = [_cover(run, digest, built)]
         frames = _frames(run)
+        figs = [_cover(run, digest, built, frames)]
         figs += [_page(run, mo, frames) for mo in milestones(run)]
         yield figs
 

@@ -4,12 +4,13 @@ It shows the 1967 line and its no-man's land, Palestine's West Bank as the scena
 annexed and swapped areas, the settlements the annexed area holds (and, hidden at first, those it leaves in
 Palestine), with a panel of the scenario's figures and its table of denominators.
 
-Safety is the phase map's (see :mod:`.phase_map`): folium renders fixed markup with slot markers, and the
-pieces go in after rendering, in one pass (:func:`~.phase_map.fill_slots`).  Every text from the scenario or the
-layers (its name, its description, settlement names) travels in one JSON payload
-(:func:`~.phase_map.payload_json`) and reaches the page through ``textContent`` only; the page title is the one
-data text written as HTML, through :func:`~.phase_map.escape_text`.  The page's script and style are fixed text
-of this module, never a template.  Leaflet is inlined, so the page needs no network.
+Safety is every landplan page's (see :mod:`.page`): folium renders fixed markup with slot markers, and the
+pieces go in after rendering, in one pass (:func:`~.page.fill_slots`).  Every text from the scenario or the
+layers (its name, its description, settlement names) travels in one JSON payload (:func:`~.page.payload_json`)
+and reaches the page through ``textContent`` only; the page title is the one data text written as HTML, through
+:func:`~.page.escape_text`.  The page's script and style are fixed text of this module, never a template.
+Leaflet is inlined, so the page needs no network.  Nothing of the planner is imported (no solver, no plan run):
+drawing a scenario needs only the scenario and the layers.
 
 Polygons are simplified by :data:`DISPLAY_TOLERANCE_M` metres for display only; every figure on the page is the
 one computed on the full geometry.
@@ -35,25 +36,23 @@ from shapely.geometry.base import BaseGeometry
 from ..border import BorderResult, annexed_settlements
 from ..crs import METRIC_CRS, to_metric
 from ..files import atomic_write
-from .phase_map import _leaflet, _Page, escape_text, payload_json
-from .style import ATTRIBUTION, LAYER_COLORS, NAMED_COLORS
+from .page import Page, add_leaflet, escape_text, payload_json
+from .style import ATTRIBUTION, BORDER_COLORS, BORDER_DISPLAY_TOLERANCE_M, LAYER_COLORS
 
-__all__ = ["BORDER_COLORS", "DISPLAY_TOLERANCE_M", "border_html", "border_map", "border_payload", "write_border_map"]
+__all__ = [
+    "BORDER_COLORS",
+    "DISPLAY_TOLERANCE_M",
+    "border_html",
+    "border_map",
+    "border_parts_geojson",
+    "border_payload",
+    "write_border_map",
+]
 
 log = logging.getLogger(__name__)
 
 #: Simplification of the drawn polygons, in metres (display only: the figures use the full geometry).
-DISPLAY_TOLERANCE_M = 10.0
-#: The scenario's own colours: Palestine as the Palestinian state is drawn on the phase map, annexed land as the
-#: Israeli side of the Clinton rule, swapped land a lighter green (it joins Palestine).
-BORDER_COLORS: Mapping[str, str] = {
-    "palestine": NAMED_COLORS["security"]["palestinian"],
-    "annexed": LAYER_COLORS["clinton_il"],
-    "swapped": "#a6d96a",
-    "swapped_edge": "#1a9850",
-    "settlement_annexed": LAYER_COLORS["settlement"],
-    "settlement_staying": "#bdbdbd",
-}
+DISPLAY_TOLERANCE_M = BORDER_DISPLAY_TOLERANCE_M
 
 _CSS = """
 html, body { width: 100%; height: 100%; margin: 0; padding: 0; }
@@ -213,6 +212,28 @@ def _area(geom: BaseGeometry) -> BaseGeometry:
     return shapely.simplify(geom, DISPLAY_TOLERANCE_M, preserve_topology=True)
 
 
+def border_parts_geojson(result: BorderResult) -> dict[str, Any]:
+    """The annexed and swapped land as GeoJSON in EPSG:4326, simplified for display, for another page to draw.
+
+    The phase map draws a plan's border from this, so both maps show the same shapes.  Each feature has its
+    ``part`` (``annexed`` or ``swapped``) and its area in km² (``area_km2``, from the full geometry); an empty
+    part has no feature.
+
+    Parameters
+    ----------
+    result : BorderResult
+        The computed border.
+
+    Returns
+    -------
+    dict
+        A GeoJSON FeatureCollection.
+    """
+    figures = result.figures
+    props = [{"part": part, "area_km2": _plain(figures.get(f"{part}_km2"))} for part in ("annexed", "swapped")]
+    return _features([_area(result.annexed), _area(result.swapped)], props)
+
+
 def _style(color: str, fill: str | None = None, weight: float = 1.0, opacity: float = 0.5) -> dict[str, Any]:
     return {"color": color, "weight": weight, "fillColor": fill or color, "fillOpacity": opacity if fill else 0.0}
 
@@ -316,7 +337,7 @@ def border_payload(
     Returns
     -------
     dict
-        JSON-serialisable; :func:`~.phase_map.payload_json` makes it safe for the page.
+        JSON-serialisable; :func:`~.page.payload_json` makes it safe for the page.
     """
     dens = result.denominators
     return {
@@ -375,9 +396,9 @@ def border_map(
     m._id = "border"  # fixed element ids keep two builds of the same scenario byte-identical
     m.default_js = []
     m.default_css = []
-    page = _Page()
+    page = Page()
     page.add_child(m)
-    _leaflet(page, cdn)
+    add_leaflet(page, cdn)
     page.put(page.header, "border_css", f"<style>{_CSS}</style>")
     page.put(page.header, "border_js", f"<script>{_SCRIPT}</script>")
     page.put(page.header, "title", f"<title>{escape_text(result.name)} - landplan border</title>")

@@ -7,6 +7,10 @@ residual presences and the residence ledger: every track a plan moves along.
 A plan may name its security states and movement levels as it likes, so the metrics shown are derived from
 each plan's ladders and sections; when the two plans' ladders differ, what they share is compared and the rest is
 named in the comparison's notes.
+
+A plan may name a border scenario, and is then planned inside it (its zones cut by the annexed land, the swapped
+land added as zones): the comparison names each plan's border (``border_a``, ``border_b``) and, when either has
+one, says in its notes that the two plans' zones and areas are of their own borders.
 """
 
 from __future__ import annotations
@@ -42,7 +46,9 @@ SHIFT_TRACKS = ("security", "movement", "obstacles", "regime", "link", "barrier"
 class Comparison:
     """Shifts per zone, track and state, and metrics per month with deltas (B minus A).
 
-    ``notes`` says what could not be compared (states or metrics that only one plan has).
+    ``notes`` says what could not be compared (states or metrics that only one plan has) and, when either plan
+    names a border, which border each plan is planned inside; ``border_a`` and ``border_b`` are the names of the
+    plans' borders (``None``: the 1967 line, no border scenario).
     """
 
     a: str
@@ -50,6 +56,8 @@ class Comparison:
     shifts: pd.DataFrame
     metrics: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    border_a: str | None = None
+    border_b: str | None = None
 
 
 def key_metrics(problem: Problem) -> tuple[str, ...]:
@@ -111,6 +119,35 @@ def _ladder_notes(a: Problem, b: Problem) -> list[str]:
                 "steps are matched by name, and those of one plan only have no shift"
             )
     return notes
+
+
+def _border_of(run: PlanRun) -> str | None:
+    """The name of the border scenario a run is planned inside, or ``None``."""
+    return run.border.name if run.border is not None else None
+
+
+def _border_notes(a: PlanRun, b: PlanRun) -> list[str]:
+    """Which border each plan is planned inside, when either names one: their zones and areas differ by it."""
+    if a.border is None and b.border is None:
+        return []
+    out = []
+    for side, run in (("A", a), ("B", b)):
+        if run.border is None:
+            out.append(f"plan {side} names no border: it is planned on the 1967 line")
+            continue
+        fig = run.border.figures
+        out.append(
+            f"plan {side} is planned inside the border '{run.border.name}' "
+            f"(annexed {_km2(fig.get('annexed_km2'))}, swapped {_km2(fig.get('swapped_km2'))})"
+        )
+    if _border_of(a) != _border_of(b):
+        out.append("the plans' borders differ: zones, areas and people are each of its own plan's territory")
+    return out
+
+
+def _km2(value: object) -> str:
+    """An area figure of a border as the notes print it."""
+    return f"{float(value):,.2f} km²" if isinstance(value, int | float) else "unknown"
 
 
 def _shared_metrics(a: PlanRun, b: PlanRun, wanted: tuple[str, ...]) -> tuple[list[str], list[str]]:
@@ -189,11 +226,12 @@ def compare(a: PlanRun, b: PlanRun, columns: tuple[str, ...] | None = None) -> C
         residence ledger), track (:data:`SHIFT_TRACKS`), state, month and date in A and B, shift in months
         (B - A; missing where a plan does not schedule the step); the zones' security and movement steps come
         first, zone by zone, then the other tracks. ``metrics``: month, then ``<metric>_a``, ``<metric>_b``,
-        ``<metric>_delta``.
+        ``<metric>_delta``. ``border_a``, ``border_b``: the names of the plans' borders, if any (see
+        ``notes``).
     """
     wanted = columns if columns is not None else tuple(dict.fromkeys(key_metrics(a.problem) + key_metrics(b.problem)))
     shared, notes = _shared_metrics(a, b, wanted)
-    notes = _ladder_notes(a.problem, b.problem) + notes
+    notes = _border_notes(a, b) + _ladder_notes(a.problem, b.problem) + notes
     for note in notes:
         log.info("diff: %s", note)
     months = max(a.problem.horizon, b.problem.horizon)
@@ -203,4 +241,4 @@ def compare(a: PlanRun, b: PlanRun, columns: tuple[str, ...] | None = None) -> C
         table[f"{col}_a"] = ma_[col].to_numpy()
         table[f"{col}_b"] = mb_[col].to_numpy()
         table[f"{col}_delta"] = table[f"{col}_b"] - table[f"{col}_a"]
-    return Comparison(a.name, b.name, _shifts(a, b), table, notes)
+    return Comparison(a.name, b.name, _shifts(a, b), table, notes, _border_of(a), _border_of(b))

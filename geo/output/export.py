@@ -37,9 +37,11 @@ from .style import ATTRIBUTION
 __all__ = [
     "FOLDER_FORMATS",
     "FORMATS",
+    "WRITE_ERRORS",
     "ExportError",
     "check_destination",
     "export",
+    "fix_timestamps",
     "guard_csv",
     "spatial_layers",
     "tables",
@@ -55,8 +57,9 @@ FOLDER_FORMATS = ("geojson", "parquet", "csv")
 _FIXED_DATE = "2000-01-01T00:00:00Z"
 
 
-#: Failures while writing a GeoPackage (a full disk, an unwritable file), from GDAL or from SQLite.
-_WRITE_ERRORS = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, sqlite3.Error)
+#: Failures while writing a GeoPackage (a full disk, an unwritable file), from GDAL or from SQLite: what a writer
+#: of a GeoPackage hands to :func:`geo.files.staged_file` to report as an :class:`ExportError`.
+WRITE_ERRORS = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, sqlite3.Error)
 #: Characters XML 1.0 forbids: C0 controls but tab, LF and CR; lone surrogates; U+FFFE and U+FFFF.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _XML_TEXT = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
@@ -211,7 +214,7 @@ def spatial_layers(run: PlanRun) -> dict[str, gpd.GeoDataFrame]:
 
     ``zones_schedule`` (with the zone periods layer ``zone_periods``) and ``crossings_schedule`` (with
     ``crossing_periods``) always; ``links_schedule``, ``barrier_schedule``, ``seam_zone_schedule`` and
-    ``obstacles_schedule`` when the run has those layers.
+    ``obstacles_schedule`` when the run has those layers; ``border`` when the plan names a border.
     """
     tl = run.timeline
     out = {name: gdf for name, gdf in run.layers.items()}
@@ -231,6 +234,8 @@ def spatial_layers(run: PlanRun) -> dict[str, gpd.GeoDataFrame]:
         out["seam_zone_schedule"] = _removal(run, "seam_zone", "reconnected")
     if "obstacles" in run.layers:
         out["obstacles_schedule"] = _obstacles_schedule(run)
+    if run.border is not None:
+        out["border"] = run.border.frame()  # the annexed and swapped land and Palestine inside the plan's border
     return out
 
 
@@ -244,6 +249,7 @@ def _metadata(run: PlanRun, digest: str) -> dict[str, str]:
         "horizon_months": str(run.problem.horizon),
         "attribution": ATTRIBUTION,
         "crs": "EPSG:4326",
+        **({"border": run.border.name} if run.border is not None else {}),
     }
 
 
@@ -312,20 +318,31 @@ def tables(run: PlanRun, digest: str) -> dict[str, pd.DataFrame]:
 
 def _gpkg(run: PlanRun, digest: str, dest: Path) -> None:
     layers, tabs = spatial_layers(run), tables(run, digest)
-    with staged_file(dest, ExportError, _WRITE_ERRORS) as path:
+    with staged_file(dest, ExportError, WRITE_ERRORS) as path:
         for name, frame in [*layers.items(), *tabs.items()]:
             pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG")
-        _fix_timestamps(path)
+        fix_timestamps(path)
 
 
-def _fix_timestamps(path: Path) -> None:
+def fix_timestamps(path: Path) -> None:
     """Stamp every table of the GeoPackage ``path`` as changed at :data:`_FIXED_DATE`, not at the write time.
 
     GDAL records the moment it writes each table (``gpkg_contents.last_change``; the export writes no
     GeoPackage metadata, so there are no other stamps), so two exports of one plan would differ.  GDAL's own
     switch for this is a process-wide setting; fixing the written file instead leaves the rest of the process
     as it was.  SQLite's ``secure_delete`` overwrites the replaced stamps, so no trace of the write time stays
-    in the file.
+    in the file.  Every GeoPackage landplan writes (an export, a border's ``-o``) goes through here.
+
+    Parameters
+    ----------
+    path : Path
+        A GeoPackage just written (not yet in place: the staged file of :func:`geo.files.staged_file`).
+
+    Raises
+    ------
+    sqlite3.Error
+        When the file cannot be updated; one of :data:`WRITE_ERRORS`, which the writers turn into an
+        :class:`ExportError`.
     """
     with contextlib.closing(sqlite3.connect(path)) as db:
         db.execute("PRAGMA secure_delete = ON")

@@ -12,20 +12,24 @@ format string:
 
 * folium renders a document that holds only fixed markup and, where the data,
   the title, the map's script and style and Leaflet go, fixed slot markers
-  (:class:`_Slot`); :func:`fill_slots` puts the pieces in *after* rendering,
-  in one pass, so nothing inserted is read again by anything.  The comparison
-  page (:mod:`.compare_map`) is filled the same way.
+  (:class:`~.page.Slot`); :func:`~.page.fill_slots` puts the pieces in *after*
+  rendering, in one pass, so nothing inserted is read again by anything.  The
+  comparison page (:mod:`.compare_map`) and the border map
+  (:mod:`.border_map`) are filled the same way (:mod:`.page` holds the pieces
+  they share).
 * Every text from layers or plans travels in one JSON payload
-  (:func:`payload_json`, which escapes ``<``, ``>`` and ``&`` so the payload
-  cannot end its ``<script>`` element, and ``{``/``}`` as defence in depth),
-  and ``geo/output/static/landplan.js`` puts it on the page with ``textContent`` only.
+  (:func:`~.page.payload_json`, which escapes ``<``, ``>`` and ``&`` so the
+  payload cannot end its ``<script>`` element, and ``{``/``}`` as defence in
+  depth), and ``geo/output/static/landplan.js`` (and, on the map of a plan
+  that names a border, ``static/border.js``) puts it on the page with
+  ``textContent`` only.
 * The only data text written as HTML (the page title, the comparison page's
-  plan names) and the fixed layer-control labels go through
-  :func:`escape_text`: the one escape path.
+  plan names, the border's layer-control label) and the fixed layer-control
+  labels go through :func:`~.page.escape_text`: the one escape path.
 * Bidirectional embedding, override and isolate controls are removed from every
-  data text (:func:`plain_text`), and the page shows each data text in its own
-  isolated element, so a name cannot reverse the hash or the attribution next
-  to it.
+  data text (:func:`~.page.plain_text`), and the page shows each data text in
+  its own isolated element, so a name cannot reverse the hash or the
+  attribution next to it.
 
 Non-finite coordinates are rejected while encoding.
 
@@ -35,7 +39,11 @@ regime and, where the plan states demand, whether demand is above its capacity
 (a red ring), each Gaza - West Bank link in its state, the barrier segments
 standing or removed and the seam zone reconnected, the obstacles still there,
 the zones under a residual presence (hatched) and the early-warning stations
-standing, with the month's metrics and their units.  What goes when is read from
+standing, with the month's metrics and their units.  A plan that names a border
+scenario is drawn inside it: its zones are already cut (:mod:`geo.border.apply`),
+and the map adds the land the border annexes (hatched) and swaps (outlined) as
+one layer, with the border's name and headline figures in the panel; a plan
+without a border gives the very page it gave before borders existed.  What goes when is read from
 the metrics' own functions (:func:`~geo.metrics.crossing_flows`,
 :func:`~geo.metrics.obstacle_removal_months`) or decided as they decide it, so
 the map and the metrics agree.
@@ -47,26 +55,19 @@ not as a copy of the features per month.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import html
-import json
 import logging
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import InitVar, dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import folium
 import geopandas as gpd
 import pandas as pd
-from branca.element import Element, Figure, MacroElement
+from branca.element import MacroElement
 from jinja2 import Template
 
-from ..errors import LandplanError
 from ..files import atomic_write
 from ..metrics import crossing_flows, metric_unit, obstacle_removal_months
 from ..plan import Problem
@@ -74,10 +75,24 @@ from ..run import build_date, digest
 from ..schedule import Schedule
 from ..schema import SCHEMAS
 from ..timeline import Timeline
+from .border_map import border_parts_geojson
 from .encode import encode_geometries
-from .style import ATTRIBUTION, LAYER_COLORS, LINK_STYLES, MAP_LAYERS, REGIME_COLORS, ladder_colors, map_legend
+from .page import Page, add_leaflet, escape_text, fill_slots, payload_json, plain_text, static_text
+from .style import (
+    ATTRIBUTION,
+    BORDER_COLORS,
+    LAYER_COLORS,
+    LINK_STYLES,
+    MAP_LAYERS,
+    REGIME_COLORS,
+    border_headline,
+    border_legend,
+    ladder_colors,
+    map_legend,
+)
 
 if TYPE_CHECKING:
+    from ..border import BorderResult
     from ..run import PlanRun
 
 __all__ = [
@@ -95,105 +110,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-#: Bidirectional embeddings (U+202A, U+202B), their terminator (U+202C), overrides (U+202D, U+202E) and
-#: isolates (U+2066-U+2069): each opens or closes a directional context that can reach past the end of the
-#: name holding it.  The marks U+200E, U+200F and U+061C stay: they only settle the direction of the
-#: neutral characters beside them, are written in ordinary Hebrew and Arabic names, and cannot act outside
-#: the isolated element the page shows each name in.
-_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-_JSON_BRACES = str.maketrans({"{": "\\u007b", "}": "\\u007d"})
-
-
-def plain_text(value: object) -> str:
-    """``value`` as display text, without bidirectional embedding, override or isolate controls.
-
-    A right-to-left override in a plan or zone name would otherwise reverse whatever follows it on the
-    same line (the footer's hash and attribution), and an unclosed embedding or isolate would change the
-    order of the text around it.  The left-to-right, right-to-left and Arabic letter marks are kept (see
-    ``_BIDI_CONTROLS``).
-
-    Parameters
-    ----------
-    value : object
-        Any value; ``None`` gives ``""``, anything else its ``str``.
-
-    Returns
-    -------
-    str
-        The text with U+202A-U+202E and U+2066-U+2069 removed.
-    """
-    if value is None:
-        return ""
-    return str(value).translate(_BIDI_CONTROLS)
-
-
-def escape_text(value: object) -> str:
-    """Escape ``value`` for HTML text or attributes, and for the JavaScript strings folium writes.
-
-    The one path by which text from data is written as HTML: bidirectional controls are removed
-    (:func:`plain_text`); ``<``, ``>``, ``&`` and both quotes become entities, and so do backslash,
-    backtick, ``$``, ``{`` and ``}``, so neither ``</script>``, ``${x}`` nor a template delimiter
-    survives even if the text later reached a script or a template.
-
-    Parameters
-    ----------
-    value : object
-        Any value; ``None`` gives ``""``.
-
-    Returns
-    -------
-    str
-        HTML-safe text.
-    """
-    text = html.escape(plain_text(value), quote=True)
-    return (
-        text.replace("\\", "&#92;")
-        .replace("`", "&#96;")
-        .replace("$", "&#36;")
-        .replace("{", "&#123;")
-        .replace("}", "&#125;")
-    )
-
-
-def _scrub(obj: Any) -> Any:
-    """``obj`` with :func:`plain_text` applied to every string in it, keys included."""
-    if isinstance(obj, str):
-        return plain_text(obj)
-    if isinstance(obj, dict):
-        return {plain_text(k) if isinstance(k, str) else k: _scrub(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_scrub(v) for v in obj]
-    return obj
-
-
-def payload_json(payload: Any) -> str:
-    """The payload as JSON that is safe inside ``<script type="application/json">``.
-
-    The JSON path for data, as :func:`escape_text` is the HTML path: every string loses its
-    bidirectional controls (:func:`plain_text`); ``<``, ``>`` and ``&`` are escaped so the payload cannot
-    end its element, and ``{`` and ``}`` inside strings so that, even if the payload ever reached a
-    template engine, it would hold no template delimiter.  ``JSON.parse`` gives back the same text.
-
-    Parameters
-    ----------
-    payload : Any
-        JSON-serialisable data; NaN and infinities are refused.
-
-    Returns
-    -------
-    str
-        ASCII JSON.
-
-    Raises
-    ------
-    ValueError
-        When the payload holds a non-finite number.
-    """
-    text = json.dumps(_scrub(payload), ensure_ascii=True, separators=(",", ":"), allow_nan=False)
-    text = _JSON_STRING.sub(lambda m: m.group(0).translate(_JSON_BRACES), text)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _value(v: Any) -> Any:
@@ -280,6 +196,7 @@ class MapInputs:
     Its :attr:`timeline` (when each zone and crossing reaches each state) is the one the run built when it is
     handed in as ``known_timeline`` (:meth:`from_run` does); otherwise it is built from ``problem`` and
     ``schedule``, and built again by :func:`dataclasses.replace`, so it always describes the map's schedule.
+    :attr:`border` is the border the plan names (its layers already cut to it), or ``None``.
     """
 
     layers: dict[str, gpd.GeoDataFrame]
@@ -291,6 +208,7 @@ class MapInputs:
     built: str
     known_timeline: InitVar[Timeline | None] = None
     timeline: Timeline = field(init=False, repr=False, compare=False)
+    border: BorderResult | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self, known_timeline: Timeline | None) -> None:
         self.timeline = known_timeline if known_timeline is not None else Timeline(self.problem, self.schedule)
@@ -305,7 +223,7 @@ class MapInputs:
         Parameters
         ----------
         run : PlanRun
-            The plan's run: layers, compiled plan, schedule, metrics, timeline and name.
+            The plan's run: layers, compiled plan, schedule, metrics, timeline, name and border.
         digest : str
             The hash of the plan and layer files the map is built from (:func:`digest`).
         built : str, optional
@@ -316,7 +234,9 @@ class MapInputs:
         MapInputs
         """
         when = build_date() if built is None else built
-        return cls(run.layers, run.problem, run.schedule, run.metrics, run.name, digest, when, run.timeline)
+        return cls(
+            run.layers, run.problem, run.schedule, run.metrics, run.name, digest, when, run.timeline, border=run.border
+        )
 
 
 def _tracks(tl: Timeline) -> list[dict[str, Any]]:
@@ -486,7 +406,34 @@ def _meta(inp: MapInputs) -> dict[str, Any]:
             state: {"color": LAYER_COLORS[role], "dash": dash, "weight": weight}
             for state, (role, dash, weight) in LINK_STYLES.items()
         },
-        "legend": map_legend(),
+        "legend": _legend(inp.border),
+        **({"border_colors": dict(BORDER_COLORS)} if inp.border is not None else {}),
+    }
+
+
+def _legend(border: BorderResult | None) -> dict[str, list[list[str]]]:
+    """The legend of the fixed layers; with a border, its entries follow the 1967 line's."""
+    legend = map_legend()
+    if border is None:
+        return legend
+    entries = [[colour, text] for colour, text in border_legend(border.name)]
+    out: dict[str, list[list[str]]] = {}
+    for key, value in legend.items():
+        out[key] = value
+        if key == "line":
+            out["border"] = entries
+    return out
+
+
+def _border(result: BorderResult) -> dict[str, Any]:
+    """The plan's border: its name, the annexed and swapped land (GeoJSON) and its headline figures."""
+    return {
+        "name": result.name,
+        "geojson": border_parts_geojson(result),
+        "labels": {
+            part: text for part, (_, text) in zip(("annexed", "swapped"), border_legend(result.name), strict=True)
+        },
+        "figures": [[label, text] for label, text in border_headline(result)],
     }
 
 
@@ -558,80 +505,8 @@ def build_payload(inp: MapInputs) -> dict[str, Any]:
             "units": [metric_unit(str(c)) for c in inp.metrics.columns],
             "rows": [[_value(v) for v in r] for r in inp.metrics.itertuples(index=False)],
         },
+        **({"border": _border(inp.border)} if inp.border is not None else {}),
     }
-
-
-_SLOT = re.compile(r"<!--landplan-slot:([a-z_]+)-->")
-
-
-class _Slot(Element):
-    """Where one piece of the page goes once folium has rendered it.
-
-    Its template is fixed and prints only its marker, so what fills the slot (data, file contents,
-    Leaflet) is never template source.
-    """
-
-    _template = Template("{{ this.marker }}")
-
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        if not _SLOT.fullmatch(f"<!--landplan-slot:{name}-->"):
-            raise ValueError(f"slot names are lower-case letters and '_': {name!r}")
-        self.marker = f"<!--landplan-slot:{name}-->"
-
-
-def fill_slots(document: str, slots: Mapping[str, str]) -> str:
-    """Put each slot's text in place of its marker (``<!--landplan-slot:NAME-->``), in one pass.
-
-    The one way a page of landplan gets its pieces: one pass means an inserted text is never searched for
-    markers (nor read by anything else, let alone as a template or format string), and each marker must occur
-    exactly once, so a page cannot silently lose or duplicate a piece.
-
-    Parameters
-    ----------
-    document : str
-        Fixed markup holding the markers (folium's rendering, or a page of ``static/``).
-    slots : mapping of str to str
-        The text of each slot, already made safe for where its marker stands.
-
-    Returns
-    -------
-    str
-        The document with every marker replaced.
-
-    Raises
-    ------
-    LandplanError
-        When the markers of ``document`` are not exactly the names of ``slots`` (a bug, not bad input).
-    """
-    found = sorted(_SLOT.findall(document))
-    if found != sorted(slots):
-        raise LandplanError(
-            f"the page template has slots {found} where {sorted(slots)} were expected. "
-            "Fix: this is a bug in landplan; please report it with the command that failed"
-        )
-    return _SLOT.sub(lambda m: slots[m.group(1)], document)
-
-
-class _Page(Figure):
-    """folium's document, whose :meth:`render` fills its slots after folium has rendered it.
-
-    Every way of getting the page's HTML from the map (``get_root().render()``, ``save``, notebook
-    display) goes through :meth:`render`, so none of them can miss the data or run it as a template.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.slots: dict[str, str] = {}
-
-    def put(self, section: Element, name: str, text: str, index: int | None = None) -> None:
-        """Reserve a slot called ``name`` in ``section`` (header or html) that will hold ``text``."""
-        section.add_child(_Slot(name), name=name, index=index)
-        self.slots[name] = text
-
-    def render(self, **kwargs: Any) -> str:
-        """The whole page: folium's rendering with every slot filled."""
-        return fill_slots(super().render(**kwargs), self.slots)
 
 
 #: The only script given to folium besides its own: fixed code; values reach it as ``this.values`` (JSON).
@@ -640,6 +515,8 @@ _SCRIPTS = {
     "init": "{{ this._parent.get_name() }}.fitBounds({{ this.values.bounds|tojson }}, {animate: false});"
     "var landplan = L.landplan({{ this._parent.get_name() }}, L.Landplan.payload('landplan-data'));",
     "start": "landplan.start();",
+    # a plan that names a border: static/border.js adds its layer and its figures to the app (public API only)
+    "border": "L.landplanBorder(landplan);",
 }
 
 
@@ -667,43 +544,31 @@ class _JsLayer(folium.map.Layer):
         )
 
 
-def static_text(name: str) -> str:
-    """The text of ``geo/output/static/NAME``: the pages' fixed scripts, styles and markup."""
-    return (resources.files("geo.output") / "static" / name).read_text(encoding="utf-8")
-
-
-def _leaflet(page: _Page, cdn: bool) -> None:
-    """Inline Leaflet from the pinned xstatic-leaflet package, or link it with Subresource Integrity."""
-    import xstatic.pkg.leaflet as xleaflet  # noqa: PLC0415 - package data, read when a map is drawn
-
-    base = Path(xleaflet.BASE_DIR)
-    js = (base / "leaflet.js").read_bytes()
-    css = (base / "leaflet.css").read_bytes()
-    if cdn:
-        url = f"https://cdn.jsdelivr.net/npm/leaflet@{xleaflet.VERSION}/dist/leaflet"
-        sri_js = "sha384-" + base64.b64encode(hashlib.sha384(js).digest()).decode()
-        sri_css = "sha384-" + base64.b64encode(hashlib.sha384(css).digest()).decode()
-        link = f'<link rel="stylesheet" href="{url}.css" integrity="{sri_css}" crossorigin="anonymous"/>'
-        script = f'<script src="{url}.js" integrity="{sri_js}" crossorigin="anonymous"></script>'
-    else:
-        link, script = f"<style>{css.decode()}</style>", f"<script>{js.decode()}</script>"
-    page.put(page.header, "leaflet_css", link, index=0)
-    page.put(page.header, "leaflet_js", script, index=1)
-
-
-def _page(m: folium.Map, inp: MapInputs, cdn: bool) -> _Page:
-    """Move ``m`` into a :class:`_Page` holding the page's pieces: Leaflet, script, style, title, data."""
+def _page(m: folium.Map, inp: MapInputs, cdn: bool) -> Page:
+    """Move ``m`` into a :class:`~.page.Page` holding the page's pieces: Leaflet, script, style, title, data."""
     m.default_js = []
     m.default_css = []
-    page = _Page()
+    page = Page()
     page.add_child(m)
-    _leaflet(page, cdn)
+    add_leaflet(page, cdn)
     page.put(page.header, "landplan_css", f"<style>{static_text('landplan.css')}</style>")
     page.put(page.header, "landplan_js", f"<script>{static_text('landplan.js')}</script>")
+    if inp.border is not None:
+        page.put(page.header, "border_js", f"<script>{static_text('border.js')}</script>")
     page.put(page.header, "title", f"<title>{escape_text(inp.plan_name)} - landplan</title>")
     data = f'<script type="application/json" id="landplan-data">{payload_json(build_payload(inp))}</script>'
     page.put(page.html, "landplan_data", data)
     return page
+
+
+def _layers(border: BorderResult | None) -> list[tuple[str, str, bool]]:
+    """The layer control's layers (:data:`~.style.MAP_LAYERS`); with a border, its layer after the 1967 line's."""
+    out = []
+    for key, name, show in MAP_LAYERS:
+        out.append((key, name, show))
+        if key == "line" and border is not None:
+            out.append(("border", f"Border: {border.name}", True))
+    return out
 
 
 def phase_map(inp: MapInputs, cdn: bool = False, tiles: bool = True) -> folium.Map:
@@ -739,7 +604,9 @@ def phase_map(inp: MapInputs, cdn: bool = False, tiles: bool = True) -> folium.M
     m._id = "landplan"  # fixed element ids keep two builds of the same plan byte-identical
     _page(m, inp, cdn)
     m.add_child(_Snippet("init", bounds=[[zb[1], zb[0]], [zb[3], zb[2]]]), name="landplan_init")
-    for key, name, show in MAP_LAYERS:
+    if inp.border is not None:
+        m.add_child(_Snippet("border"), name="landplan_border")
+    for key, name, show in _layers(inp.border):
         layer = _JsLayer(key, name, show)
         layer._id = key
         m.add_child(layer, name=f"layer_{key}")

@@ -11,9 +11,15 @@ from __future__ import annotations
 
 import colorsys
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..border import BorderResult
 
 __all__ = [
     "ATTRIBUTION",
+    "BORDER_COLORS",
+    "BORDER_DISPLAY_TOLERANCE_M",
     "LAYER_COLORS",
     "LEVEL_COLORS",
     "LINK_STYLES",
@@ -23,6 +29,8 @@ __all__ = [
     "REGIME_COLORS",
     "STATE_COLORS",
     "TRACK_COLORS",
+    "border_headline",
+    "border_legend",
     "ladder_colors",
     "level_colors",
     "map_legend",
@@ -105,6 +113,20 @@ LAYER_COLORS: Mapping[str, str] = {
     "obstacle_edge": "#636363",
     "cursor": "#000000",
 }
+
+#: A border scenario's colours, on its own map, the phase map and the atlas alike: Palestine as the Palestinian state
+#: is drawn, annexed land as the Israeli side of the Clinton rule, swapped land a lighter green (it joins Palestine).
+BORDER_COLORS: Mapping[str, str] = {
+    "palestine": NAMED_COLORS["security"]["palestinian"],
+    "annexed": LAYER_COLORS["clinton_il"],
+    "swapped": "#a6d96a",
+    "swapped_edge": "#1a9850",
+    "settlement_annexed": LAYER_COLORS["settlement"],
+    "settlement_staying": "#bdbdbd",
+}
+#: Simplification of a border's polygons on a web page, in metres (display only: every figure shown is computed
+#: on the full geometry).
+BORDER_DISPLAY_TOLERANCE_M = 10.0
 
 #: How the map draws a Gaza - West Bank link in each of its states: colour role, dash pattern (None: solid), width.
 LINK_STYLES: Mapping[str, tuple[str, str | None, float]] = {
@@ -294,3 +316,63 @@ def _role(role: str) -> str:
     if role.startswith("regime_"):
         return REGIME_COLORS[role.removeprefix("regime_")]
     return LAYER_COLORS[role]
+
+
+def border_legend(name: str) -> list[tuple[str, str]]:
+    """The legend entries of a plan's border, as ``(colour, text)``: its annexed land (named) and its swapped land.
+
+    One wording for the phase map and the atlas, so both name the scenario the same way.
+
+    Parameters
+    ----------
+    name : str
+        The scenario's name (data: each output shows it through its own escape path).
+
+    Returns
+    -------
+    list of (str, str)
+    """
+    return [
+        (BORDER_COLORS["annexed"], f"Annexed by {name}"),
+        (BORDER_COLORS["swapped_edge"], "Swapped land joining Palestine"),
+    ]
+
+
+def _pct_of_west_bank(result: BorderResult) -> float | None:
+    """The annexed share on the ``west_bank`` denominator, if the result has that row."""
+    dens = result.denominators
+    if "denominator" not in dens.columns or "annexed_pct" not in dens.columns:
+        return None
+    row = dens.loc[dens["denominator"] == "west_bank", "annexed_pct"]
+    return float(row.iloc[0]) if len(row) else None
+
+
+def border_headline(result: BorderResult) -> list[tuple[str, str]]:
+    """A border's headline figures as ``(label, text)`` lines, the same on the phase map and in the atlas.
+
+    The area annexed (km² and % of the West Bank, on the ``west_bank`` denominator), the area swapped and the
+    settlers in the annexed land (with their share of the West Bank's settlers); a figure the result lacks is
+    left out rather than shown as zero.
+
+    Parameters
+    ----------
+    result : BorderResult
+        The computed border (:func:`geo.border.compute`).
+
+    Returns
+    -------
+    list of (str, str)
+    """
+    fig: Mapping[str, Any] = result.figures
+    rows: list[tuple[str, str]] = []
+    if fig.get("annexed_km2") is not None:
+        pct = _pct_of_west_bank(result)
+        share = f" ({pct:.2f} % of the West Bank)" if pct is not None else ""
+        rows.append(("annexed", f"{float(fig['annexed_km2']):,.2f} km²{share}"))
+    if fig.get("swapped_km2") is not None:
+        rows.append(("swapped", f"{float(fig['swapped_km2']):,.2f} km²"))
+    if fig.get("settlers_annexed") is not None:
+        pct = fig.get("settlers_annexed_pct")
+        share = f" ({float(pct):.1f} % of West Bank settlers)" if pct is not None else ""
+        rows.append(("settlers annexed", f"{int(fig['settlers_annexed']):,}{share}"))
+    return rows
