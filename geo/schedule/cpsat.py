@@ -23,8 +23,10 @@ from ortools.sat.python import cp_model
 from ..errors import PlanError, PlanIssue
 from ..plan import Problem
 from .greedy import greedy
+from .leftshift import left_shift
 from .model import Built, build_model
 from .result import Schedule
+from .verify import objective_value
 
 __all__ = [
     "DEFAULT_DETERMINISTIC_TIME",
@@ -41,8 +43,6 @@ log = logging.getLogger(__name__)
 DEFAULT_DETERMINISTIC_TIME = 5.0
 #: Largest budget accepted per phase; beyond it a typo (``--time 1e9``) would hang a command for days.
 MAX_DETERMINISTIC_TIME = 3600.0
-#: Share of the budget given to the second phase (pulling every task as early as possible).
-_PHASE2_SHARE = 0.4
 
 
 def make_solver(det_time: float, progress: Callable[[str], None] | None) -> cp_model.CpSolver:
@@ -149,9 +149,9 @@ def solve(
     """Schedule ``problem`` with CP-SAT.
 
     The primary objective (completion, or population-weighted time to a
-    movement level) is minimised first; then, with the primary fixed at its
-    best value, the sum of start months is minimised so every task starts as
-    early as the plan allows.
+    movement level) is minimised first; then every task is pulled as early as
+    the plan allows (:func:`geo.schedule.leftshift.left_shift`), which never
+    worsens the primary objective.
 
     Parameters
     ----------
@@ -176,12 +176,10 @@ def solve(
     log.info("solving %d tasks (budget %g per phase)", len(problem.tasks), deterministic_time)
     b = build_model(problem, with_lits=False)
     solver, status = _primary_phase(problem, b, deterministic_time, progress)
-    best = int(solver.objective_value)
     bound = int(solver.best_objective_bound)
-    solver2, status2 = _early_phase(b, solver, best, deterministic_time * _PHASE2_SHARE, progress)
-    chosen = solver2 if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE) else solver
-    start = {tid: int(chosen.value(v)) for tid, v in b.start.items()}
-    end = {tid: int(chosen.value(v)) for tid, v in b.end.items()}
+    first = {tid: int(solver.value(v)) for tid, v in b.start.items()}
+    start, end = left_shift(problem, first, {tid: int(solver.value(v)) for tid, v in b.end.items()})
+    best = objective_value(problem, end)  # never above the first phase's: the shift only brings ends earlier
     sched = Schedule(
         "optimal" if status == cp_model.OPTIMAL else "feasible",
         best,
@@ -189,8 +187,8 @@ def solve(
         start,
         end,
         wall_seconds=time.perf_counter() - t0,
-        deterministic_time=solver.deterministic_time + solver2.deterministic_time,
-        extra={"phase2_optimal": int(status2 == cp_model.OPTIMAL)},
+        deterministic_time=solver.deterministic_time,
+        extra={"months_pulled_earlier": sum(first.values()) - sum(start.values())},
     )
     log.info(
         "scheduled %d tasks: %s, objective %d (bound %d), %.1fs",
@@ -228,27 +226,6 @@ def _primary_phase(
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise _no_schedule(problem)
     return solver, status
-
-
-def _early_phase(
-    b: Built,
-    first: cp_model.CpSolver,
-    best: int,
-    deterministic_time: float,
-    progress: Callable[[str], None] | None,
-) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
-    """With the primary objective held at ``best``, pull every task as early as possible.
-
-    The first phase's schedule is the hint.  Returns this phase's solver, which may hold no schedule if its
-    budget ran out (the caller then keeps the first phase's), and its status.
-    """
-    b.model.add(b.primary <= best)
-    b.model.clear_hints()  # type: ignore[no-untyped-call]
-    for v in b.start.values():
-        b.model.add_hint(v, first.value(v))
-    b.model.minimize(sum(b.start.values()))
-    solver = make_solver(deterministic_time, progress)
-    return solver, run_solver(solver, b.model)
 
 
 def explain_infeasible(problem: Problem, deterministic_time: float = DEFAULT_DETERMINISTIC_TIME) -> list[PlanIssue]:
