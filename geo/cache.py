@@ -27,7 +27,7 @@ from .files import atomic_write
 from .plan import Problem
 from .schedule import Schedule, check_schedule
 
-__all__ = ["FOLDER", "FORMAT", "key", "load", "store"]
+__all__ = ["FOLDER", "FORMAT", "key", "last_starts", "load", "store"]
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,42 @@ def _schedule(doc: Any) -> Schedule | None:
         return None
 
 
-def store(root: Path, problem: Problem, budget: float, sched: Schedule) -> None:
+def _last(root: Path, plan_path: Path) -> Path:
+    """Where the last schedule of a plan file is kept (by the hash of its resolved path)."""
+    name = hashlib.sha256(str(Path(plan_path).resolve()).encode("utf-8")).hexdigest()
+    return root / FOLDER / "last" / f"{name}.json"
+
+
+def last_starts(root: Path, plan_path: Path) -> dict[str, int] | None:
+    """The start months of the last schedule solved for a plan file, to seed the next solve after an edit.
+
+    Only a hint: the solver checks it against the edited plan and falls back to its own start when it does not
+    fit, so an entry of another plan or a corrupt one costs nothing. None when there is none to read.
+
+    Parameters
+    ----------
+    root : Path
+        The workspace's root.
+    plan_path : Path
+        The plan file.
+
+    Returns
+    -------
+    dict of str to int, or None
+    """
+    path = _last(root, plan_path)
+    try:
+        doc: Any = json.loads(path.read_text(encoding="utf-8"))
+        starts = doc["start"] if isinstance(doc, dict) and doc.get("format") == FORMAT else None
+        return {str(k): int(v) for k, v in starts.items()} if isinstance(starts, dict) else None
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        log.info("ignoring the unreadable last schedule %s: %s", path, exc)
+        return None
+
+
+def store(root: Path, problem: Problem, budget: float, sched: Schedule, plan_path: Path | None = None) -> None:
     """Keep ``sched`` for ``problem``; a cache that cannot be written is logged, never an error.
 
     Parameters
@@ -146,11 +181,15 @@ def store(root: Path, problem: Problem, budget: float, sched: Schedule) -> None:
         The solver's budget.
     sched : Schedule
         Its schedule.
+    plan_path : Path, optional
+        The plan file: its last schedule is also kept under it, to seed the solve after its next edit.
     """
-    path = _entry(root, key(problem, budget))
     doc = {"format": FORMAT, **dataclasses.asdict(sched)}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, json.dumps(doc, sort_keys=True).encode("utf-8"))
-    except (OSError, LandplanError) as exc:  # a cache is an optimisation: failing to keep one fails nothing
-        log.info("could not keep the schedule in the cache (%s): %s", path, exc)
+    text = json.dumps(doc, sort_keys=True).encode("utf-8")
+    paths = [_entry(root, key(problem, budget))] + ([_last(root, plan_path)] if plan_path is not None else [])
+    for path in paths:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, text)
+        except (OSError, LandplanError) as exc:  # a cache is an optimisation: failing to keep one fails nothing
+            log.info("could not keep the schedule in the cache (%s): %s", path, exc)

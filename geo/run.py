@@ -159,9 +159,11 @@ def _run(  # noqa: PLR0917 - the private runner behind both entry points
     units = budget if budget is not None else schedule.DEFAULT_DETERMINISTIC_TIME
     sched = cache.load(cache_root, problem, units) if cache_root is not None else None
     if sched is None:
-        sched = schedule.solve(problem, units, progress=progress)
+        # after an edit, the plan's last schedule seeds the solver (a warm start); the solver checks it first
+        hint = cache.last_starts(cache_root, path) if cache_root is not None else None
+        sched = schedule.solve(problem, units, progress=progress, hint=hint)
         if cache_root is not None:
-            cache.store(cache_root, problem, units, sched)
+            cache.store(cache_root, problem, units, sched, path)
     timeline = Timeline(problem, sched)
     table = metrics.monthly_metrics(problem, sched, ly["zones"], ly.get("obstacles"), timeline=timeline, layers=ly)
     return PlanRun(path, lp, ly, problem, sched, table, timeline, bordered, scenario)

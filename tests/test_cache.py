@@ -109,3 +109,39 @@ def test_a_cache_that_cannot_be_written_fails_nothing(ws, solves):
     run_plan(ws, "tiny", BUDGET, layers=tiny_layers())
     run_plan(ws, "tiny", BUDGET, layers=tiny_layers())
     assert len(solves) == 2
+
+
+def test_the_last_schedule_of_a_plan_is_kept_for_its_next_solve_and_a_bad_one_costs_nothing(ws, solves):
+    first = run_plan(ws, "tiny", BUDGET, layers=tiny_layers())
+    assert cache.last_starts(ws.root, ws.plans / "tiny.yaml") == first.schedule.start
+    p = ws.plans / "tiny.yaml"
+    p.write_text(p.read_text(encoding="utf-8") + "horizon: 50\n", encoding="utf-8")
+    run_plan(ws, "tiny", BUDGET, layers=tiny_layers())  # a miss, seeded by the last schedule
+    assert len(solves) == 2
+    for last in (ws.root / cache.FOLDER / "last").glob("*.json"):
+        last.write_text("[not, a, schedule", encoding="utf-8")
+    assert cache.last_starts(ws.root, ws.plans / "tiny.yaml") is None
+    p.write_text(p.read_text(encoding="utf-8").replace("horizon: 50", "horizon: 40"), encoding="utf-8")
+    assert run_plan(ws, "tiny", BUDGET, layers=tiny_layers()).schedule.status in ("optimal", "feasible")
+
+
+def test_a_warm_start_better_than_the_greedy_schedule_seeds_the_search():
+    from geo import border, layers, plan, schedule
+    from geo.schedule import cpsat
+    from geo.schedule.greedy import greedy
+    from geo.schedule.verify import objective_value
+
+    root = Path(__file__).resolve().parent.parent
+    ly = layers.load_all(root)
+    lp = plan.load(root / "plans" / "reference.yaml")
+    inside, _, _ = border.planning_layers(lp, ly)
+    problem = plan.compile_plan(lp, inside["zones"], set(inside["crossings"]["crossing_id"]), run_module.layer_refs(ly))
+    earlier = schedule.solve(problem, 0.5)  # a short search already beats the greedy schedule
+    assert earlier.objective < greedy(problem).objective
+    first, warm = cpsat._start_hint(problem, earlier.start)
+    assert warm and first is not None
+    ends = {t: s + problem.tasks[t].duration for t, s in first.items()}
+    assert objective_value(problem, ends) <= earlier.objective
+    stale = {t: 0 for t in problem.tasks}  # every task at month 0: not a schedule of this plan
+    assert cpsat._start_hint(problem, stale)[1] is False
+    assert cpsat._start_hint(problem, {"no-such-task": 3})[1] is False

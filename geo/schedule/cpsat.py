@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from ortools.sat.python import cp_model
 
@@ -26,7 +26,7 @@ from .greedy import greedy
 from .leftshift import left_shift
 from .model import Built, build_model
 from .result import Schedule
-from .verify import objective_value
+from .verify import check_schedule, objective_value
 
 __all__ = [
     "DEFAULT_DETERMINISTIC_TIME",
@@ -145,6 +145,7 @@ def solve(
     problem: Problem,
     deterministic_time: float = DEFAULT_DETERMINISTIC_TIME,
     progress: Callable[[str], None] | None = None,
+    hint: Mapping[str, int] | None = None,
 ) -> Schedule:
     """Schedule ``problem`` with CP-SAT.
 
@@ -161,6 +162,10 @@ def solve(
         Work budget per phase in CP-SAT deterministic time units.
     progress : callable, optional
         Receives CP-SAT's log lines (for a progress display).
+    hint : mapping of str to int, optional
+        Start months of an earlier schedule (a warm start, e.g. before an edit). Tasks it lacks start as the
+        greedy schedule has them; the result seeds the search only if it is a feasible schedule better than
+        the greedy one, so a stale hint costs nothing.
 
     Returns
     -------
@@ -175,7 +180,7 @@ def solve(
     t0 = time.perf_counter()
     log.info("solving %d tasks (budget %g per phase)", len(problem.tasks), deterministic_time)
     b = build_model(problem, with_lits=False)
-    solver, status = _primary_phase(problem, b, deterministic_time, progress)
+    solver, status, warm = _primary_phase(problem, b, deterministic_time, progress, hint)
     bound = int(solver.best_objective_bound)
     first = {tid: int(solver.value(v)) for tid, v in b.start.items()}
     start, end = left_shift(problem, first, {tid: int(solver.value(v)) for tid, v in b.end.items()})
@@ -188,7 +193,7 @@ def solve(
         end,
         wall_seconds=time.perf_counter() - t0,
         deterministic_time=solver.deterministic_time,
-        extra={"months_pulled_earlier": sum(first.values()) - sum(start.values())},
+        extra={"months_pulled_earlier": sum(first.values()) - sum(start.values()), "warm_start": int(warm)},
     )
     log.info(
         "scheduled %d tasks: %s, objective %d (bound %d), %.1fs",
@@ -201,22 +206,50 @@ def solve(
     return sched
 
 
-def _primary_phase(
-    problem: Problem, b: Built, deterministic_time: float, progress: Callable[[str], None] | None
-) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
-    """Minimise the primary objective, starting from the greedy schedule when there is one.
+def _start_hint(problem: Problem, hint: Mapping[str, int] | None) -> tuple[dict[str, int] | None, bool]:
+    """The search's first schedule: the warm-start hint completed by the greedy schedule, if feasible and better.
 
-    Returns the solver holding a schedule, and its status; raises :class:`PlanError` when there is none (an
-    invalid model, an infeasible plan explained by its lines, or a budget too small).
+    Both are pulled earlier first (:func:`left_shift`), so the search starts from the best of them. The flag
+    says whether the hint was chosen.
+    """
+    try:
+        g = greedy(problem)
+    except PlanError:
+        g = None
+    if g is None:  # no greedy schedule: the hint alone, if it names every task
+        if hint and set(problem.tasks) <= set(hint):
+            return {tid: int(hint[tid]) for tid in problem.tasks}, True
+        return None, False
+    best, warm = left_shift(problem, g.start, g.end), False
+    if hint:
+        start = {tid: int(hint.get(tid, g.start[tid])) for tid in problem.tasks}
+        end = {tid: s + problem.tasks[tid].duration for tid, s in start.items()}
+        if not check_schedule(problem, Schedule("hint", 0, 0, start, end)):
+            shifted = left_shift(problem, start, end)
+            if objective_value(problem, shifted[1]) < objective_value(problem, best[1]):
+                best, warm = shifted, True
+    log.debug("first schedule of the search: objective %d (warm: %s)", objective_value(problem, best[1]), warm)
+    return best[0], warm
+
+
+def _primary_phase(
+    problem: Problem,
+    b: Built,
+    deterministic_time: float,
+    progress: Callable[[str], None] | None,
+    hint: Mapping[str, int] | None = None,
+) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus, bool]:
+    """Minimise the primary objective, starting from the best of the greedy schedule and the warm-start hint.
+
+    Returns the solver holding a schedule, its status and whether the warm start seeded it; raises
+    :class:`PlanError` when there is none (an invalid model, an infeasible plan explained by its lines, or a
+    budget too small).
     """
     b.model.minimize(b.primary)
-    try:
-        hint: Schedule | None = greedy(problem)
-    except PlanError:
-        hint = None
-    if hint is not None:
+    first, warm = _start_hint(problem, hint)
+    if first is not None:
         for tid, v in b.start.items():
-            b.model.add_hint(v, hint.start[tid])
+            b.model.add_hint(v, first[tid])
     solver = make_solver(deterministic_time, progress)
     status = run_solver(solver, b.model)
     if status == cp_model.MODEL_INVALID:
@@ -225,7 +258,7 @@ def _primary_phase(
         raise PlanError(explain_infeasible(problem, deterministic_time))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise _no_schedule(problem)
-    return solver, status
+    return solver, status, warm
 
 
 def explain_infeasible(problem: Problem, deterministic_time: float = DEFAULT_DETERMINISTIC_TIME) -> list[PlanIssue]:
