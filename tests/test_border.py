@@ -224,3 +224,41 @@ def test_the_committed_scenario_schema_is_in_sync_and_names_every_key():
 
 def test_the_command_loads_the_layers_a_border_needs():
     assert cli._BORDER_LAYERS == border.NEEDED
+
+
+@pytest.mark.parametrize("name", ["geneva", "olmert", "clinton"])
+def test_corridors_cross_no_palestinian_locality(ly, name):
+    r = border.compute(border.load_scenario(ROOT / "plans" / "borders" / f"{name}.yaml"), ly)
+    assert r.figures["corridors_km2"] > 0
+    assert r.figures["palestinians_in_corridors"] == 0
+
+
+def test_a_share_of_all_settlers_takes_them_all(tmp_path, ly):
+    r = border.compute(scenario(tmp_path, "name: s\nannex: {settlers_pct: 100}\n"), ly)
+    assert r.figures["settlers_annexed_pct"] == 100.0
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message", "fix"),
+    [
+        ("name: x\nannex: {blocs: [Ariel], exclude: [Ariel]}\n", (2, 8), "comes out empty", "exclude"),
+        (
+            "name: x\nannex: {blocs: [Ariel]}\nswap: {ratio: 0.1, areas: [{near: Nataf, km2: 500, source: s}]}\n",
+            (3, 27),
+            "exceed ratio x annexed land",
+            "raise swap.ratio",
+        ),
+        (
+            "name: x\nannex: {blocs: [Ariel]}\nswap: {areas: [{near: Zohar, km2: 1, source: s}]}\n",
+            (3, 23),
+            "names several localities",
+            "cbs-",
+        ),
+    ],
+)
+def test_empty_annexes_oversized_and_ambiguous_swaps_are_errors(tmp_path, ly, text, where, message, fix):
+    with pytest.raises(PlanError) as err:
+        border.compute(scenario(tmp_path, text), ly)
+    issue = next(i for i in err.value.issues if message in i.message)
+    assert (issue.line, issue.col) == where, issue
+    assert fix in issue.fix

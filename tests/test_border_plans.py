@@ -67,3 +67,27 @@ def test_a_plan_inside_a_border_is_validated_on_the_cut_zones(tmp_path, capsys):
     (ws / "plans" / "mine.yaml").write_text(text, encoding="utf-8")
     assert cli.main(["--workspace", str(ws), "plan", "validate", "mine"]) == 65
     assert "geneva.yaml:2:17: unknown bloc 'Nowhere'" in capsys.readouterr().err
+
+
+def test_inside_a_border_east_jerusalems_neighbourhoods_take_the_borders_side(ly):
+    result = border.compute(border.load_scenario(ROOT / "plans" / "borders" / "geneva.yaml"), ly)
+    jer = border.apply_border(ly, result)["jerusalem"].set_index("feature_id")["clinton_rule"]
+    assert jer["nbhd-har-homa"] == "PS"  # left to Palestine by the Geneva map, Israeli by the Clinton rule
+    assert jer["nbhd-gilo"] == "IL"
+
+
+def test_a_plan_naming_a_zone_the_border_drops_is_told_so_at_its_line(tmp_path, capsys):
+    ws = tmp_path / "ws"
+    cli.main(["init", str(ws)])
+    capsys.readouterr()
+    (ws / "plans" / "borders" / "wide.yaml").write_text(
+        "name: wide\nannex: {settlements: [Hebron], buffer_m: 2000}\n", encoding="utf-8"
+    )  # a disc of 2 km around the Hebron enclave covers all of H2
+    text = (
+        'extends: defaults.yaml\nmeta: {name: x, start: "2027-01"}\nzones: {use: [hebron-a, hebron-h2]}\nborder: wide\n'
+    )
+    (ws / "plans" / "mine.yaml").write_text(text, encoding="utf-8")
+    assert cli.main(["--workspace", str(ws), "plan", "validate", "mine"]) == 65
+    err = capsys.readouterr().err
+    assert "mine.yaml:3:25: zone 'hebron-h2' lies wholly in land the border 'wide' annexes" in err
+    assert "remove it from the plan" in err

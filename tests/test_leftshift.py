@@ -20,7 +20,9 @@ def shipped() -> dict[str, plan.Problem]:
     for name in ("reference", "clinton-timeline", "geneva-timeline"):
         lp = plan.load(ROOT / "plans" / f"{name}.yaml")
         inside, _, _ = border.planning_layers(lp, ly)
-        out[name] = plan.compile_plan(lp, inside["zones"], set(inside["crossings"]["crossing_id"]), run.layer_refs(inside))
+        out[name] = plan.compile_plan(
+            lp, inside["zones"], set(inside["crossings"]["crossing_id"]), run.layer_refs(inside)
+        )
     return out
 
 

@@ -102,6 +102,21 @@ def _swap_zones(zones: gpd.GeoDataFrame, swapped: BaseGeometry) -> gpd.GeoDataFr
     return out.to_crs(zones.crs)
 
 
+def _jerusalem_sides(jer: gpd.GeoDataFrame, annexed: BaseGeometry) -> gpd.GeoDataFrame:
+    """East Jerusalem's neighbourhoods and quarters on the side of the border that holds most of each.
+
+    The Jerusalem metrics split people by the ``clinton_rule`` column (Israeli or Palestinian side); inside a
+    border, the side is the border's, not the Clinton Parameters' rule: Har Homa, left to Palestine by the Geneva
+    map, counts as Palestinian.
+    """
+    out = jer.copy()
+    metric = to_metric(jer, "jerusalem")
+    parts = metric["kind"].isin(["neighbourhood", "quarter"])
+    share = metric.geometry.intersection(annexed).area / metric.geometry.area.where(metric.geometry.area > 0)
+    out.loc[parts, "clinton_rule"] = ["IL" if x >= 0.5 else "PS" for x in share[parts].fillna(0)]
+    return out
+
+
 def apply_border(layers: Mapping[str, gpd.GeoDataFrame], result: BorderResult) -> dict[str, gpd.GeoDataFrame]:
     """The planning layers inside a computed border.
 
@@ -116,8 +131,8 @@ def apply_border(layers: Mapping[str, gpd.GeoDataFrame], result: BorderResult) -
     -------
     dict of str to GeoDataFrame
         A new mapping: ``zones`` cut and joined by the swapped land; ``localities``, ``settlements`` and
-        ``obstacles`` without the features in annexed land; the zones' people counted again. The other layers
-        are the same objects.
+        ``obstacles`` without the features in annexed land; the zones' people counted again; East Jerusalem's
+        neighbourhoods on the side of the border that holds most of each. The other layers are the same objects.
     """
     ly = dict(layers)
     for name in _POINT_LAYERS:
@@ -131,6 +146,8 @@ def apply_border(layers: Mapping[str, gpd.GeoDataFrame], result: BorderResult) -
     for name in _POINT_LAYERS:
         if name in ly and "zone_id" in ly[name]:
             ly[name] = ly[name].loc[ly[name]["zone_id"].isin(kept) | ly[name]["zone_id"].isna()].copy()
+    if "jerusalem" in ly and not result.annexed.is_empty:
+        ly["jerusalem"] = _jerusalem_sides(ly["jerusalem"], result.annexed)
     _recount(zones, ly)
     for col in ("population", "population_2017", "settlers", "israelis_ej"):
         zones.loc[zones["zone_id"].str.startswith(SWAP_ZONE_PREFIX), col] = 0
@@ -179,4 +196,22 @@ def planning_layers(
     if missing:
         raise LayerError(f"the plan names a border; the layers given lack {', '.join(missing)}")
     result = compute(load_scenario(path), layers)
-    return apply_border(layers, result), result, path
+    inside = apply_border(layers, result)
+    dropped = set(layers["zones"]["zone_id"]) - set(inside["zones"]["zone_id"])
+    named = [(loc, z) for loc, z in _strings(lp.plan.model_dump(), ()) if z in dropped]
+    if named:
+        fix = "remove it from the plan, or change the border"
+        msg = "zone '{}' lies wholly in land the border '{}' annexes ({})"
+        raise PlanError([lp.issue(loc, msg.format(z, result.name, path.name), fix) for loc, z in named])
+    return inside, result, path
+
+
+def _strings(node: object, loc: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every text value of a plan with its path (where a plan names a zone that a border drops)."""
+    if isinstance(node, str):
+        return [(loc, node)]
+    if isinstance(node, dict):  # keys too: overrides and baselines are keyed by zone
+        return [x for k, v in node.items() for x in [((*loc, str(k)), str(k)), *_strings(v, (*loc, str(k)))]]
+    if isinstance(node, list | tuple):
+        return [x for i, v in enumerate(node) for x in _strings(v, (*loc, i))]
+    return []

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -42,6 +43,10 @@ NEEDED = (
 )
 
 DENOMINATORS = DENOMINATOR_NAMES
+#: How closely (m) a swap's width or radius is found.
+_WIDTH_TOLERANCE_M = 1.0
+#: Swapped pieces smaller than this (km²) are left out: slivers between Israeli localities plan nothing.
+_MIN_SWAP_PIECE_KM2 = 0.05
 #: Width (m) within which the West Bank's edge counts as on the 1967 line rather than on the Jordan.
 _ON_LINE_M = 200.0
 
@@ -132,7 +137,7 @@ def _to_share(settlements: pd.DataFrame, line: BaseGeometry | None, chosen: set[
     if pct <= 0 or line is None or not isinstance(settlements, gpd.GeoDataFrame):
         return chosen
     pts = _metric(settlements)
-    pts = pts[pts["kind"] == "settlement"].assign(d=lambda f: f.geometry.distance(line).round(0))
+    pts = pts[pts["kind"] != "east_jerusalem_neighbourhood"].assign(d=lambda f: f.geometry.distance(line).round(0))
     people = pts.set_index(pts["settlement_id"].astype(str))["population"].fillna(0)
     need = pct / 100 * float(people.sum())
     out = set(chosen)
@@ -198,14 +203,51 @@ def _footprints(ids: list[str], ly: Mapping[str, gpd.GeoDataFrame], buffer_m: fl
     return shapely.union_all([g.buffer(buffer_m) for g in parts])
 
 
-def _corridors(annexed: BaseGeometry, line: BaseGeometry, width_m: float) -> BaseGeometry:
-    """Corridors joining every annexed piece that does not reach the line to its nearest point on it."""
+class _Towns:
+    """Palestinian localities as points with their people, to count whom a corridor would cross."""
+
+    def __init__(self, ly: Mapping[str, gpd.GeoDataFrame]) -> None:
+        locs = _metric(ly["localities"])
+        self.points = np.asarray(locs.geometry.to_numpy())
+        self.people = locs["population"].fillna(0).to_numpy(dtype=float)
+        self.tree = shapely.STRtree(self.points)
+
+    def inside(self, geom: BaseGeometry) -> float:
+        """People of the localities whose point lies inside ``geom``."""
+        hits = self.tree.query(geom, predicate="contains")
+        return float(self.people[hits].sum())
+
+
+def _route(piece: BaseGeometry, target: BaseGeometry, width_m: float, towns: _Towns) -> tuple[float, float, Any]:
+    """The straight corridor from ``piece`` to ``target``, with its cost: people crossed, then length."""
+    a, b = nearest_points(piece, target)
+    corridor = shapely.LineString([a, b]).buffer(width_m / 2)
+    return towns.inside(corridor.difference(piece)), a.distance(b), corridor
+
+
+def _corridors(
+    annexed: BaseGeometry, joined: BaseGeometry, line: BaseGeometry, width_m: float, towns: _Towns
+) -> BaseGeometry:
+    """Corridors joining every annexed piece to the line, each through the fewest Palestinians.
+
+    Published maps join a bloc to Israel along roads between villages, not through them, and join a settlement
+    to the nearest bloc rather than each to the line. So the pieces are joined one at a time, cheapest first
+    (Prim's order): each to the line or to a piece already joined, by the straight corridor crossing the fewest
+    people, then the shortest. ``joined`` is land that needs no corridor (East Jerusalem's neighbourhoods,
+    joined through the city).
+    """
+    pieces = [g for g in getattr(annexed, "geoms", [annexed]) if not g.is_empty]
+    todo = [p for p in pieces if p.distance(line) > 1.0 and not p.intersects(joined)]
+    targets = [line, *[g for g in getattr(joined, "geoms", [joined]) if not g.is_empty]]
+    targets += [p for p in pieces if p.distance(line) <= 1.0]
+    best = [min((_route(p, t, width_m, towns) for t in targets), key=lambda r: r[:2]) for p in todo]
     out = []
-    for piece in getattr(annexed, "geoms", [annexed]):
-        if piece.is_empty or piece.distance(line) <= 1.0:
-            continue
-        a, b = nearest_points(piece, line)
-        out.append(shapely.LineString([a, b]).buffer(width_m / 2))
+    while todo:
+        k = min(range(len(todo)), key=lambda j: (*best[j][:2], j))
+        piece, (_, _, corridor) = todo.pop(k), best.pop(k)
+        out.append(corridor)
+        new = piece.union(corridor)  # the piece joined: a target for the ones left
+        best = [min(b, _route(p, new, width_m, towns), key=lambda r: r[:2]) for p, b in zip(todo, best, strict=True)]
     return shapely.union_all(out) if out else shapely.Polygon()
 
 
@@ -236,7 +278,7 @@ def _grow(make: Callable[[float], BaseGeometry], target_km2: float, hi: float = 
     lo = 0.0
     if _km2(make(hi)) < target_km2:
         return make(hi)
-    for _ in range(30):
+    while hi - lo > _WIDTH_TOLERANCE_M:
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if _km2(make(mid)) < target_km2 else (lo, mid)
     return make(hi)
@@ -266,7 +308,9 @@ def _disc(point: BaseGeometry, free: BaseGeometry) -> Callable[[float], BaseGeom
 def _anchors(ls: LoadedScenario, ly: Mapping[str, gpd.GeoDataFrame]) -> list[BaseGeometry]:
     """Where each described swap area lies; a place outside Israel or inside the West Bank or Gaza is an error."""
     locs = _metric(ly["israeli_localities"])
-    by = {**{_key(str(n)): g for n, g in zip(locs["name"], locs.geometry, strict=True)}}
+    keys = locs["name"].astype(str).map(_key)
+    twice = set(keys[keys.duplicated()])
+    by = {k: g for k, g in zip(keys, locs.geometry, strict=True) if k not in twice}
     by |= {str(i): g for i, g in zip(locs["locality_id"], locs.geometry, strict=True)}
     terr = _metric(ly["territories"])
     israel = _metric(ly["basemap"]).set_index("feature_id").geometry["country-isr"]
@@ -274,6 +318,11 @@ def _anchors(ls: LoadedScenario, ly: Mapping[str, gpd.GeoDataFrame]) -> list[Bas
     for j, area in enumerate(ls.scenario.swap.areas):
         if area.near is not None:
             point = by.get(area.near) or by.get(_key(area.near))
+            if point is None and _key(area.near) in twice:
+                ids = ", ".join(sorted(locs.loc[keys == _key(area.near), "locality_id"].astype(str)))
+                at = ls.at("swap", "areas", j, "near")
+                issues.append(PlanIssue.at(at, f"'{area.near}' names several localities", f"give one id: {ids}"))
+                continue
             if point is None:
                 close = difflib.get_close_matches(area.near, sorted(map(str, locs["name"])), n=1, cutoff=0.6)
                 fix = f"did you mean '{close[0]}'?" if close else "name a locality of layers/israeli_localities.geojson"
@@ -299,15 +348,28 @@ def _swap(
     """Israeli land for the swap: the described areas first, then land along the 1967 line up to the ratio.
 
     The line-grown land grows from the armistice line, not from the whole West Bank edge, so it never reaches
-    into the Dead Sea; each described area grows around its place until it has its published size.
+    into the Dead Sea; each described area grows around its place until it has its published size. Slivers
+    under :data:`_MIN_SWAP_PIECE_KM2` are left out.
+
+    Raises
+    ------
+    PlanError
+        When the described areas alone exceed the ratio of the annexed area.
     """
     land = _swap_land(ls, ly)
     taken: BaseGeometry = shapely.Polygon()
     for point, area in zip(_anchors(ls, ly), ls.scenario.swap.areas, strict=True):
         taken = taken.union(_grow(_disc(point, land.difference(taken)), area.km2, 40_000.0))
-    rest = ls.scenario.swap.ratio * annexed_km2 - _km2(taken)
+    target = ls.scenario.swap.ratio * annexed_km2
+    described = sum(a.km2 for a in ls.scenario.swap.areas)
+    if ls.scenario.swap.ratio > 0 and described > target + 0.01:
+        need = f"raise swap.ratio to at least {described / annexed_km2:.3f}" if annexed_km2 else "annex some land"
+        msg = f"the swap areas ({described:,.1f} km²) exceed ratio x annexed land ({target:,.1f} km²)"
+        raise PlanError([PlanIssue.at(ls.at("swap", "areas"), msg, f"{need}, or shrink the areas")])
     free = land.difference(taken)
-    return taken.union(_grow(lambda w: line.buffer(w).intersection(free), rest))
+    swapped = taken.union(_grow(lambda w: line.buffer(w).intersection(free), target - _km2(taken)))
+    pieces = [g for g in getattr(swapped, "geoms", [swapped]) if _km2(g) >= _MIN_SWAP_PIECE_KM2]
+    return shapely.union_all(pieces) if pieces else shapely.Polygon()
 
 
 def _inside(points: gpd.GeoDataFrame, area: BaseGeometry) -> pd.Series:
@@ -392,6 +454,19 @@ def _shape(wb: BaseGeometry, annexed: BaseGeometry, palestine: BaseGeometry, lin
     }
 
 
+def _check_geometry(ls: LoadedScenario, geom: BaseGeometry, what: str = "annexed") -> None:
+    """An invalid area, or an annex that names land but comes out empty, is the scenario's error."""
+    annex = ls.scenario.annex
+    names = annex.settlements or annex.blocs or annex.near_line_km or annex.settlers_pct or annex.jerusalem != "none"
+    if not geom.is_valid:
+        msg, fix = f"the {what} area comes out invalid", "change the buffer or corridor width"
+    elif what == "annexed" and names and geom.is_empty:
+        msg, fix = "the annex comes out empty", "check exclude: (it may leave out every settlement named)"
+    else:
+        return
+    raise PlanError([PlanIssue.at(ls.at("annex"), msg, fix)])
+
+
 def compute(ls: LoadedScenario, layers: Mapping[str, gpd.GeoDataFrame]) -> BorderResult:
     """Build a scenario's annexed and swapped areas and measure them.
 
@@ -424,24 +499,23 @@ def compute(ls: LoadedScenario, layers: Mapping[str, gpd.GeoDataFrame]) -> Borde
             [PlanIssue.at(where, "jerusalem_except applies to the Clinton rule", "add jerusalem: clinton_rule")]
         )
     raw = _footprints(ids, layers, sc.annex.buffer_m)
-    if sc.annex.jerusalem == "clinton_rule":
-        raw = raw.union(_jerusalem(ls, layers))
-    annexed = raw.union(_corridors(raw, line, sc.annex.corridor_m)).intersection(wb)
+    city = _jerusalem(ls, layers) if sc.annex.jerusalem == "clinton_rule" else shapely.Polygon()
+    towns = _Towns(layers)
+    corridors = _corridors(raw, city, line, sc.annex.corridor_m, towns).intersection(wb).difference(raw.union(city))
+    annexed = raw.union(city).union(corridors).intersection(wb)
+    _check_geometry(ls, annexed)
     swapped = _swap(ls, layers, line, _km2(annexed))
-    for what, geom in (("annexed", annexed), ("swapped", swapped)):
-        if not geom.is_valid:
-            raise PlanError(
-                [
-                    PlanIssue.at(
-                        ls.at("annex"), f"the {what} area comes out invalid", "change the buffer or corridor width"
-                    )
-                ]
-            )
+    _check_geometry(ls, swapped, "swapped")
     palestine = wb.difference(annexed)
     figures = {**_people(layers, annexed, swapped), **_shape(wb, annexed, palestine, line)}
     figures["annexed_km2"] = round(_km2(annexed), 2)
+    figures["corridors_km2"] = round(_km2(corridors), 2)
+    figures["palestinians_in_corridors"] = int(towns.inside(corridors)) if not corridors.is_empty else 0
     figures["swapped_km2"] = round(_km2(swapped), 2)
     figures["swap_ratio"] = round(figures["swapped_km2"] / figures["annexed_km2"], 3) if figures["annexed_km2"] else 0.0
+    apart = [g for g in getattr(swapped, "geoms", [swapped]) if not g.is_empty and g.distance(palestine) > 1.0]
+    figures["swapped_pieces_apart"] = len(apart)  # swapped land that does not touch Palestine
+    figures["swapped_km2_apart"] = round(sum(_km2(g) for g in apart), 2)
     return BorderResult(
         sc.name, annexed, swapped, palestine, ids, _table(_denominators(layers, wb, gaza), annexed, swapped), figures
     )

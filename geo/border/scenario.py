@@ -98,7 +98,7 @@ class Swap(_Model):
     ratio: float = Field(0.0, ge=0, le=5, allow_inf_nan=False, description="of the annexed area, in all")
     areas: list[SwapArea] = Field(default_factory=list)
     avoid_localities_m: float = Field(
-        0.0, ge=0, le=5000, allow_inf_nan=False, description="keep the swap this far from Israeli localities"
+        1000.0, ge=0, le=5000, allow_inf_nan=False, description="keep the swap this far from Israeli localities"
     )
 
 
