@@ -198,13 +198,20 @@ def _border_parser(sub: Any) -> None:
     bp.add_argument("--html", metavar="PATH", help="write an interactive map of the scenario (offline, one file)")
 
 
+def _serve_parser(sub: Any) -> None:
+    sv = sub.add_parser("serve", help="a local workbench: the plan's map, re-solved and updated on every save")
+    sv.add_argument("plan", nargs="?", default="reference", help="plan file or name in plans/ (default: reference)")
+    sv.add_argument("--no-browser", action="store_true", help="print the address only; do not open a browser")
+    _add_budget(sv)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="landplan", description="Geospatial mapping and phasing planner.")
     p.add_argument("--version", action="version", version=f"landplan {__version__}")
     p.add_argument("--workspace", metavar="DIR", help="workspace folder (default: nearest above the current one)")
     p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
     # sub-commands are checked after parsing, so an unknown option is reported as such, not as "command required"
-    sub = p.add_subparsers(dest="command", metavar="{init,layers,plan,export,atlas,diff,border,map}")
+    sub = p.add_subparsers(dest="command", metavar="{init,layers,plan,export,atlas,diff,border,map,serve}")
     sp = sub.add_parser("init", help="create a new workspace with the shipped layers and plans")
     sp.add_argument("dir", type=_folder_name, help="folder to create")
     lp = sub.add_parser("layers", help="build or check the layers")
@@ -214,6 +221,7 @@ def _parser() -> argparse.ArgumentParser:
     lsub.add_parser("check", help="validate the layers and print their summary")
     _plan_parsers(sub)
     _output_parsers(sub)
+    _serve_parser(sub)
     return p
 
 
@@ -355,6 +363,32 @@ def _cmd_map(args: argparse.Namespace) -> int:
     _print_table(layers.summary(run.layers))
     _say(f"\n{run.name}: {run.schedule.status}, last task ends month {run.schedule.makespan}")
     _say(f"wrote {out}")
+    return EXIT_OK
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the plan's workbench until Ctrl-C; stopping it is the normal end, not an interruption."""
+    from . import serve  # noqa: PLC0415 - the server loads only here
+
+    ws = _workspace(args)
+    path = ws.plan_path(args.plan)
+    if not path.is_file():  # nothing to watch: the plan reader says why (not found, a folder, ...)
+        from .plan import load  # noqa: PLC0415
+
+        load(path)
+
+    def ready(url: str) -> None:
+        _say(f"serving {path} at {url}")
+        sys.stdout.flush()
+        _say("watching the plan and the layers; press Ctrl-C to stop", err=True)
+
+    try:
+        serve.serve(
+            ws, args.plan, args.time, use_cache=not args.no_cache, open_browser=not args.no_browser, ready=ready
+        )
+    except KeyboardInterrupt:
+        gc.collect()  # free an interrupted solver now (see main)
+        _say("stopped", err=True)
     return EXIT_OK
 
 
@@ -851,6 +885,7 @@ _HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "export": _cmd_export,
     "diff": _cmd_diff,
     "border": _cmd_border,
+    "serve": _cmd_serve,
 }
 
 

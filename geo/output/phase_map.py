@@ -529,6 +529,18 @@ class _Snippet(MacroElement):
         self._template = Template("{% macro script(this, kwargs) %}" + _SCRIPTS[script] + "{% endmacro %}")
 
 
+class _LiveSnippet(MacroElement):
+    """The served page's last script: static/serve.js takes over the app and the layer control (fixed code)."""
+
+    def __init__(self, control: folium.LayerControl) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.control = control
+        self._template = Template(
+            "{% macro script(this, kwargs) %}landplanServe.attach(landplan, {{ this.control.get_name() }});"
+            "{% endmacro %}"
+        )
+
+
 class _JsLayer(folium.map.Layer):
     """A layer built by landplan.js, registered with folium so the layer control lists it."""
 
@@ -544,7 +556,7 @@ class _JsLayer(folium.map.Layer):
         )
 
 
-def _page(m: folium.Map, inp: MapInputs, cdn: bool) -> Page:
+def _page(m: folium.Map, inp: MapInputs, cdn: bool, live: bool = False) -> Page:
     """Move ``m`` into a :class:`~.page.Page` holding the page's pieces: Leaflet, script, style, title, data."""
     m.default_js = []
     m.default_css = []
@@ -555,6 +567,9 @@ def _page(m: folium.Map, inp: MapInputs, cdn: bool) -> Page:
     page.put(page.header, "landplan_js", f"<script>{static_text('landplan.js')}</script>")
     if inp.border is not None:
         page.put(page.header, "border_js", f"<script>{static_text('border.js')}</script>")
+    if live:
+        # no icon to fetch: the server answers only under its token, and a refused request is an error to the page
+        page.put(page.header, "serve_js", f'<link rel="icon" href="data:,"><script>{static_text("serve.js")}</script>')
     page.put(page.header, "title", f"<title>{escape_text(inp.plan_name)} - landplan</title>")
     data = f'<script type="application/json" id="landplan-data">{payload_json(build_payload(inp))}</script>'
     page.put(page.html, "landplan_data", data)
@@ -571,7 +586,7 @@ def _layers(border: BorderResult | None) -> list[tuple[str, str, bool]]:
     return out
 
 
-def phase_map(inp: MapInputs, cdn: bool = False, tiles: bool = True) -> folium.Map:
+def phase_map(inp: MapInputs, cdn: bool = False, tiles: bool = True, live: bool = False) -> folium.Map:
     """The interactive phase map as a folium Map.
 
     The map belongs to a page whose rendering (``get_root().render()``) inserts the title, the data
@@ -586,6 +601,10 @@ def phase_map(inp: MapInputs, cdn: bool = False, tiles: bool = True) -> folium.M
         Link Leaflet from a CDN (with Subresource Integrity) instead of inlining it.
     tiles : bool, optional
         Offer OpenStreetMap tiles as an optional, initially hidden layer (needs a network when switched on).
+    live : bool, optional
+        The page of ``landplan serve``: it also loads ``static/serve.js``, which follows the server's updates
+        and swaps each new payload into this map in place.  Off, the page is exactly the file ``landplan map``
+        writes.
 
     Returns
     -------
@@ -602,7 +621,7 @@ def phase_map(inp: MapInputs, cdn: bool = False, tiles: bool = True) -> folium.M
         attribution_control=False,
     )
     m._id = "landplan"  # fixed element ids keep two builds of the same plan byte-identical
-    _page(m, inp, cdn)
+    _page(m, inp, cdn, live)
     m.add_child(_Snippet("init", bounds=[[zb[1], zb[0]], [zb[3], zb[2]]]), name="landplan_init")
     if inp.border is not None:
         m.add_child(_Snippet("border"), name="landplan_border")
@@ -620,6 +639,8 @@ def phase_map(inp: MapInputs, cdn: bool = False, tiles: bool = True) -> folium.M
     control._id = "control"
     m.add_child(control, name="control")
     m.add_child(_Snippet("start"), name="landplan_start")
+    if live:
+        m.add_child(_LiveSnippet(control), name="landplan_serve")
     return m
 
 
