@@ -255,13 +255,32 @@ def _default_output(ws: Workspace, stem: str, suffix: str) -> Path:
     return ws.maps / f"{Path(stem).stem}{suffix}"
 
 
-def _check_output(path: Path | str, folder: bool = False) -> Path:
-    """Fail now, before any long work, if ``path`` cannot be written."""
+def _check_output(path: Path | str, folder: bool = False, inputs: bool = False) -> Path:
+    """Fail now, before any long work, if ``path`` cannot be written, or would replace a workspace's input.
+
+    An output named over a layer, a plan or a border scenario would break every later command; only
+    ``plan schema`` (``inputs``) writes beside the plans.
+    """
     from .files import check_output  # noqa: PLC0415
 
     out = Path(path)
     check_output(out, folder=folder)
+    if not inputs and _is_input(out):
+        raise UsageError(f"{out}: that is a workspace's input (layers/ or plans/); write outputs elsewhere")
     return out
+
+
+def _is_input(out: Path) -> bool:
+    """Whether ``out`` lies in the ``layers/`` or ``plans/`` folder (or below) of a workspace."""
+    resolved = out.resolve()
+    for folder in resolved.parents:
+        if (
+            folder.name in ("layers", "plans")
+            and (folder.parent / "layers").is_dir()
+            and (folder.parent / "plans").is_dir()
+        ):
+            return True
+    return False
 
 
 def _print_table(df: pd.DataFrame) -> None:
@@ -538,9 +557,27 @@ def _cmd_border(args: argparse.Namespace) -> int:
 
 
 def _scenario_path(ws: Workspace, name: str) -> Path:
-    """A scenario file: ``name`` itself when it is a file, else ``plans/borders/NAME.yaml``."""
+    """A scenario file: ``name`` itself when it is a path, else ``plans/borders/NAME.yaml``.
+
+    A missing one is an error naming what was looked for, with the closest shipped name.
+    """
+    import difflib  # noqa: PLC0415
+
+    from .errors import PlanError, PlanIssue  # noqa: PLC0415
+
     p = Path(name)
-    return p if p.is_file() else ws.plans / "borders" / (p.name if p.suffix else f"{p.name}.yaml")
+    if p.is_file():
+        return p
+    folder = ws.plans / "borders"
+    if name and "/" not in name and os.sep not in name and not p.suffix:
+        found = folder / f"{name}.yaml"
+        if found.is_file():
+            return found
+        known = sorted(q.stem for q in folder.glob("*.yaml") if q.is_file()) if folder.is_dir() else []
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        fix = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(known) or '(none)'}"
+        raise PlanError([PlanIssue(str(found), 1, 1, f"no border scenario '{name}' in {folder}", fix)])
+    raise PlanError([PlanIssue(str(p), 1, 1, "no such border scenario file", "check the path")])
 
 
 def _border_layers(ws: Workspace) -> dict[str, Any]:
@@ -685,7 +722,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     if args.plan_command == "schema":
         from .files import atomic_write  # noqa: PLC0415
 
-        schema_out = _check_output(args.output or ws.plans / plan.SCHEMA_FILE)
+        schema_out = _check_output(args.output or ws.plans / plan.SCHEMA_FILE, inputs=not args.output)
         atomic_write(schema_out, plan.schema_text().encode("utf-8"))
         _say(f"wrote {schema_out}")
         if not args.output and (ws.plans / "borders").is_dir():

@@ -262,3 +262,17 @@ def test_empty_annexes_oversized_and_ambiguous_swaps_are_errors(tmp_path, ly, te
     issue = next(i for i in err.value.issues if message in i.message)
     assert (issue.line, issue.col) == where, issue
     assert fix in issue.fix
+
+
+def test_a_missing_scenario_is_named_with_the_closest_one_and_outputs_never_replace_inputs(tmp_path, capsys):
+    assert cli.main(["--workspace", str(ROOT), "border", "genva"]) == 65
+    assert "no border scenario 'genva'" in capsys.readouterr().err
+    assert cli.main(["--workspace", str(ROOT), "border", str(tmp_path / "nothere.yaml")]) == 65
+    assert "no such border scenario file" in capsys.readouterr().err
+    ws = tmp_path / "ws"
+    cli.main(["init", str(ws)])
+    layer = ws / "layers" / "territories.geojson"
+    before = layer.read_bytes()
+    assert cli.main(["--workspace", str(ws), "border", "green-line", "-o", str(layer)]) == 2
+    assert "workspace's input" in capsys.readouterr().err
+    assert layer.read_bytes() == before
