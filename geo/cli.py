@@ -508,6 +508,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 #: The layers a border scenario is computed (and drawn) with.
 #: The layers a border is computed from (geo.border.NEEDED, listed here so the command loads no border code early).
 _BORDER_LAYERS = (
+    "links",
     "territories",
     "line_1967",
     "settlements",

@@ -276,3 +276,16 @@ def test_a_missing_scenario_is_named_with_the_closest_one_and_outputs_never_repl
     assert cli.main(["--workspace", str(ws), "border", "green-line", "-o", str(layer)]) == 2
     assert "workspace's input" in capsys.readouterr().err
     assert layer.read_bytes() == before
+
+
+def test_the_safe_passage_is_reported_and_counted_in_the_swap_only_when_said(tmp_path, ly):
+    base = "name: p\nannex: {blocs: [Ariel]}\nswap: {ratio: 1}\nsafe_passage: {link: safe-passage-south, counted: C}\n"
+    apart = border.compute(scenario(tmp_path, base.replace("C", "false")), ly)
+    counted = border.compute(scenario(tmp_path, base.replace("C", "true")), ly)
+    assert apart.figures["safe_passage_km2"] > 1  # about 100 m wide across some 40 km of Israel
+    assert counted.figures["swapped_km2"] == pytest.approx(
+        apart.figures["swapped_km2"] + apart.figures["safe_passage_km2"], abs=0.05
+    )
+    with pytest.raises(PlanError) as err:
+        border.compute(scenario(tmp_path, base.replace("C", "true").replace("e-passage", "e-pasage")), ly)
+    assert "did you mean 'safe-passage-south'?" in err.value.issues[0].fix

@@ -289,3 +289,17 @@ def test_exports_carry_the_border_and_name_it(runs):
     assert set(bordered["border"]["part"]) == {"annexed", "swapped", "palestine"}
     assert "border" not in export.spatial_layers(runs["plain"])
     assert export._metadata(runs["bordered"], "0123456789ab")["border"] == HOSTILE
+
+
+def test_a_shape_that_cannot_be_rounded_is_drawn_as_it_is(monkeypatch):
+    import shapely
+
+    from geo.output import border_map
+
+    def refuse(*args, **kwargs):
+        raise shapely.errors.GEOSException("TopologyException: unable to assign free hole to a shell")
+
+    monkeypatch.setattr(border_map.shapely, "set_precision", refuse)
+    square = shapely.box(200_000, 600_000, 201_000, 601_000)  # EPSG:2039
+    doc = border_map._features([square], [{"part": "annexed"}])
+    assert len(doc["features"]) == 1 and doc["features"][0]["geometry"]["type"] == "Polygon"

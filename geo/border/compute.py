@@ -31,6 +31,7 @@ __all__ = ["DENOMINATORS", "NEEDED", "BorderResult", "compute", "resolve_settlem
 
 #: The layers a border is computed from.
 NEEDED = (
+    "links",
     "territories",
     "line_1967",
     "settlements",
@@ -454,6 +455,22 @@ def _shape(wb: BaseGeometry, annexed: BaseGeometry, palestine: BaseGeometry, lin
     }
 
 
+def _passage(ls: LoadedScenario, ly: Mapping[str, gpd.GeoDataFrame]) -> BaseGeometry:
+    """The safe passage's land in Israel: its link's line, ``width_m`` wide, outside the West Bank and Gaza."""
+    sp = ls.scenario.safe_passage
+    if sp is None:
+        return shapely.Polygon()
+    links = _metric(ly["links"]).set_index("link_id")
+    if sp.link not in links.index:
+        close = difflib.get_close_matches(sp.link, sorted(map(str, links.index)), n=1, cutoff=0.6)
+        fix = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(sorted(map(str, links.index)))}"
+        raise PlanError([PlanIssue.at(ls.at("safe_passage", "link"), f"unknown link '{sp.link}'", fix)])
+    terr = _metric(ly["territories"]).set_index("territory_id")
+    strip: BaseGeometry = links.geometry[sp.link].buffer(sp.width_m / 2, cap_style="flat")
+    land: BaseGeometry = strip.difference(terr.geometry["west_bank"]).difference(terr.geometry["gaza"])
+    return land
+
+
 def _check_geometry(ls: LoadedScenario, geom: BaseGeometry, what: str = "annexed") -> None:
     """An invalid area, or an annex that names land but comes out empty, is the scenario's error."""
     annex = ls.scenario.annex
@@ -504,7 +521,10 @@ def compute(ls: LoadedScenario, layers: Mapping[str, gpd.GeoDataFrame]) -> Borde
     corridors = _corridors(raw, city, line, sc.annex.corridor_m, towns).intersection(wb).difference(raw.union(city))
     annexed = raw.union(city).union(corridors).intersection(wb)
     _check_geometry(ls, annexed)
+    passage = _passage(ls, layers)
     swapped = _swap(ls, layers, line, _km2(annexed))
+    if sc.safe_passage is not None and sc.safe_passage.counted:
+        swapped = swapped.union(passage)
     _check_geometry(ls, swapped, "swapped")
     palestine = wb.difference(annexed)
     figures = {**_people(layers, annexed, swapped), **_shape(wb, annexed, palestine, line)}
@@ -512,6 +532,7 @@ def compute(ls: LoadedScenario, layers: Mapping[str, gpd.GeoDataFrame]) -> Borde
     figures["corridors_km2"] = round(_km2(corridors), 2)
     figures["palestinians_in_corridors"] = int(towns.inside(corridors)) if not corridors.is_empty else 0
     figures["swapped_km2"] = round(_km2(swapped), 2)
+    figures["safe_passage_km2"] = round(_km2(passage), 2)  # in the swap only when the scenario counts it
     figures["swap_ratio"] = round(figures["swapped_km2"] / figures["annexed_km2"], 3) if figures["annexed_km2"] else 0.0
     apart = [g for g in getattr(swapped, "geoms", [swapped]) if not g.is_empty and g.distance(palestine) > 1.0]
     figures["swapped_pieces_apart"] = len(apart)  # swapped land that does not touch Palestine

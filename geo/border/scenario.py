@@ -24,6 +24,7 @@ __all__ = [
     "Annex",
     "LoadedScenario",
     "Published",
+    "SafePassage",
     "Scenario",
     "Swap",
     "SwapArea",
@@ -102,6 +103,14 @@ class Swap(_Model):
     )
 
 
+class SafePassage(_Model):
+    """The Gaza - West Bank link across Israel, as a strip of land the scenario reports (and may count in the swap)."""
+
+    link: str = Field(min_length=1, description="a link id of layers/links.geojson")
+    width_m: float = Field(100.0, gt=0, le=5000, allow_inf_nan=False)
+    counted: bool = Field(False, description="count its land in the swap (some proposals did, Olmert's did not)")
+
+
 class Published(_Model):
     """A figure the scenario should reproduce, and the denominator it was published on."""
 
@@ -121,6 +130,7 @@ class Scenario(_Model):
     sources: list[str] = Field(default_factory=list)
     annex: Annex = Field(default_factory=Annex)
     swap: Swap = Field(default_factory=Swap)
+    safe_passage: SafePassage | None = None
     published: list[Published] = Field(default_factory=list)
 
 

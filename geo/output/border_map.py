@@ -193,10 +193,21 @@ def _plain(v: Any) -> Any:
     return v if isinstance(v, bool | int | float | str) else str(v)
 
 
+def _rounded(geom: BaseGeometry) -> BaseGeometry:
+    """``geom`` at 6 decimals; a shape GEOS cannot snap to that grid (a hole left without its shell) is kept as it is.
+
+    Rounding a simplified, reprojected polygon can break it; drawing it unrounded is better than failing the map.
+    """
+    try:
+        return shapely.set_precision(geom, 1e-6)
+    except shapely.errors.GEOSException:
+        return shapely.make_valid(geom)
+
+
 def _features(geoms: Sequence[BaseGeometry], props: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """GeoJSON of EPSG:2039 geometries, in EPSG:4326 at 6 decimals; empty geometries are left out."""
-    series = gpd.GeoSeries(list(geoms), crs=METRIC_CRS).to_crs("EPSG:4326")
-    fixed = shapely.set_precision(series.values, 1e-6)
+    series = gpd.GeoSeries(list(geoms), crs=METRIC_CRS).to_crs("EPSG:4326").make_valid()
+    fixed = [_rounded(g) for g in series.values]
     return {
         "type": "FeatureCollection",
         "features": [
