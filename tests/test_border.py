@@ -98,10 +98,19 @@ def test_the_border_command_prints_json_writes_geojson_and_exits_65_on_a_bad_nam
 SHIPPED = sorted((ROOT / "plans" / "borders").glob("*.yaml"))
 
 
+@pytest.fixture(scope="module")
+def shipped(ly):
+    """Each shipped scenario, loaded and computed once for the module."""
+    out = {}
+    for path in SHIPPED:
+        ls = border.load_scenario(path)
+        out[path.stem] = (ls, border.compute(ls, ly))
+    return out
+
+
 @pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
-def test_shipped_scenarios_reproduce_their_published_figures_on_their_denominators(path, ly):
-    ls = border.load_scenario(path)
-    r = border.compute(ls, ly)
+def test_shipped_scenarios_reproduce_their_published_figures_on_their_denominators(path, shipped):
+    ls, r = shipped[path.stem]
     dens = r.denominators.set_index("denominator")
     assert ls.scenario.sources, "every scenario cites its sources"
     for pub in ls.scenario.published:
@@ -227,8 +236,8 @@ def test_the_command_loads_the_layers_a_border_needs():
 
 
 @pytest.mark.parametrize("name", ["geneva", "olmert", "clinton"])
-def test_corridors_cross_no_palestinian_locality(ly, name):
-    r = border.compute(border.load_scenario(ROOT / "plans" / "borders" / f"{name}.yaml"), ly)
+def test_corridors_cross_no_palestinian_locality(shipped, name):
+    r = shipped[name][1]
     assert r.figures["corridors_km2"] > 0
     assert r.figures["palestinians_in_corridors"] == 0
 

@@ -220,10 +220,16 @@ class _Towns:
 
 
 def _route(piece: BaseGeometry, target: BaseGeometry, width_m: float, towns: _Towns) -> tuple[float, float, Any]:
-    """The straight corridor from ``piece`` to ``target``, with its cost: people crossed, then length."""
+    """The straight corridor's axis from ``piece`` to ``target``, with its cost: people crossed, then length.
+
+    The people are those of the localities within half the width of the axis and outside the piece (the
+    corridor buffered from the axis holds exactly those); the corridor itself is drawn only once chosen.
+    """
     a, b = nearest_points(piece, target)
-    corridor = shapely.LineString([a, b]).buffer(width_m / 2)
-    return towns.inside(corridor.difference(piece)), a.distance(b), corridor
+    axis = shapely.LineString([a, b])
+    hits = towns.tree.query(axis, predicate="dwithin", distance=width_m / 2)
+    people = sum(float(towns.people[h]) for h in hits if not piece.contains(towns.points[h]))
+    return people, a.distance(b), axis
 
 
 def _corridors(
@@ -245,7 +251,8 @@ def _corridors(
     out = []
     while todo:
         k = min(range(len(todo)), key=lambda j: (*best[j][:2], j))
-        piece, (_, _, corridor) = todo.pop(k), best.pop(k)
+        piece, (_, _, axis) = todo.pop(k), best.pop(k)
+        corridor = axis.buffer(width_m / 2)
         out.append(corridor)
         new = piece.union(corridor)  # the piece joined: a target for the ones left
         best = [min(b, _route(p, new, width_m, towns), key=lambda r: r[:2]) for p, b in zip(todo, best, strict=True)]
