@@ -18,16 +18,21 @@ import hashlib
 import importlib.metadata
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+import shapely
+
 from . import __version__
+from . import border as borders
 from .errors import LandplanError
 from .files import atomic_write
 from .plan import Problem
 from .schedule import Schedule, check_schedule
 
-__all__ = ["FOLDER", "FORMAT", "key", "last_starts", "load", "store"]
+__all__ = ["FOLDER", "FORMAT", "border", "key", "last_starts", "load", "store"]
 
 log = logging.getLogger(__name__)
 
@@ -193,3 +198,90 @@ def store(root: Path, problem: Problem, budget: float, sched: Schedule, plan_pat
             atomic_write(path, text)
         except (OSError, LandplanError) as exc:  # a cache is an optimisation: failing to keep one fails nothing
             log.info("could not keep the schedule in the cache (%s): %s", path, exc)
+
+
+def _border_key(scenario: Path, layer_dir: Path) -> str:
+    """The hash of what decides a border: the scenario file, the layer files it reads, landplan's version."""
+    h = hashlib.sha256(f"{FORMAT}:{__version__}".encode())
+    for path in [scenario, *(layer_dir / f"{name}.geojson" for name in borders.NEEDED)]:
+        h.update(path.name.encode("utf-8"))
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _border_doc(result: borders.BorderResult) -> dict[str, Any]:
+    geoms = {k: shapely.to_wkb(getattr(result, k), hex=True) for k in ("annexed", "swapped", "palestine")}
+    return {
+        "format": FORMAT,
+        "name": result.name,
+        "settlements": result.settlements,
+        "figures": result.figures,
+        "denominators": result.denominators.to_dict(orient="records"),
+        **geoms,
+    }
+
+
+def _border_of(doc: Any) -> borders.BorderResult | None:
+    """A border from an entry's data, or None when it is not one of this format or its shapes are broken."""
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        return None
+    try:
+        annexed, swapped, palestine = (shapely.from_wkb(str(doc[k])) for k in ("annexed", "swapped", "palestine"))
+        dens = pd.DataFrame.from_records(doc["denominators"])
+        settlements = [str(x) for x in doc["settlements"]]
+        result = borders.BorderResult(
+            str(doc["name"]), annexed, swapped, palestine, settlements, dens, dict(doc["figures"])
+        )
+    except (KeyError, TypeError, ValueError, shapely.errors.GEOSException):
+        return None
+    shapes_ok = all(g.is_valid for g in (annexed, swapped, palestine))
+    if not shapes_ok or list(dens.get("denominator", [])) != list(borders.DENOMINATORS):
+        return None
+    return result
+
+
+def border(
+    root: Path, scenario: Path, layer_dir: Path, compute: Callable[[], borders.BorderResult]
+) -> borders.BorderResult:
+    """A scenario's computed border, read from the cache when its scenario file and layer files are unchanged.
+
+    A border takes seconds to compute (the swap's bisection, the corridors) and a plan naming one needs it on
+    every command; an entry that cannot be read, is of another format or holds broken shapes is ignored and
+    computed again.
+
+    Parameters
+    ----------
+    root : Path
+        The workspace's root.
+    scenario : Path
+        The scenario file.
+    layer_dir : Path
+        The folder of the layer files the border was computed from.
+    compute : callable
+        Computes the border when the cache has none.
+
+    Returns
+    -------
+    BorderResult
+    """
+    try:
+        path = root / FOLDER / "borders" / f"{_border_key(scenario, layer_dir)}.json"
+    except OSError as exc:  # a layer file that cannot be read: no key, no cache
+        log.info("no border cache: %s", exc)
+        return compute()
+    try:
+        cached = _border_of(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        cached = None
+    except (OSError, ValueError) as exc:
+        log.info("ignoring the unreadable border cache entry %s: %s", path, exc)
+        cached = None
+    if cached is not None:
+        return cached
+    result = compute()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, json.dumps(_border_doc(result)).encode("utf-8"))  # in order: figures print in it
+    except (OSError, LandplanError) as exc:
+        log.info("could not keep the border in the cache (%s): %s", path, exc)
+    return result

@@ -146,6 +146,7 @@ def _run(  # noqa: PLR0917 - the private runner behind both entry points
     budget: float | None,
     progress: Callable[[str], None] | None,
     cache_root: Path | None = None,
+    layer_dir: Path | None = None,
 ) -> PlanRun:
     ly = dict(layers)
     missing = [name for name in _REQUIRED if name not in ly]
@@ -154,7 +155,14 @@ def _run(  # noqa: PLR0917 - the private runner behind both entry points
             f"the layers given lack {', '.join(missing)}; pass at least {' and '.join(_REQUIRED)} "
             "(geo.layers.load_all gives every layer)"
         )
-    ly, bordered, scenario = borders.planning_layers(lp, ly)
+    computed = None
+    if cache_root is not None and layer_dir is not None:  # the layers are the workspace's files: a border can be kept
+
+        def computed(scenario_path: Path) -> borders.BorderResult:
+            fresh = lambda: borders.compute(borders.load_scenario(scenario_path), ly)  # noqa: E731
+            return cache.border(cache_root, scenario_path, layer_dir, fresh)
+
+    ly, bordered, scenario = borders.planning_layers(lp, ly, computed)
     problem = plan.compile_plan(lp, ly["zones"], set(ly["crossings"]["crossing_id"]), layer_refs(ly))
     units = budget if budget is not None else schedule.DEFAULT_DETERMINISTIC_TIME
     sched = cache.load(cache_root, problem, units) if cache_root is not None else None
@@ -209,4 +217,5 @@ def run_plan(
     path = ws.plan_path(name)
     lp = plan.load(path)  # a broken plan is reported before the layers are read, as it always was
     ly = layers if layers is not None else layer_files.load_all(ws.root)
-    return _run(path, lp, ly, budget, progress, ws.root if use_cache else None)
+    files = ws.layers if layers is None else None  # a border computed from the files can be cached by their bytes
+    return _run(path, lp, ly, budget, progress, ws.root if use_cache else None, files)

@@ -145,3 +145,29 @@ def test_a_warm_start_better_than_the_greedy_schedule_seeds_the_search():
     stale = {t: 0 for t in problem.tasks}  # every task at month 0: not a schedule of this plan
     assert cpsat._start_hint(problem, stale)[1] is False
     assert cpsat._start_hint(problem, {"no-such-task": 3})[1] is False
+
+
+def test_a_border_is_kept_by_its_scenario_and_layer_files_and_a_bad_entry_is_computed_again(tmp_path):
+    from geo import border, cli, layers
+
+    ws = tmp_path / "ws"
+    cli.main(["init", str(ws)])
+    scenario = ws / "plans" / "borders" / "geneva.yaml"
+    ly = {n: layers.load(n, ws) for n in border.NEEDED}
+    computed = []
+
+    def fresh():
+        computed.append(1)
+        return border.compute(border.load_scenario(scenario), ly)
+
+    a = cache.border(ws, scenario, ws / "layers", fresh)
+    b = cache.border(ws, scenario, ws / "layers", fresh)
+    assert len(computed) == 1
+    assert b.figures == a.figures and b.annexed.equals(a.annexed) and b.denominators.equals(a.denominators)
+    (entry,) = (ws / cache.FOLDER / "borders").glob("*.json")
+    entry.write_text(entry.read_text(encoding="utf-8").replace('"annexed": "', '"annexed": "00'), encoding="utf-8")
+    cache.border(ws, scenario, ws / "layers", fresh)
+    assert len(computed) == 2  # a broken shape is never trusted
+    scenario.write_text(scenario.read_text(encoding="utf-8").replace("buffer_m: 400", "buffer_m: 350"), "utf-8")
+    cache.border(ws, scenario, ws / "layers", fresh)
+    assert len(computed) == 3  # an edited scenario misses

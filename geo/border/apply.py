@@ -9,7 +9,7 @@ changed layers, so each follows the border without knowing of it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -176,11 +176,14 @@ def border_path(lp: LoadedPlan) -> Path | None:
 
 
 def planning_layers(
-    lp: LoadedPlan, layers: dict[str, gpd.GeoDataFrame]
+    lp: LoadedPlan,
+    layers: dict[str, gpd.GeoDataFrame],
+    computed: Callable[[Path], BorderResult] | None = None,
 ) -> tuple[dict[str, gpd.GeoDataFrame], BorderResult | None, Path | None]:
     """The layers a plan is planned on: inside the border it names (with the computed border and its file).
 
-    Without a border, the layers as they are, and ``None`` twice.
+    Without a border, the layers as they are, and ``None`` twice. ``computed`` gives the border of a scenario
+    file (a cache, see :func:`geo.cache.border`); by default it is computed from ``layers``.
 
     Raises
     ------
@@ -195,7 +198,7 @@ def planning_layers(
     missing = [n for n in NEEDED if n not in layers]
     if missing:
         raise LayerError(f"the plan names a border; the layers given lack {', '.join(missing)}")
-    result = compute(load_scenario(path), layers)
+    result = computed(path) if computed is not None else compute(load_scenario(path), layers)
     inside = apply_border(layers, result)
     dropped = set(layers["zones"]["zone_id"]) - set(inside["zones"]["zone_id"])
     named = [(loc, z) for loc, z in _strings(lp.plan.model_dump(), ()) if z in dropped]
