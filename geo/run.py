@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import InitVar, dataclass, field
 from pathlib import Path
@@ -147,6 +148,7 @@ def _run(  # noqa: PLR0917 - the private runner behind both entry points
     progress: Callable[[str], None] | None,
     cache_root: Path | None = None,
     layer_dir: Path | None = None,
+    stop: threading.Event | None = None,
 ) -> PlanRun:
     ly = dict(layers)
     missing = [name for name in _REQUIRED if name not in ly]
@@ -169,7 +171,7 @@ def _run(  # noqa: PLR0917 - the private runner behind both entry points
     if sched is None:
         # after an edit, the plan's last schedule seeds the solver (a warm start); the solver checks it first
         hint = cache.last_starts(cache_root, path) if cache_root is not None else None
-        sched = schedule.solve(problem, units, progress=progress, hint=hint)
+        sched = schedule.solve(problem, units, progress=progress, hint=hint, stop=stop)
         if cache_root is not None:
             cache.store(cache_root, problem, units, sched, path)
     timeline = Timeline(problem, sched)
@@ -185,6 +187,7 @@ def run_plan(
     layers: Mapping[str, gpd.GeoDataFrame] | None = None,
     *,
     use_cache: bool = True,
+    stop: threading.Event | None = None,
 ) -> PlanRun:
     """Load, check, schedule and measure a plan of the workspace.
 
@@ -202,6 +205,8 @@ def run_plan(
         As for :func:`run_loaded`.
     layers : mapping of str to GeoDataFrame, optional
         Layers already in memory, used instead of the workspace's layer files.
+    stop : threading.Event, optional
+        Set from another thread to stop a solve (:class:`geo.schedule.SolveStopped` is raised).
 
     Returns
     -------
@@ -218,4 +223,4 @@ def run_plan(
     lp = plan.load(path)  # a broken plan is reported before the layers are read, as it always was
     ly = layers if layers is not None else layer_files.load_all(ws.root)
     files = ws.layers if layers is None else None  # a border computed from the files can be cached by their bytes
-    return _run(path, lp, ly, budget, progress, ws.root if use_cache else None, files)
+    return _run(path, lp, ly, budget, progress, ws.root if use_cache else None, files, stop)

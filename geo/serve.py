@@ -98,7 +98,12 @@ _PAGE_CSP = (
     "frame-ancestors 'none'; form-action 'none'; base-uri 'none'"
 )
 #: An output of ``maps/`` opened from the page runs in a sandbox (an origin of its own): it cannot use the token.
-_FILE_CSP = "sandbox allow-scripts; frame-ancestors 'none'"
+#: Files of maps/ run sandboxed and may reach nothing: a hostile file there must not send the page's address
+#: (and its token) anywhere. Written maps are self-contained (inline scripts and styles, data: images).
+_FILE_CSP = (
+    "sandbox allow-scripts; frame-ancestors 'none'; default-src 'none'; script-src 'unsafe-inline'; "
+    "style-src 'unsafe-inline'; img-src data: blob: https://tile.openstreetmap.org; connect-src 'none'"
+)
 
 #: The page shown until the plan has a good run: fixed markup; its slots are filled by :func:`fill_slots`.
 _WAITING_PAGE = """<!DOCTYPE html>
@@ -263,6 +268,7 @@ class Workbench:
         self._queues: set[asyncio.Queue[str | None]] = set()
         self._page: tuple[int, str] | None = None
         self._write_lock = threading.Lock()
+        self._stop = threading.Event()  # set at shutdown: a running solve stops at once instead of finishing
         # created unbound: each binds to the server's event loop when first awaited
         self._dirty = asyncio.Event()
         self._closing = asyncio.Event()
@@ -296,7 +302,9 @@ class Workbench:
                 self._layers = None
                 self._layers = layer_files.load_all(self.ws.root)
             known = _cache_entries(self.ws.root)
-            run = run_plan(self.ws, str(self.path), self.budget, layers=self._layers, use_cache=self.use_cache)
+            run = run_plan(
+                self.ws, str(self.path), self.budget, layers=self._layers, use_cache=self.use_cache, stop=self._stop
+            )
             digest = run.digest(self.ws)
             payload = payload_json(build_payload(MapInputs.from_run(run, digest)))
         except Exception as exc:  # every failure is shown beside the last good map, never raised into the server
@@ -476,6 +484,8 @@ class Workbench:
             return _error(400, f"write one of {', '.join(sorted(OUTPUTS))}")
         if good is None:
             return _error(409, "the plan has no good run yet: fix the problems shown first")
+        if self._write_lock.locked():  # a queued write would hold a worker the solver needs
+            return _error(409, "a write is running; try again when it is done")
         try:
             dest = await asyncio.to_thread(self.write, str(kind), good)
         except OutputError as exc:
@@ -526,15 +536,24 @@ class Workbench:
         except OSError as exc:
             raise OutputError(f"could not write {folder}: {exc.strerror or exc}. Make the workspace writable") from exc
         dest = folder / f"{stem}{OUTPUTS[kind]}"
-        if dest.resolve().parent != folder.resolve():
+        if not self._own_maps() or dest.resolve().parent != folder.resolve():
             raise OutputError(f"could not write {dest}: it is not a file of {folder}. Fix: remove the link there")
         return dest
+
+    def _own_maps(self) -> bool:
+        """Whether ``maps/`` is the workspace's own folder, not a link to somewhere else."""
+        return self.ws.maps.resolve() == self.ws.root.resolve() / "maps"
 
     async def _map_file(self, request: Request) -> Response:
         name = str(request.path_params["name"])
         folder = self.ws.maps.resolve()
         path = folder / name
-        if not _MAP_FILE.fullmatch(name) or not path.is_file() or path.resolve().parent != folder:
+        if (
+            not self._own_maps()
+            or not _MAP_FILE.fullmatch(name)
+            or not path.is_file()
+            or path.resolve().parent != folder
+        ):
             return Response("Not Found", status_code=404, media_type="text/plain")
         kind = _CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
         headers = {"content-security-policy": _FILE_CSP}
@@ -578,12 +597,14 @@ class Workbench:
             access_log=False,
             lifespan="off",
             timeout_graceful_shutdown=1,
+            limit_concurrency=64,  # connections left open without the token cannot use up the process's files
         )
         self.server = uvicorn.Server(config)
         tasks = [asyncio.create_task(c) for c in (self._solver_loop(), self._watch_loop(), self._when_up(ready))]
         try:
             await self.server.serve(sockets=[sock])
         finally:
+            self._stop.set()
             self._closing.set()
             self._rewatch.set()
             for task in tasks:
@@ -629,7 +650,7 @@ async def _json_body(request: Request) -> dict[str, Any] | Response:
             return _error(413, f"a request body is at most {MAX_BODY} bytes")
     try:
         body = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # a few KB of nested brackets is deep enough to overflow the parser
         return _error(400, "the request body is not JSON")
     return body if isinstance(body, dict) else _error(400, "send a JSON object")
 

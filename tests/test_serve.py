@@ -402,3 +402,47 @@ def test_the_open_page_follows_edits_without_a_reload(chromium, bench, plan_file
         assert errors == [] and blocked == []
     finally:
         page.close()
+
+
+def test_a_maps_folder_linked_elsewhere_is_neither_served_nor_written(bench, ws, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.html").write_text("not the workspace's", encoding="utf-8")
+    maps = ws.root / "maps"
+    kept = ws.root / "maps.kept"
+    if maps.exists():
+        maps.rename(kept)
+    try:
+        maps.symlink_to(outside, target_is_directory=True)
+        assert request(bench, f"/{bench.token}/maps/secret.html")[0] == 404
+        status, doc = api(bench, "write", "POST", {"what": "map"})
+        assert status == 500 and "link" in str(doc)
+        assert sorted(p.name for p in outside.iterdir()) == ["secret.html"]
+    finally:
+        maps.unlink()
+        if kept.exists():
+            kept.rename(maps)
+
+
+def test_deeply_nested_json_is_a_bad_request_and_files_run_sandboxed(shared):
+    nested = b'{"a":' + b"[" * 2000 + b"]" * 2000 + b"}"
+    assert request(shared, f"/{shared.token}/whatif", "POST", nested)[0] == 400
+    assert "connect-src 'none'" in serve._FILE_CSP and "sandbox" in serve._FILE_CSP
+
+
+def test_a_solve_stops_when_asked():
+    import threading
+
+    from ortools.sat.python import cp_model
+
+    from geo.schedule import SolveStopped, run_solver
+    from geo.schedule.cpsat import make_solver
+
+    model = cp_model.CpModel()
+    xs = [model.new_int_var(0, 100, f"x{i}") for i in range(20)]
+    model.add(sum(xs) <= 500)
+    model.maximize(sum((i % 13 + 1) * x for i, x in enumerate(xs)))
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(SolveStopped):
+        run_solver(make_solver(1000.0, None), model, stop)

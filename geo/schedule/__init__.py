@@ -7,7 +7,14 @@ independently of the solver; ``explain`` gives the critical path, slack, binding
 
 from __future__ import annotations
 
-from .cpsat import DEFAULT_DETERMINISTIC_TIME, MAX_DETERMINISTIC_TIME, explain_infeasible, run_solver, solve
+from .cpsat import (
+    DEFAULT_DETERMINISTIC_TIME,
+    MAX_DETERMINISTIC_TIME,
+    SolveStopped,
+    explain_infeasible,
+    run_solver,
+    solve,
+)
 from .greedy import greedy
 from .result import Schedule
 from .verify import check_schedule, objective_value, troops_by_month
@@ -16,6 +23,7 @@ __all__ = [
     "DEFAULT_DETERMINISTIC_TIME",
     "MAX_DETERMINISTIC_TIME",
     "Schedule",
+    "SolveStopped",
     "check_schedule",
     "explain_infeasible",
     "greedy",

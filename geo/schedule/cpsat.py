@@ -31,6 +31,7 @@ from .verify import check_schedule, objective_value
 __all__ = [
     "DEFAULT_DETERMINISTIC_TIME",
     "MAX_DETERMINISTIC_TIME",
+    "SolveStopped",
     "explain_infeasible",
     "make_solver",
     "run_solver",
@@ -63,7 +64,13 @@ def make_solver(det_time: float, progress: Callable[[str], None] | None) -> cp_m
     return solver
 
 
-def run_solver(solver: cp_model.CpSolver, model: cp_model.CpModel) -> cp_model.CpSolverStatus:
+class SolveStopped(Exception):  # noqa: N818 - it is not an error: someone asked the search to stop
+    """The search was stopped from another thread (a server shutting down); there is no schedule."""
+
+
+def run_solver(
+    solver: cp_model.CpSolver, model: cp_model.CpModel, stop: threading.Event | None = None
+) -> cp_model.CpSolverStatus:
     """Solve ``model``, staying interruptible: Ctrl-C stops the search and raises ``KeyboardInterrupt``.
 
     CP-SAT runs in a worker thread (it releases the GIL), so the main thread keeps receiving signals; on an
@@ -86,6 +93,8 @@ def run_solver(solver: cp_model.CpSolver, model: cp_model.CpModel) -> cp_model.C
     ------
     KeyboardInterrupt
         When interrupted; the search has stopped by then.
+    SolveStopped
+        When ``stop`` is set (checked every 50 ms); the search has stopped by then.
     """
     result: list[cp_model.CpSolverStatus] = []
     failure: list[BaseException] = []
@@ -101,10 +110,16 @@ def run_solver(solver: cp_model.CpSolver, model: cp_model.CpModel) -> cp_model.C
     try:
         while worker.is_alive():
             worker.join(0.05)
+            if stop is not None and stop.is_set():
+                solver.stop_search()
+                worker.join()
+                raise SolveStopped("the search was stopped before it finished")
     except KeyboardInterrupt:
         solver.stop_search()
         worker.join()
         raise
+    if stop is not None and stop.is_set():  # asked to stop as the search ended: still no schedule
+        raise SolveStopped("the search was stopped before it finished")
     if failure:
         raise failure[0]
     return result[0]
@@ -146,6 +161,7 @@ def solve(
     deterministic_time: float = DEFAULT_DETERMINISTIC_TIME,
     progress: Callable[[str], None] | None = None,
     hint: Mapping[str, int] | None = None,
+    stop: threading.Event | None = None,
 ) -> Schedule:
     """Schedule ``problem`` with CP-SAT.
 
@@ -166,6 +182,8 @@ def solve(
         Start months of an earlier schedule (a warm start, e.g. before an edit). Tasks it lacks start as the
         greedy schedule has them; the result seeds the search only if it is a feasible schedule better than
         the greedy one, so a stale hint costs nothing.
+    stop : threading.Event, optional
+        Set from another thread to stop the search: :class:`SolveStopped` is raised, and no schedule returned.
 
     Returns
     -------
@@ -180,7 +198,7 @@ def solve(
     t0 = time.perf_counter()
     log.info("solving %d tasks (budget %g per phase)", len(problem.tasks), deterministic_time)
     b = build_model(problem, with_lits=False)
-    solver, status, warm = _primary_phase(problem, b, deterministic_time, progress, hint)
+    solver, status, warm = _primary_phase(problem, b, deterministic_time, progress, hint, stop=stop)
     bound = int(solver.best_objective_bound)
     first = {tid: int(solver.value(v)) for tid, v in b.start.items()}
     start, end = left_shift(problem, first, {tid: int(solver.value(v)) for tid, v in b.end.items()})
@@ -238,6 +256,8 @@ def _primary_phase(
     deterministic_time: float,
     progress: Callable[[str], None] | None,
     hint: Mapping[str, int] | None = None,
+    *,
+    stop: threading.Event | None = None,
 ) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus, bool]:
     """Minimise the primary objective, starting from the best of the greedy schedule and the warm-start hint.
 
@@ -251,7 +271,7 @@ def _primary_phase(
         for tid, v in b.start.items():
             b.model.add_hint(v, first[tid])
     solver = make_solver(deterministic_time, progress)
-    status = run_solver(solver, b.model)
+    status = run_solver(solver, b.model, stop)
     if status == cp_model.MODEL_INVALID:
         raise _invalid(problem, b.model)
     if status == cp_model.INFEASIBLE:
