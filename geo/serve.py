@@ -58,7 +58,7 @@ from .output import atlas, export
 from .output.page import escape_text, fill_slots, payload_json, static_text
 from .output.phase_map import MapInputs, build_payload, phase_map, write_phase_map
 from .run import PlanRun, build_date, run_plan
-from .schedule import DEFAULT_DETERMINISTIC_TIME
+from .schedule import DEFAULT_DETERMINISTIC_TIME, SolveStopped
 from .schedule import explain as explaining
 from .workspace import Workspace
 
@@ -307,6 +307,9 @@ class Workbench:
             )
             digest = run.digest(self.ws)
             payload = payload_json(build_payload(MapInputs.from_run(run, digest)))
+        except SolveStopped:  # the server is shutting down: nothing to show, nothing to report
+            log.info("%s: solve stopped", self.path.name)
+            return Outcome(list(self.errors), set(self._watched), seen)
         except Exception as exc:  # every failure is shown beside the last good map, never raised into the server
             named = exc.issues if isinstance(exc, PlanError) else []
             files = self._watched | {Path(i.file).resolve() for i in named if Path(i.file).is_file()}
