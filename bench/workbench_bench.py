@@ -9,7 +9,8 @@ In a fresh scratch workspace (``landplan init``), for each shipped plan:
 - the solve alone (compile, CP-SAT, the left shift), its status and its gap to the proven bound, and the greedy
   schedule's objective against it (the peer: ratio greedy / CP-SAT, above 1 means CP-SAT is better);
 - ``landplan map PLAN`` cold (no cache entry) and again (cached), as whole commands;
-- a one-line edit of the plan, re-solved warm (seeded by the last schedule) and cold (``--no-cache``).
+- a one-line edit of the plan: compiled and re-solved in-process seeded by the last schedule (the re-solve alone),
+  then as whole ``landplan plan schedule`` commands, warm (seeded from the cache) and cold (``--no-cache``).
 
 Prints a Markdown table; times are wall seconds of one run each on this machine.
 """
@@ -45,17 +46,22 @@ def _command(ws: Path, *args: str) -> float:
     return time.perf_counter() - t
 
 
-def _solve(ws: Path, name: str) -> dict[str, Any]:
+def _compile_and_solve(ws: Path, name: str, hint: dict[str, int] | None = None) -> tuple[schedule.Schedule, Any, float]:
+    """Compile the plan and solve it (seeded by ``hint``); the schedule, the problem and the wall seconds of both."""
     ly = layers.load_all(ws)
     lp = plan.load(ws / "plans" / f"{name}.yaml")
     inside, _, _ = border.planning_layers(lp, ly)
     t = time.perf_counter()
     problem = plan.compile_plan(lp, inside["zones"], set(inside["crossings"]["crossing_id"]), run.layer_refs(inside))
-    sched = schedule.solve(problem)
-    wall = time.perf_counter() - t
+    sched = schedule.solve(problem, hint=hint)
+    return sched, problem, time.perf_counter() - t
+
+
+def _solve(ws: Path, name: str) -> tuple[dict[str, Any], schedule.Schedule]:
+    sched, problem, wall = _compile_and_solve(ws, name)
     g = greedy(problem)
     gap = (sched.objective - sched.bound) / sched.objective if sched.objective else 0.0
-    return {
+    row = {
         "plan": name,
         "tasks": len(problem.tasks),
         "solve s": round(wall, 2),
@@ -63,11 +69,12 @@ def _solve(ws: Path, name: str) -> dict[str, Any]:
         "gap %": round(100 * gap, 2),
         "greedy / CP-SAT": round(g.objective / sched.objective, 3) if sched.objective else float("nan"),
     }
+    return row, sched
 
 
 def bench(ws: Path, name: str) -> dict[str, Any]:
     """One plan's row."""
-    row = _solve(ws, name)
+    row, sched = _solve(ws, name)
     row["map cold s"] = round(_command(ws, "map", name, "-o", str(ws / "maps" / f"{name}.html")), 2)
     row["map cached s"] = round(_command(ws, "map", name, "-o", str(ws / "maps" / f"{name}.html")), 2)
     path = ws / "plans" / f"{name}.yaml"
@@ -76,6 +83,9 @@ def bench(ws: Path, name: str) -> dict[str, Any]:
     if old not in text:
         raise SystemExit(f"the benchmark's edit of {name} no longer applies: update EDITS")
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    warm, _, wall = _compile_and_solve(ws, name, hint=sched.start)
+    row["edit: compile + warm solve s"] = round(wall, 2)
+    row["warm start used"] = bool(warm.extra.get("warm_start"))
     row["edit warm s"] = round(_command(ws, "plan", "schedule", name), 2)
     row["edit cold s"] = round(_command(ws, "plan", "schedule", name, "--no-cache"), 2)
     return row

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 #: Where the cache lives, under the workspace's root (git-ignored).
 FOLDER = Path(".landplan") / "schedules"
 #: The entries' format; an entry of another format is ignored.
-FORMAT = 2  # 2: the second phase pulls tasks earlier by a left shift, not a second solve
+FORMAT = 3  # 2: the second phase is a left shift; 3: the time-indexed relaxation, the part searched, priority greedy
 
 
 def _solver_version() -> str:

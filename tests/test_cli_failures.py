@@ -35,6 +35,20 @@ def _no_solve(monkeypatch):
 
 
 # -- 3: Ctrl-C ---------------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def hard_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The reference plan with five handovers at once instead of eight: a search that runs for minutes.
+
+    The reference plan itself is proven optimal in under a second, too soon to be interrupted mid-search.
+    """
+    folder = tmp_path_factory.mktemp("hard")
+    (folder / "defaults.yaml").write_text((ROOT / "plans" / "defaults.yaml").read_text(encoding="utf-8"))
+    text = (ROOT / "plans" / "reference.yaml").read_text(encoding="utf-8")
+    path = folder / "hard.yaml"
+    path.write_text(text + "\nresources:\n  max_concurrent_handovers: 5\n", encoding="utf-8")
+    return path
+
+
 def _interrupt_when(proc: subprocess.Popen[str], marker: str) -> str:
     """Read stderr until ``marker`` shows, then send SIGINT; returns everything read."""
     assert proc.stderr is not None
@@ -53,13 +67,13 @@ def _interrupt_when(proc: subprocess.Popen[str], marker: str) -> str:
 @pytest.mark.parametrize(
     ("command", "outputs"),
     [
-        (["plan", "schedule", "reference", "--time", "200", "-o", "{tmp}/sched"], ["sched.schedule.csv"]),
-        (["map", "reference", "--time", "200", "-o", "{tmp}/ref.html"], ["ref.html"]),
-        (["export", "reference", "--time", "200", "--format", "csv", "-o", "{tmp}/csv"], ["csv"]),
+        (["plan", "schedule", "{plan}", "--time", "200", "-o", "{tmp}/sched"], ["sched.schedule.csv"]),
+        (["map", "{plan}", "--time", "200", "-o", "{tmp}/ref.html"], ["ref.html"]),
+        (["export", "{plan}", "--time", "200", "--format", "csv", "-o", "{tmp}/csv"], ["csv"]),
     ],
 )
-def test_ctrl_c_during_the_solve_exits_130_and_writes_nothing(tmp_path, command, outputs):
-    argv = [a.replace("{tmp}", str(tmp_path)) for a in command]
+def test_ctrl_c_during_the_solve_exits_130_and_writes_nothing(tmp_path, hard_plan, command, outputs):
+    argv = [a.replace("{tmp}", str(tmp_path)).replace("{plan}", str(hard_plan)) for a in command]
     with subprocess.Popen(
         [sys.executable, "-m", "geo", "-v", "--workspace", str(ROOT), *argv],
         stderr=subprocess.PIPE,
@@ -80,10 +94,11 @@ def test_ctrl_c_during_the_solve_exits_130_and_writes_nothing(tmp_path, command,
 
 
 @pytest.mark.parametrize("after", [1.0, 2.5])
-def test_ctrl_c_deep_in_the_search_exits_130_not_an_abort(tmp_path, after):
+def test_ctrl_c_deep_in_the_search_exits_130_not_an_abort(hard_plan, after):
     """Interrupted well inside CP-SAT's search, the process still exits 130 (not SIGABRT at teardown)."""
+    argv = ["plan", "schedule", str(hard_plan), "--time", "200", "--no-cache"]
     with subprocess.Popen(
-        [sys.executable, "-m", "geo", "-v", "--workspace", str(ROOT), "plan", "schedule", "reference", "--time", "200"],
+        [sys.executable, "-m", "geo", "-v", "--workspace", str(ROOT), *argv],
         stderr=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

@@ -1,5 +1,6 @@
 """CP-SAT scheduling: known optimum, determinism, independent re-check, infeasibility explained."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -111,6 +112,15 @@ def test_reference_schedule_respects_every_constraint(reference):
 
 
 @pytest.mark.slow
+def test_reference_plan_is_proven_optimal_on_a_small_budget(reference):
+    """The time-indexed relaxation closes the bound: one unit of work proves the reference plan's optimum."""
+    _, s = reference
+    assert s.status == "optimal"
+    assert s.bound == s.objective
+    assert s.deterministic_time < 1.0
+
+
+@pytest.mark.slow
 def test_reference_schedule_is_deterministic(reference):
     problem, s = reference
     again = schedule.solve(problem, 1.0)
@@ -218,7 +228,14 @@ def test_model_creates_variables_and_intervals_in_their_documented_order(write_p
     text, blockers = VARIANTS[variant]
     p = _compile(write_plan, tiny_zones, text)
     proto = build_model(p, with_lits).model.Proto()
-    assert [v.name for v in proto.variables] == _expected_variables(p, with_lits)
+    names = [v.name for v in proto.variables]
+    expected = _expected_variables(p, with_lits)
+    assert names[: len(expected)] == expected
+    # last, a population-weighted objective's relaxation: order literals le[task,month], month by month
+    rest = [re.fullmatch(r"le\[(.+),(-?\d+)\]", n) for n in names[len(expected) :]]
+    assert all(rest), names[len(expected) :]
+    assert bool(rest) == (p.objective == "population_weighted_time" and not with_lits)
+    assert all(m is None or m[1] in p.tasks for m in rest)
     holds = [f"hi[{tid}]" for tid, t in p.tasks.items() if t.hold_troops > 0]
     assert [c.name for c in proto.constraints if c.name] == [f"i[{tid}]" for tid in p.tasks] + holds + blockers
 

@@ -17,14 +17,17 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
 from ..errors import PlanError, PlanIssue
 from ..plan import Problem
-from .greedy import greedy
+from .greedy import greedy, priority_greedy
 from .leftshift import left_shift
 from .model import Built, build_model
+from .reduce import complete, core
+from .relax import precedence_bound
 from .result import Schedule
 from .verify import check_schedule, objective_value
 
@@ -42,16 +45,20 @@ log = logging.getLogger(__name__)
 
 #: Deterministic time budget (CP-SAT's machine-independent work units, roughly seconds) for each solve phase.
 DEFAULT_DETERMINISTIC_TIME = 5.0
+#: Deterministic work of the single search tried before the portfolio (see :func:`_primary_phase`).
+QUICK_DETERMINISTIC_TIME = 1.0
 #: Largest budget accepted per phase; beyond it a typo (``--time 1e9``) would hang a command for days.
 MAX_DETERMINISTIC_TIME = 3600.0
 
 
-def make_solver(det_time: float, progress: Callable[[str], None] | None) -> cp_model.CpSolver:
-    """A deterministic solver: subsolvers interleaved on one thread, a fixed seed and a work budget."""
+def make_solver(
+    det_time: float, progress: Callable[[str], None] | None, *, portfolio: bool = True
+) -> cp_model.CpSolver:
+    """A deterministic solver: one search, or subsolvers interleaved on one thread; a fixed seed and a work budget."""
     solver = cp_model.CpSolver()
     # several subsolvers (core search, LNS, ...) interleaved on one thread: strong and deterministic
-    solver.parameters.num_workers = 8
-    solver.parameters.interleave_search = True
+    solver.parameters.num_workers = 8 if portfolio else 1
+    solver.parameters.interleave_search = portfolio
     solver.parameters.interleave_batch_size = 1  # check the work limit after every chunk: stop on budget
     solver.parameters.random_seed = 0
     solver.parameters.max_deterministic_time = det_time
@@ -197,21 +204,22 @@ def solve(
     """
     t0 = time.perf_counter()
     log.info("solving %d tasks (budget %g per phase)", len(problem.tasks), deterministic_time)
-    b = build_model(problem, with_lits=False)
-    solver, status, warm = _primary_phase(problem, b, deterministic_time, progress, hint, stop=stop)
-    bound = int(solver.best_objective_bound)
-    first = {tid: int(solver.value(v)) for tid, v in b.start.items()}
-    start, end = left_shift(problem, first, {tid: int(solver.value(v)) for tid, v in b.end.items()})
-    best = objective_value(problem, end)  # never above the first phase's: the shift only brings ends earlier
+    found, placed = _decide(problem, deterministic_time, progress, hint, stop)
+    start, end = left_shift(problem, *placed)
+    best = objective_value(problem, end)  # never above the search's: the shift only brings ends earlier
+    bound = min(max(found.bound, precedence_bound(problem)), best)
     sched = Schedule(
-        "optimal" if status == cp_model.OPTIMAL else "feasible",
+        found.status,
         best,
         bound,
         start,
         end,
         wall_seconds=time.perf_counter() - t0,
-        deterministic_time=solver.deterministic_time,
-        extra={"months_pulled_earlier": sum(first.values()) - sum(start.values()), "warm_start": int(warm)},
+        deterministic_time=found.work,
+        extra={
+            "months_pulled_earlier": sum(v - start[t] for t, v in found.start.items()),
+            "warm_start": int(found.warm),
+        },
     )
     log.info(
         "scheduled %d tasks: %s, objective %d (bound %d), %.1fs",
@@ -224,23 +232,74 @@ def solve(
     return sched
 
 
-def _start_hint(problem: Problem, hint: Mapping[str, int] | None) -> tuple[dict[str, int] | None, bool]:
-    """The search's first schedule: the warm-start hint completed by the greedy schedule, if feasible and better.
+@dataclass
+class _Found:
+    """The best schedule a search found (of the tasks it decided), its status and bound, and how it went."""
 
-    Both are pulled earlier first (:func:`left_shift`), so the search starts from the best of them. The flag
-    says whether the hint was chosen.
+    start: dict[str, int]
+    end: dict[str, int]
+    status: str
+    bound: int
+    warm: bool
+    work: float
+
+    def take(self, solver: cp_model.CpSolver, status: cp_model.CpSolverStatus, b: Built) -> None:
+        """Keep the solver's schedule if it found one, and its bound and work in any case."""
+        self.work += solver.deterministic_time
+        self.bound = max(self.bound, int(solver.best_objective_bound))  # a proven bound, found a schedule or not
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            self.start = {t: int(solver.value(v)) for t, v in b.start.items()}
+            self.end = {t: int(solver.value(v)) for t, v in b.end.items()}
+            self.status = "optimal" if status == cp_model.OPTIMAL else "feasible"
+
+
+def _decide(
+    problem: Problem,
+    deterministic_time: float,
+    progress: Callable[[str], None] | None,
+    hint: Mapping[str, int] | None,
+    stop: threading.Event | None,
+) -> tuple[_Found, tuple[dict[str, int], dict[str, int]]]:
+    """Search the part of the plan that decides anything (:func:`geo.schedule.reduce.core`), then place the rest.
+
+    Returns what the search found and a whole schedule.  Should the tasks left out not fit before the horizon after
+    it, the whole plan is searched instead.
     """
-    try:
-        g = greedy(problem)
-    except PlanError:
-        g = None
-    if g is None:  # no greedy schedule: the hint alone, if it names every task
+    part = core(problem)
+    found = _primary_phase(part, build_model(part, with_lits=False), deterministic_time, progress, hint, stop=stop)
+    if part is problem:
+        return found, (found.start, found.end)
+    # the search leaves tasks with slack anywhere in their window: pull them early before placing the rest after
+    placed = complete(problem, left_shift(part, found.start, found.end)[0])
+    if placed is None:
+        log.info("the tasks left out of the search do not fit; searching all %d tasks", len(problem.tasks))
+        model = build_model(problem, with_lits=False)
+        whole = _primary_phase(problem, model, deterministic_time, progress, hint, stop=stop)
+        whole.work += found.work
+        return whole, (whole.start, whole.end)
+    return found, placed
+
+
+def _start_hint(problem: Problem, hint: Mapping[str, int] | None) -> tuple[dict[str, int] | None, bool]:
+    """The search's first schedule: the better greedy schedule, or the warm-start hint if feasible and better.
+
+    The hint is completed by that greedy schedule; all are pulled earlier first (:func:`left_shift`), so the search
+    starts from the best of them.  The flag says whether the hint was chosen.
+    """
+    schedules = []
+    for make in (priority_greedy, greedy):
+        try:
+            g = make(problem)
+        except PlanError:
+            continue
+        schedules.append(left_shift(problem, g.start, g.end))
+    if not schedules:  # no greedy schedule: the hint alone, if it names every task
         if hint and set(problem.tasks) <= set(hint):
             return {tid: int(hint[tid]) for tid in problem.tasks}, True
         return None, False
-    best, warm = left_shift(problem, g.start, g.end), False
+    best, warm = min(schedules, key=lambda se: objective_value(problem, se[1])), False
     if hint:
-        start = {tid: int(hint.get(tid, g.start[tid])) for tid in problem.tasks}
+        start = {tid: int(hint.get(tid, best[0][tid])) for tid in problem.tasks}
         end = {tid: s + problem.tasks[tid].duration for tid, s in start.items()}
         if not check_schedule(problem, Schedule("hint", 0, 0, start, end)):
             shifted = left_shift(problem, start, end)
@@ -258,27 +317,54 @@ def _primary_phase(
     hint: Mapping[str, int] | None = None,
     *,
     stop: threading.Event | None = None,
-) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus, bool]:
-    """Minimise the primary objective, starting from the best of the greedy schedule and the warm-start hint.
+) -> _Found:
+    """Minimise the primary objective, starting from the best of the greedy schedules and the warm-start hint.
 
-    Returns the solver holding a schedule, its status and whether the warm start seeded it; raises
-    :class:`PlanError` when there is none (an invalid model, an infeasible plan explained by its lines, or a
-    budget too small).
+    Returns the best schedule found: the search's, or the starting schedule itself when the budget ran out before
+    the search found one (a plan of thousands of zones can spend a small budget loading).  Raises
+    :class:`PlanError` when there is none (an invalid model, an infeasible plan explained by its lines, or no
+    starting schedule and a budget too small).
     """
     b.model.minimize(b.primary)
     first, warm = _start_hint(problem, hint)
+    found = _Found({}, {}, "none", 0, warm, 0.0)
     if first is not None:
-        for tid, v in b.start.items():
-            b.model.add_hint(v, first[tid])
-    solver = make_solver(deterministic_time, progress)
-    status = run_solver(solver, b.model, stop)
+        _hint(b, first)
+        found.start, found.status = first, "feasible"
+        found.end = {tid: v + problem.tasks[tid].duration for tid, v in first.items()}
+    # a single search first: on plans of the reference's size it proves the optimum in well under a second,
+    # where the portfolio spends that long loading its subsolvers; the portfolio goes on from what it found
+    quick = min(deterministic_time, QUICK_DETERMINISTIC_TIME)
+    solver = make_solver(quick, progress, portfolio=False)
+    found.take(solver, _checked(problem, b, run_solver(solver, b.model, stop), deterministic_time), b)
+    if found.status != "optimal" and deterministic_time > quick:
+        if found.start:
+            _hint(b, found.start)
+        solver = make_solver(deterministic_time - quick, progress)
+        found.take(solver, _checked(problem, b, run_solver(solver, b.model, stop), deterministic_time), b)
+    if not found.start:
+        raise _no_schedule(problem)
+    return found
+
+
+def _hint(b: Built, start: Mapping[str, int]) -> None:
+    """Seed the search with a schedule: every start, and the order literals of the relaxation it implies."""
+    b.model.clear_hints()  # type: ignore[no-untyped-call]  # ortools leaves it unannotated
+    for tid, v in b.start.items():
+        b.model.add_hint(v, start[tid])
+    for tid, month, lit in b.relax.lits:
+        b.model.add_hint(lit, start[tid] <= month)
+
+
+def _checked(
+    problem: Problem, b: Built, status: cp_model.CpSolverStatus, deterministic_time: float
+) -> cp_model.CpSolverStatus:
+    """The status, unless it says the model is invalid or the plan infeasible: then the plan's error, explained."""
     if status == cp_model.MODEL_INVALID:
         raise _invalid(problem, b.model)
     if status == cp_model.INFEASIBLE:
         raise PlanError(explain_infeasible(problem, deterministic_time))
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise _no_schedule(problem)
-    return solver, status, warm
+    return status
 
 
 def explain_infeasible(problem: Problem, deterministic_time: float = DEFAULT_DETERMINISTIC_TIME) -> list[PlanIssue]:

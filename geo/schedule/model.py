@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from ..plan import Origin, Pred, Problem, Task
+from .relax import Relaxation, add_time_indexed
 from .verify import is_handover, objective_terms
 
 __all__ = ["Built", "build_model", "describe"]
@@ -30,6 +31,7 @@ class Built:
     end: dict[str, cp_model.IntVar]
     lits: list[tuple[cp_model.IntVar, str, tuple[str, int, int]]]
     primary: cp_model.LinearExprT
+    relax: Relaxation = field(default_factory=Relaxation)
 
 
 @dataclass
@@ -68,7 +70,7 @@ def build_model(problem: Problem, with_lits: bool) -> Built:
 
     The order of creation is part of the result (it steers the solver): first every task's interval, then task
     by task its window and its preconditions, then the troop capacity, the concurrent handovers and last the
-    primary objective.
+    primary objective; last, for a population-weighted objective, the time-indexed relaxation of the limits.
 
     Parameters
     ----------
@@ -89,7 +91,13 @@ def build_model(problem: Problem, with_lits: bool) -> Built:
             _add_precondition(b, tid, t, pr)
     _add_troop_capacity(b)
     _add_concurrent_handovers(b)
-    return Built(b.model, b.start, b.end, b.lits, _primary_objective(b))
+    primary = _primary_objective(b)
+    relax = Relaxation()
+    if not with_lits and objective_terms(problem) is not None:
+        # a weighted objective needs a tight linear bound (see geo.schedule.relax); a makespan is bounded by
+        # propagation, and a guarded model must not carry limits its guards cannot switch off
+        relax = add_time_indexed(b.model, problem, b.start)
+    return Built(b.model, b.start, b.end, b.lits, primary, relax)
 
 
 def _add_intervals(b: _Builder) -> None:
