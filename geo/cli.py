@@ -832,6 +832,7 @@ def _write_tables(prefix: Path, table: pd.DataFrame, states: pd.DataFrame, head:
 
 
 def _explain(args: argparse.Namespace, run: PlanRun, head: dict[str, object]) -> int:
+    from . import summary  # noqa: PLC0415
     from .schedule import explain as ex  # noqa: PLC0415
 
     problem, sched = run.problem, run.schedule
@@ -843,7 +844,7 @@ def _explain(args: argparse.Namespace, run: PlanRun, head: dict[str, object]) ->
         "slack": exp.slack,
     }
     if args.delay:
-        doc["what_if"] = _what_if(run, *args.delay)
+        doc["what_if"] = summary.what_if(run, *args.delay)
     if args.json:
         _say(json.dumps(doc, indent=1))
         return EXIT_OK
@@ -862,26 +863,6 @@ def _explain(args: argparse.Namespace, run: PlanRun, head: dict[str, object]) ->
     if "what_if" in doc:
         _print_what_if(doc["what_if"])
     return EXIT_OK
-
-
-def _what_if(run: PlanRun, name: str, months: int) -> dict[str, Any]:
-    """What moves if ``name`` slips ``months`` months, and how the key metrics change (before, after, change)."""
-    from . import metrics, summary  # noqa: PLC0415
-    from .schedule import explain as ex  # noqa: PLC0415
-
-    problem, sched = run.problem, run.schedule
-    new, moved = ex.what_if(problem, sched, name, months)
-    after = metrics.monthly_metrics(problem, new, run.layers["zones"], run.layers.get("obstacles"), layers=run.layers)
-    at = summary.change_months(problem.horizon, (sched.makespan, new.makespan))
-    changes = summary.metric_changes(run.metrics, after, summary.key_metrics(problem, run.metrics.columns), at)
-    return {
-        "delay": name,
-        "months": months,
-        "moved": [{"task": t, "from": a, "to": b} for t, a, b in moved],
-        "makespan": {"before": sched.makespan, "after": new.makespan},
-        "at_months": at,
-        "metrics": json.loads(changes.to_json(orient="records")),
-    }
 
 
 def _print_what_if(w: dict[str, Any]) -> None:

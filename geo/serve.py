@@ -51,7 +51,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Mount, Route, Router
 from watchfiles import Change, awatch
 
-from . import cache, metrics, summary
+from . import cache, summary
 from . import layers as layer_files
 from .errors import LandplanError, OutputError, PlanError, UsageError
 from .output import atlas, export
@@ -59,10 +59,9 @@ from .output.page import escape_text, fill_slots, payload_json, static_text
 from .output.phase_map import MapInputs, build_payload, phase_map, write_phase_map
 from .run import PlanRun, build_date, run_plan
 from .schedule import DEFAULT_DETERMINISTIC_TIME, SolveStopped
-from .schedule import explain as explaining
 from .workspace import Workspace
 
-__all__ = ["HOST", "OUTPUTS", "Good", "Outcome", "Workbench", "bind", "running", "serve", "what_if"]
+__all__ = ["HOST", "OUTPUTS", "Good", "Outcome", "Workbench", "bind", "running", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -140,51 +139,6 @@ class Outcome:
     result: Good | list[dict[str, str]]
     files: set[Path]
     stamps: dict[Path, int | None]
-
-
-def what_if(run: PlanRun, task: str, months: int) -> dict[str, Any]:
-    """What moves if ``task`` slips ``months`` months, and how the key metrics change: ``plan explain --delay``.
-
-    The schedule is repaired by :func:`geo.schedule.explain.what_if` (every other task keeps its start unless
-    the delay forces it to move) and the key metrics compared at the months :func:`geo.summary.change_months`
-    picks, as the command line does.
-
-    Parameters
-    ----------
-    run : PlanRun
-        The scheduled plan.
-    task : str
-        A task id, ``gate NAME`` or ``crossing ID``.
-    months : int
-        The delay, 0 to the plan's horizon.
-
-    Returns
-    -------
-    dict
-        ``delay``, ``months``, ``moved`` (task, from, to), ``makespan`` (before, after), ``at_months`` and
-        ``metrics`` (month, metric, unit, before, after, change), JSON-serialisable.
-
-    Raises
-    ------
-    UsageError
-        When no task has that name or the delay is outside the horizon.
-    PlanError
-        When the delay leaves no feasible schedule.
-    """
-    problem, sched = run.problem, run.schedule
-    new, moved = explaining.what_if(problem, sched, task, months)
-    zones, obstacles = run.layers["zones"], run.layers.get("obstacles")
-    after = metrics.monthly_metrics(problem, new, zones, obstacles, layers=run.layers)
-    at = summary.change_months(problem.horizon, (sched.makespan, new.makespan))
-    changes = summary.metric_changes(run.metrics, after, summary.key_metrics(problem, run.metrics.columns), at)
-    return {
-        "delay": explaining.resolve_task(problem, task),
-        "months": months,
-        "moved": [{"task": t, "from": a, "to": b} for t, a, b in moved],
-        "makespan": {"before": sched.makespan, "after": new.makespan},
-        "at_months": at,
-        "metrics": json.loads(changes.to_json(orient="records")),
-    }
 
 
 def _issues(exc: BaseException) -> list[dict[str, str]]:
@@ -471,7 +425,7 @@ class Workbench:
         if good is None:
             return _error(409, "the plan has no good run yet: fix the problems shown first")
         try:
-            result = await asyncio.to_thread(what_if, good.run, task, months)
+            result = await asyncio.to_thread(summary.what_if, good.run, task, months)
         except UsageError as exc:
             return _error(400, str(exc))
         except PlanError as exc:

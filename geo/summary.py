@@ -19,16 +19,18 @@ Text only: nothing here draws.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from .metrics import DAYS_PER_MONTH, crossing_flows, metric_unit, obstacle_removal_months
+from .metrics import DAYS_PER_MONTH, crossing_flows, metric_unit, monthly_metrics, obstacle_removal_months
 from .plan import Problem
 from .run import PlanRun
 from .schedule import Schedule
+from .schedule import explain as explaining
 from .schedule.verify import objective_terms
 from .timeline import Timeline
 
@@ -44,6 +46,7 @@ __all__ = [
     "metric_changes",
     "phase_cuts",
     "summarize",
+    "what_if",
 ]
 
 #: Most phases shown after month 0.
@@ -735,3 +738,48 @@ def metric_changes(
                 {"month": mo, "metric": col, "unit": metric_unit(col), "before": x, "after": y, "change": change}
             )
     return pd.DataFrame(rows, columns=["month", "metric", "unit", "before", "after", "change"])
+
+
+def what_if(run: PlanRun, task: str, months: int) -> dict[str, Any]:
+    """What moves if ``task`` slips ``months`` months, and how the key metrics change: ``plan explain --delay``.
+
+    The schedule is repaired by :func:`geo.schedule.explain.what_if` (every other task keeps its start unless
+    the delay forces it to move) and the key metrics compared at the months :func:`change_months` picks; the
+    command line (``plan explain --delay``) and the workbench both show it.
+
+    Parameters
+    ----------
+    run : PlanRun
+        The scheduled plan.
+    task : str
+        A task id, ``gate NAME`` or ``crossing ID``.
+    months : int
+        The delay, 0 to the plan's horizon.
+
+    Returns
+    -------
+    dict
+        ``delay``, ``months``, ``moved`` (task, from, to), ``makespan`` (before, after), ``at_months`` and
+        ``metrics`` (month, metric, unit, before, after, change), JSON-serialisable.
+
+    Raises
+    ------
+    UsageError
+        When no task has that name or the delay is outside the horizon.
+    PlanError
+        When the delay leaves no feasible schedule.
+    """
+    problem, sched = run.problem, run.schedule
+    new, moved = explaining.what_if(problem, sched, task, months)
+    zones, obstacles = run.layers["zones"], run.layers.get("obstacles")
+    after = monthly_metrics(problem, new, zones, obstacles, layers=run.layers)
+    at = change_months(problem.horizon, (sched.makespan, new.makespan))
+    changes = metric_changes(run.metrics, after, key_metrics(problem, run.metrics.columns), at)
+    return {
+        "delay": explaining.resolve_task(problem, task),
+        "months": months,
+        "moved": [{"task": t, "from": a, "to": b} for t, a, b in moved],
+        "makespan": {"before": sched.makespan, "after": new.makespan},
+        "at_months": at,
+        "metrics": json.loads(changes.to_json(orient="records")),
+    }
