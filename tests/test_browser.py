@@ -85,6 +85,30 @@ GEOGRAPHY = {
 }
 
 
+def _labels(page):
+    """The place names the map shows (not faded out at this zoom)."""
+    return page.evaluate(
+        "() => Array.from(document.querySelectorAll('.lp-place'))"
+        ".filter(e => getComputedStyle(e).opacity !== '0').map(e => e.textContent)"
+    )
+
+
+def test_places_are_named_and_show_by_rank_as_the_map_zooms(reference_map, open_map):
+    page, log = open_map(reference_map[0])
+    shown = _labels(page)
+    for name in ("Palestine", "Jerusalem", "Gaza City", "Hebron", "Ramallah", "Tel Aviv-Yafo", "Jordan", "Dead Sea"):
+        assert name in shown
+    assert "Sderot" not in shown  # a third-rank city waits for a closer zoom
+    page.evaluate("() => { landplan.map.setView([31.52, 34.6], 11, {animate: false}); }")
+    assert "Sderot" in _labels(page)
+    page.evaluate("() => { landplan.map.setView([31.4, 35.0], 7, {animate: false}); }")
+    wide = _labels(page)
+    assert "Israel" in wide and "Palestine" in wide and "Haifa" not in wide
+    page.get_by_label("Place names", exact=True).uncheck()
+    assert page.locator(".lp-place").count() == 0
+    assert log.errors == []
+
+
 @pytest.mark.parametrize("key", sorted(GEOGRAPHY))
 def test_each_geography_layer_draws_its_features_and_its_legend(reference_map, open_map, key):
     path, inp = reference_map

@@ -310,7 +310,8 @@ def test_palettes_and_legend_travel_in_the_payload(ladder_inputs):
     assert meta["colors"] == dict(style.LAYER_COLORS)
     assert meta["legend"] == style.map_legend()
     # in drawing order: every map layer but the basemap and the zones (whose legend is the plan's ladder)
-    assert list(meta["legend"]) == [k for k, _, _ in style.MAP_LAYERS if k not in ("basemap", "zones")]
+    # the basemap, the zones (their own legend) and the place names (text that names itself) have no entry
+    assert list(meta["legend"]) == [k for k, _, _ in style.MAP_LAYERS if k not in ("basemap", "zones", "places")]
     assert meta["legend"]["line"] == [["#00441b", "1967 line"], ["#999999", "no-man's land"]]
 
 

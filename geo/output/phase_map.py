@@ -64,10 +64,13 @@ from typing import TYPE_CHECKING, Any
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from branca.element import MacroElement
 from jinja2 import Template
+from shapely.geometry import Point
 
+from ..build import facts
 from ..files import atomic_write
 from ..metrics import crossing_flows, metric_unit, obstacle_removal_months
 from ..plan import Problem
@@ -149,6 +152,21 @@ def _kinds(gdf: gpd.GeoDataFrame, column: str) -> list[Any]:
     return [_value(v) for v in gdf[column]]
 
 
+def _places() -> dict[str, Any]:
+    """The places the map names: both states, the neighbours, the seas, Jerusalem and the main cities on both sides.
+
+    From the cited table ``geo/build/data/places.csv`` (names in English, Arabic and Hebrew; a rank saying from which
+    zoom a label shows), so a viewer can tell where the zones are.  The page writes each name with ``textContent``.
+    """
+    rows = facts.rows("places")
+    points = np.array([Point(float(r["lon"]), float(r["lat"])) for r in rows], dtype=object)
+    return {
+        "geom": encode_geometries(points, layer="places", ids=[r["place_id"] for r in rows]).to_json(),
+        "fields": ["name", "name_ar", "name_he", "kind", "rank"],
+        "props": [[plain_text(r["name"]), r["name_ar"], r["name_he"], r["kind"], int(r["rank"])] for r in rows],
+    }
+
+
 def _reference_layers(ly: Mapping[str, gpd.GeoDataFrame]) -> dict[str, Any]:
     """The layers that do not change with the plan: facts to show on hover, and what their style depends on."""
     jer, bar, loc = ly["jerusalem"], ly["barrier"], ly["localities"]
@@ -186,6 +204,7 @@ def _reference_layers(ly: Mapping[str, gpd.GeoDataFrame]) -> dict[str, Any]:
             "pop": [_value(v) for v in counted["population"]],
         },
         "early_warning": _points(ly["early_warning_sites"], ["name", "proposal", "description"], "early_warning_sites"),
+        "places": _places(),
     }
 
 

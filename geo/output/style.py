@@ -155,6 +155,7 @@ MAP_LAYERS: tuple[tuple[str, str, bool], ...] = (
     ("presence", "Residual presence and early-warning stations", True),
     ("early_warning", "Early-warning sites (schematic)", False),
     ("obstacles", "OCHA obstacles 2025", False),
+    ("places", "Place names", True),
 )
 
 #: The map legend's entries for each layer that does not change with the plan: (colour role, text).

@@ -918,7 +918,32 @@
           return monthTable('plan', [['removed', when(D.obstacles.removed[i])]]);
         });
       }), obstacleStyle);
+      layers.places = this._places();
       return layers;
+    },
+
+    /* place names (both states, the neighbours, the seas, Jerusalem, the main cities), written with textContent;
+       rank 1 shows at every zoom, rank 2 from zoom 8, rank 3 from zoom 10, so labels do not crowd the zones */
+    _places: function () {
+      var D = this.data.places, facts = new Facts(D), feats = decode(D.geom), group = L.layerGroup(), marks = [];
+      var KINDS = {state: 1, country: 1, sea: 1, capital: 1, city: 1}, FROM = {1: 0, 2: 8, 3: 10};
+      for (var i = 0; i < feats.length; i++) {
+        var c = feats[i][0][0], kind = KINDS[facts.get(i, 'kind')] ? facts.get(i, 'kind') : 'city';
+        var label = dataEl('span', 'lp-place-name', facts.get(i, 'name'));
+        var mk = L.marker([c[1], c[0]], {icon: L.divIcon({className: 'lp-place lp-place-' + kind, html: label,
+          iconSize: null}), interactive: false, keyboard: false, zIndexOffset: kind === 'city' ? 0 : 1000});
+        mk.lpFrom = FROM[facts.get(i, 'rank')] || 0;
+        marks.push(mk);
+        mk.addTo(group);
+      }
+      var onMap = null;
+      function show() {
+        var z = onMap ? onMap.getZoom() : 0;
+        marks.forEach(function (mk) { mk.setOpacity(z >= mk.lpFrom ? 1 : 0); });
+      }
+      group.on('add', function () { onMap = group._map; show(); onMap.on('zoomend', show); });
+      group.on('remove', function () { if (onMap) onMap.off('zoomend', show); onMap = null; });
+      return group;
     },
 
     /* crossings: filled by their regime when open, ringed when demand is above capacity that month */
