@@ -246,8 +246,12 @@ def open_map(chromium):  # type: ignore[no-untyped-def]
     """Open an HTML file with every network request blocked; returns (page, log)."""
     pages = []
 
-    def opener(path: Path, ready: str = "window.landplan && window.landplan.ready !== null"):  # type: ignore[no-untyped-def]
-        page = chromium.new_page(viewport={"width": 1300, "height": 900})
+    def opener(  # type: ignore[no-untyped-def]
+        path: Path,
+        ready: str = "window.landplan && window.landplan.ready !== null",
+        size: tuple[int, int] = (1300, 900),
+    ):
+        page = chromium.new_page(viewport={"width": size[0], "height": size[1]}, has_touch=size[0] <= 600)
         log = PageLog()
         page.on("console", lambda m: log.errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: log.errors.append(str(e)))

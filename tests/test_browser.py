@@ -109,6 +109,55 @@ def test_places_are_named_and_show_by_rank_as_the_map_zooms(reference_map, open_
     assert log.errors == []
 
 
+#: Viewports a presenter's audience opens the map on.
+SIZES = {"phone": (390, 844), "tablet": (820, 1180), "desktop": (1300, 900)}
+
+
+def _box(page, selector):
+    return page.evaluate(
+        "(s) => { const r = document.querySelector(s).getBoundingClientRect();"
+        " return [r.left, r.top, r.width, r.height]; }",
+        selector,
+    )
+
+
+@pytest.mark.parametrize("size", sorted(SIZES))
+def test_the_map_keeps_the_screen_and_the_phone_drawer_opens_and_closes(reference_map, open_map, size):
+    w, h = SIZES[size]
+    page, log = open_map(reference_map[0], size=(w, h))
+    panel = ".lp-map .leaflet-top.leaflet-right"
+    handle = page.locator(".lp-handle")
+    layer_list = page.locator(".leaflet-control-layers-list")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"map-{size}.png"))
+    if size != "phone":
+        assert not handle.is_visible()
+        assert layer_list.is_visible() and page.locator(".lp-title").is_visible()
+        assert log.errors == [] and log.requests == []
+        return
+    _, top, width, height = _box(page, panel)
+    assert handle.is_visible() and height <= 60 and top >= h - 60 and width >= w - 1  # closed: a strip at the bottom
+    assert re.fullmatch(r"2027-01 \(month 0\) · [\d.]+ % under Palestinian security", handle.inner_text())
+    assert not page.locator(".lp-title").is_visible()
+    assert not layer_list.is_visible()  # the layer list is folded into a button
+    layers_box = _box(page, ".leaflet-control-layers")
+    assert layers_box[2] * layers_box[3] < 0.05 * w * h
+    handle.tap()
+    assert page.locator(".lp-title").is_visible() and handle.get_attribute("aria-expanded") == "true"
+    assert h * 0.3 < _box(page, panel)[3] <= h * 0.56  # open: most of the map still shows above it
+    page.screenshot(path=str(ARTIFACTS / "map-phone-drawer-open.png"))
+    page.locator(".lp-slider").fill("24")  # the slider works in the drawer, and the handle follows the month
+    assert "(month 24)" in handle.inner_text()
+    handle.tap()
+    assert not page.locator(".lp-title").is_visible()
+    layers = page.get_by_role("button", name="Layers")
+    layers.tap()
+    assert layer_list.is_visible()
+    layers.tap()
+    assert not layer_list.is_visible()
+    assert log.errors == [] and log.requests == []
+
+
 @pytest.mark.parametrize("key", sorted(GEOGRAPHY))
 def test_each_geography_layer_draws_its_features_and_its_legend(reference_map, open_map, key):
     path, inp = reference_map

@@ -648,13 +648,59 @@
         this.controls[name] = factory(this).addTo(map);
       }, this);
       /* the controls on the right are framed as one panel (landplan.css): keep its clicks and wheel off the map */
-      if (this.controls.panel) guard(this.controls.panel.getContainer().parentNode);
+      if (this.controls.panel) {
+        guard(this.controls.panel.getContainer().parentNode);
+        this._drawer(this.controls.panel.getContainer().parentNode);
+      }
+    },
+
+    /* on a phone the layer list folds into a button that opens and closes it */
+    _foldLayerList: function () {
+      var box = this.map.getContainer().querySelector('.leaflet-control-layers');
+      var phone = window.matchMedia && window.matchMedia('(max-width: 600px)').matches;
+      if (!box || !phone || box.lpFolded) return;
+      var toggle = box.querySelector('.leaflet-control-layers-toggle');
+      box.lpFolded = true;
+      L.DomUtil.removeClass(box, 'leaflet-control-layers-expanded');
+      toggle.textContent = 'Layers';
+      toggle.setAttribute('aria-expanded', 'false');
+      var open = false;  /* kept here: Leaflet also opens the list when the button takes the focus */
+      L.DomEvent.on(toggle, 'click', function (e) {
+        L.DomEvent.preventDefault(e);
+        open = !open;
+        L.DomUtil[open ? 'addClass' : 'removeClass'](box, 'leaflet-control-layers-expanded');
+        toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+      });
+    },
+
+    /* on a phone (landplan.css, max-width 600px) the panel is a drawer at the bottom, closed at first: a handle
+       shows the month and the share of the land under Palestinian security and opens or closes it */
+    _drawer: function (frame) {
+      var map = this.map.getContainer(), handle = el('button', 'lp-handle'), self = this;
+      handle.type = 'button';
+      handle.setAttribute('aria-expanded', 'false');
+      frame.insertBefore(handle, frame.firstChild);
+      function set(open) {
+        L.DomUtil[open ? 'removeClass' : 'addClass'](map, 'lp-drawer-closed');
+        handle.setAttribute('aria-expanded', open ? 'true' : 'false');
+      }
+      handle.addEventListener('click', function () { set(L.DomUtil.hasClass(map, 'lp-drawer-closed')); });
+      this.on('monthchange', function (e) {
+        var D = self.data.metrics, k = D.columns.indexOf('area_pct_palestinian'), row = D.rows[e.month];
+        var text = e.label + ' (month ' + e.month + ')';
+        if (k >= 0 && row) text += ' \u00b7 ' + num(row[k]) + ' % under Palestinian security';
+        handle.textContent = text;
+      });
+      this.drawer = {open: function () { set(true); }, close: function () { set(false); }};
+      if (window.matchMedia && window.matchMedia('(max-width: 600px)').matches) set(false);
+      else set(true);
     },
 
     /* draw for the settled view, show month 0, then report ready */
     start: function () {
       this.zones.activate();
       this._hatch.activate();
+      this._foldLayerList();
       this._paint();
       this.fire('monthchange', {month: this._month, label: this.data.months[this._month]});
       this.ready = performance.now();
