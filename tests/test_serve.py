@@ -85,7 +85,8 @@ def request(
     b: serve.Workbench, path: str, method: str = "GET", body: object = None, headers: dict[str, str] | None = None
 ) -> tuple[int, dict[str, str], bytes]:
     """One raw request (the path is sent exactly as given: no client normalises '..' away)."""
-    conn = http.client.HTTPConnection(serve.HOST, b.port, timeout=60)  # writing an atlas on a loaded machine can take more than 10 s
+    # writing an atlas on a loaded machine can take more than 10 s
+    conn = http.client.HTTPConnection(serve.HOST, b.port, timeout=60)
     try:
         data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
         sent = {"content-type": "application/json"} if data is not None else {}
