@@ -5,6 +5,7 @@ from conftest import TINY_PLAN
 from ortools.sat.python import cp_model
 
 from geo import plan, schedule
+from geo.errors import PlanError
 from geo.schedule import cpsat, reduce, relax
 from geo.schedule.leftshift import left_shift
 from geo.schedule.model import build_model
@@ -148,3 +149,48 @@ def test_searching_the_part_finds_the_whole_plans_optimum(weighted):
     solver.parameters.num_workers = 1
     assert solver.solve(b.model) == cp_model.OPTIMAL
     assert s.objective == round(solver.objective_value)
+
+
+def test_a_schedule_that_breaks_the_plan_is_never_returned(write_plan, tiny_zones):
+    """The list schedules ignore deadlines; when the search has no time to repair one, there is no schedule."""
+    text = POPULATION + "zones:\n  overrides:\n    north:\n      security:\n        international: {latest: 2}\n"
+    p = plan.compile_plan(plan.load(write_plan(text)), tiny_zones, {"gate-x"})
+    assert schedule.check_schedule(p, schedule.priority_greedy(p))  # it hands over the populous zones first
+    with pytest.raises(PlanError, match="no schedule within its time budget"):
+        schedule.solve(p, 1e-6)
+    s = schedule.solve(p, 1.0)
+    assert s.status == "optimal" and schedule.check_schedule(p, s) == []
+    assert s.end["north/security/international"] <= 2
+
+
+def test_a_stale_hint_is_checked_before_it_is_used(weighted):
+    stale = {tid: 0 for tid in weighted.tasks}  # every task at month 0: troops and preconditions broken
+    s = schedule.solve(weighted, 1.0, hint=stale)
+    assert s.extra["warm_start"] == 0 and schedule.check_schedule(weighted, s) == []
+
+
+def test_a_plan_where_nothing_decides_anything_is_solved(write_plan, tiny_zones):
+    text = POPULATION.replace("level: free_movement", "level: permits")
+    text = text.replace("requires_crossing: true}", "requires_crossing: true, skip: true}", 1)
+    text = text.replace("      troops: 100          # each handover needs 100 troops\n      hold_troops: 10\n", "")
+    p = plan.compile_plan(plan.load(write_plan(text)), tiny_zones, {"gate-x"})
+    s = schedule.solve(p, 1.0)
+    assert s.status == "optimal" and schedule.check_schedule(p, s) == []
+
+
+def test_an_undecided_explanation_asks_for_time_not_a_longer_horizon(write_plan, tiny_zones, monkeypatch):
+    text = TINY_PLAN.replace(
+        "      troops: 100          # each handover needs 100 troops",
+        "      troops: 100          # each handover needs 100 troops\n      latest: 4",
+    )
+    p = plan.compile_plan(plan.load(write_plan(text)), tiny_zones, {"gate-x"})
+
+    def undecided(self, active):  # type: ignore[no-untyped-def]
+        raise cpsat._Undecided
+
+    monkeypatch.setattr(cpsat._Cores, "of", undecided)
+    with pytest.raises(PlanError) as exc:
+        schedule.solve(p, 1.0)
+    (issue,) = exc.value.issues
+    assert "could not single out" in issue.message and "--time" in issue.fix
+    assert "horizon" not in str(issue)

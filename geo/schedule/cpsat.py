@@ -149,7 +149,8 @@ def _invalid(problem: Problem, model: cp_model.CpModel) -> PlanError:
 
 def _no_schedule(problem: Problem) -> PlanError:
     """No schedule found and no proof there is none: the budget ran out first."""
-    plan_file = problem.tasks[next(iter(problem.tasks))].origin[0]
+    first = next(iter(problem.tasks.values()), None)
+    plan_file = first.origin[0] if first is not None else problem.capacity_origin[0]
     return PlanError(
         [
             PlanIssue(
@@ -207,7 +208,9 @@ def solve(
     found, placed = _decide(problem, deterministic_time, progress, hint, stop)
     start, end = left_shift(problem, *placed)
     best = objective_value(problem, end)  # never above the search's: the shift only brings ends earlier
-    bound = min(max(found.bound, precedence_bound(problem)), best)
+    bound = max(found.bound, precedence_bound(problem))
+    if bound > best:  # a valid schedule cannot beat a proven bound: something above is wrong, say so loudly
+        raise RuntimeError(f"internal error: objective {best} below its proven bound {bound}")
     sched = Schedule(
         found.status,
         best,
@@ -280,6 +283,16 @@ def _decide(
     return found, placed
 
 
+def _ends(problem: Problem, start: Mapping[str, int]) -> dict[str, int]:
+    """Each task's end, given its start."""
+    return {tid: v + problem.tasks[tid].duration for tid, v in start.items()}
+
+
+def _valid(problem: Problem, start: dict[str, int], end: dict[str, int]) -> bool:
+    """Whether a schedule keeps every rule of the plan (:func:`check_schedule`): only such a one may be returned."""
+    return not check_schedule(problem, Schedule("candidate", 0, 0, start, end))
+
+
 def _start_hint(problem: Problem, hint: Mapping[str, int] | None) -> tuple[dict[str, int] | None, bool]:
     """The search's first schedule: the better greedy schedule, or the warm-start hint if feasible and better.
 
@@ -292,17 +305,20 @@ def _start_hint(problem: Problem, hint: Mapping[str, int] | None) -> tuple[dict[
             g = make(problem)
         except PlanError:
             continue
-        schedules.append(left_shift(problem, g.start, g.end))
-    if not schedules:  # no greedy schedule: the hint alone, if it names every task
+        shifted = left_shift(problem, g.start, g.end)
+        if _valid(problem, *shifted):  # a list schedule ignores deadlines: it may break a window
+            schedules.append(shifted)
+    if not schedules:  # no valid greedy schedule: the hint alone, if it names every task and keeps the plan
         if hint and set(problem.tasks) <= set(hint):
-            return {tid: int(hint[tid]) for tid in problem.tasks}, True
+            start = {tid: int(hint[tid]) for tid in problem.tasks}
+            if _valid(problem, start, _ends(problem, start)):
+                return start, True
         return None, False
     best, warm = min(schedules, key=lambda se: objective_value(problem, se[1])), False
     if hint:
         start = {tid: int(hint.get(tid, best[0][tid])) for tid in problem.tasks}
-        end = {tid: s + problem.tasks[tid].duration for tid, s in start.items()}
-        if not check_schedule(problem, Schedule("hint", 0, 0, start, end)):
-            shifted = left_shift(problem, start, end)
+        if _valid(problem, start, _ends(problem, start)):
+            shifted = left_shift(problem, start, _ends(problem, start))
             if objective_value(problem, shifted[1]) < objective_value(problem, best[1]):
                 best, warm = shifted, True
     log.debug("first schedule of the search: objective %d (warm: %s)", objective_value(problem, best[1]), warm)
@@ -330,19 +346,18 @@ def _primary_phase(
     found = _Found({}, {}, "none", 0, warm, 0.0)
     if first is not None:
         _hint(b, first)
-        found.start, found.status = first, "feasible"
-        found.end = {tid: v + problem.tasks[tid].duration for tid, v in first.items()}
+        found.start, found.end, found.status = first, _ends(problem, first), "feasible"
     # a single search first: on plans of the reference's size it proves the optimum in well under a second,
     # where the portfolio spends that long loading its subsolvers; the portfolio goes on from what it found
     quick = min(deterministic_time, QUICK_DETERMINISTIC_TIME)
     solver = make_solver(quick, progress, portfolio=False)
     found.take(solver, _checked(problem, b, run_solver(solver, b.model, stop), deterministic_time), b)
     if found.status != "optimal" and deterministic_time > quick:
-        if found.start:
+        if found.status != "none":
             _hint(b, found.start)
         solver = make_solver(deterministic_time - quick, progress)
         found.take(solver, _checked(problem, b, run_solver(solver, b.model, stop), deterministic_time), b)
-    if not found.start:
+    if found.status == "none":
         raise _no_schedule(problem)
     return found
 
@@ -388,7 +403,19 @@ def explain_infeasible(problem: Problem, deterministic_time: float = DEFAULT_DET
     """
     b = build_model(problem, with_lits=True)
     cores = _Cores(b, deterministic_time)
-    core = cores.of(list(range(len(b.lits))))
+    try:
+        core = cores.of(list(range(len(b.lits))))
+    except _Undecided:
+        return [
+            PlanIssue(
+                problem.capacity_origin[0],
+                1,
+                1,
+                "the plan has no schedule, but the solver could not single out the constraints that conflict within "
+                "its time budget",
+                "raise the time budget (--time) to have them listed",
+            )
+        ]
     if core is None:
         return [
             PlanIssue(
@@ -396,6 +423,10 @@ def explain_infeasible(problem: Problem, deterministic_time: float = DEFAULT_DET
             )
         ]
     return _conflicts(b, _shrink(core, cores))
+
+
+class _Undecided(Exception):  # noqa: N818 - not an error of the plan: the budget ended before an answer
+    """The search ended within its budget without deciding whether the constraints can hold together."""
 
 
 class _Cores:
@@ -409,7 +440,8 @@ class _Cores:
     def of(self, active: list[int]) -> list[int] | None:
         """A set of the ``active`` constraints (indices into the literals) sufficient for infeasibility.
 
-        None when the active constraints can hold together.
+        None when the active constraints can hold together; :class:`_Undecided` when the budget ended first (an
+        undecided set is not taken for one that holds, or an infeasible plan would be blamed on its horizon).
         """
         model = self.b.model.clone()
         model.clear_assumptions()
@@ -418,17 +450,26 @@ class _Cores:
         solver.parameters.num_workers = 1  # assumption cores need a single worker
         solver.parameters.interleave_search = False
         st = run_solver(solver, model)
-        if st != cp_model.INFEASIBLE:
+        if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
+        if st != cp_model.INFEASIBLE:
+            raise _Undecided
         return sorted(self.index[i] for i in solver.sufficient_assumptions_for_infeasibility())
 
 
 def _shrink(core: list[int], cores: _Cores) -> list[int]:
-    """Drop constraints from ``core`` one by one while the rest still conflict: no member can then be dropped."""
+    """Drop constraints from ``core`` one by one while the rest still conflict: no member can then be dropped.
+
+    A constraint whose removal the budget cannot decide stays: the set listed may then be larger than needed, never
+    wrong.
+    """
     k = 0
     while k < len(core):
         trial = core[:k] + core[k + 1 :]
-        smaller = cores.of(trial)
+        try:
+            smaller = cores.of(trial)
+        except _Undecided:
+            smaller = None
         if smaller is not None:
             core = [c for c in smaller if c in trial] or trial
         else:

@@ -52,7 +52,7 @@ def core(problem: Problem) -> Problem:
         if tid not in keep:
             keep.add(tid)
             seeds += [x for pr in tasks[tid].preds for x in pr.tasks if x in tasks]
-    if len(keep) == len(tasks):
+    if len(keep) in (0, len(tasks)):  # nothing decides anything, or everything does: search the plan itself
         return problem
     return dataclasses.replace(problem, tasks={tid: t for tid, t in tasks.items() if tid in keep})
 
