@@ -12,6 +12,7 @@ Heavy libraries load inside the commands, so Ctrl-C at any point is answered wit
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import logging
@@ -976,7 +977,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         raise
     except Exception as exc:  # every failure becomes one message and an exit code, never a traceback
+        if _caused_by_interrupt(exc):
+            _say("\ninterrupted; nothing was written", err=True)
+            return EXIT_INTERRUPTED
         return _report(exc)
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    """Whether a Ctrl-C lies behind ``exc``.
+
+    Python wraps an interrupt that lands while a class is being made (``__set_name__``) in a RuntimeError, and a
+    library may wrap it in its own error.
+    """
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, KeyboardInterrupt):
+            return True
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return False
 
 
 def main_entry() -> None:
@@ -996,4 +1016,21 @@ def main_entry() -> None:
         code = EXIT_PIPE
     except KeyboardInterrupt:
         code = EXIT_INTERRUPTED
+    if code == EXIT_INTERRUPTED:
+        _exit_now(code)
     sys.exit(code)
+
+
+def _exit_now(code: int) -> None:
+    """End the process with ``code`` at once, past the interpreter's teardown.
+
+    An interrupt that lands while an extension module runs Python source through ``PyRun_*`` (some do so as they
+    import) leaves CPython convinced the interrupt went unhandled, and it then ends the process by SIGINT whatever
+    code ``sys.exit`` was given. Nothing is left half-written at this point: every output is written atomically.
+    """
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and not stream.closed:
+            with contextlib.suppress(OSError):
+                stream.flush()
+    os._exit(code)

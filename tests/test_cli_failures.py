@@ -143,6 +143,37 @@ def test_ctrl_c_before_the_solve_is_interrupted_not_a_traceback(monkeypatch, cap
     assert "interrupted" in capsys.readouterr().err
 
 
+def test_ctrl_c_wrapped_by_python_or_a_library_is_still_an_interrupt(monkeypatch, capsys):
+    # an interrupt landing while a class is made reaches us as "RuntimeError: Error calling __set_name__ ..."
+    def wrapped(*_a, **_k):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise RuntimeError("Error calling __set_name__ on 'Field' instance") from exc
+
+    monkeypatch.setattr("geo.plan.load", wrapped)
+    assert cli.main(["--workspace", str(ROOT), "plan", "validate", "reference"]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted" in err and "internal error" not in err
+
+
+def test_an_interrupted_command_exits_130_past_the_interpreter_teardown(tmp_path):
+    # main_entry ends an interrupted command with os._exit(130): CPython may otherwise turn the exit into SIGINT
+    script = (
+        "import sys\nfrom geo import cli\n"
+        "def boom(args):\n    raise KeyboardInterrupt\n"
+        "cli._HANDLERS['init'] = boom\n"
+        f"sys.argv = ['landplan', 'init', {str(tmp_path / 'ws')!r}]\n"
+        "print('partial output', flush=False)\n"
+        "cli.main_entry()\n"
+    )
+    cmd = [sys.executable, "-c", script]
+    done = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 130, done.stderr
+    assert done.stdout == "partial output\n"  # buffered output is flushed before the process ends
+    assert "interrupted" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_run_solver_stops_the_search_on_an_interrupt():
     """A Ctrl-C during CP-SAT raises KeyboardInterrupt promptly and leaves no search running."""
     from ortools.sat.python import cp_model
