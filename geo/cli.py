@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .errors import LandplanError, OutputError, PlanError, UsageError, WorkspaceError
+from .i18n import LANGUAGES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -171,6 +172,8 @@ def _output_parsers(sub: Any) -> None:
     mp.add_argument("-o", "--output", metavar="PATH", help="HTML file (default: maps/PLAN.html)")
     mp.add_argument("--cdn", action="store_true", help="link Leaflet from a CDN (with SRI) instead of inlining it")
     mp.add_argument("--no-tiles", action="store_true", help="do not offer online tiles as an optional layer")
+    mp.add_argument("--lang", choices=LANGUAGES, default="en", help="the language the map opens in (default: en)")
+    mp.add_argument("--embed", action="store_true", help="a map without panel or layer list, for slides and web pages")
     _add_budget(mp)
 
 
@@ -379,7 +382,9 @@ def _cmd_map(args: argparse.Namespace) -> int:
     ws = _workspace(args)
     out = _check_output(args.output or _default_output(ws, ws.plan_path(args.plan).name, ".html"))
     run = _run(ws, args.plan, args.time, args.no_cache)
-    phase_map.write_phase_map(_map_inputs(ws, run), out, cdn=args.cdn, tiles=not args.no_tiles)
+    phase_map.write_phase_map(
+        _map_inputs(ws, run), out, cdn=args.cdn, tiles=not args.no_tiles, lang=args.lang, embed=args.embed
+    )
     _print_table(layers.summary(run.layers))
     _say(f"\n{run.name}: {run.schedule.status}, last task ends month {run.schedule.makespan}")
     _say(f"wrote {out}")

@@ -250,6 +250,7 @@ def open_map(chromium):  # type: ignore[no-untyped-def]
         path: Path,
         ready: str = "window.landplan && window.landplan.ready !== null",
         size: tuple[int, int] = (1300, 900),
+        address: str = "",
     ):
         page = chromium.new_page(viewport={"width": size[0], "height": size[1]}, has_touch=size[0] <= 600)
         log = PageLog()
@@ -271,7 +272,7 @@ def open_map(chromium):  # type: ignore[no-untyped-def]
                 r.abort()
 
         page.route("**/*", route)
-        page.goto(path.resolve().as_uri())
+        page.goto(path.resolve().as_uri() + address)  # address: "#month=12&lang=ar..." (never sent: a fragment)
         page.wait_for_function(ready, timeout=30_000)
         pages.append(page)
         return page, log

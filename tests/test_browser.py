@@ -1,16 +1,16 @@
 """The phase map in headless Chromium: offline, correct, safe; driven through its public API and events only."""
 
 import dataclasses
+import datetime
 import io
 import json
 import re
 from pathlib import Path
 
 import pytest
-from test_render import PAYLOADS, SMALL_PLAN, full_plan, shipped_layers, small_inputs
+from test_render import PAYLOADS, SMALL_PLAN, full_plan, reference_map_file, small_inputs
 
 from geo.output import compare_map, phase_map, style
-from geo.run import run_loaded
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -20,11 +20,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def reference_map(tmp_path_factory):
-    run = run_loaded(ROOT / "plans" / "reference.yaml", shipped_layers(), 1.0)
-    inp = phase_map.MapInputs.from_run(run, "test", "2027-01-01")
-    path = tmp_path_factory.mktemp("map") / "reference.html"
-    phase_map.write_phase_map(inp, path)
-    return path, inp
+    return reference_map_file(tmp_path_factory.mktemp("map"))
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +133,7 @@ def test_the_map_keeps_the_screen_and_the_phone_drawer_opens_and_closes(referenc
         return
     _, top, width, height = _box(page, panel)
     assert handle.is_visible() and height <= 60 and top >= h - 60 and width >= w - 1  # closed: a strip at the bottom
-    assert re.fullmatch(r"2027-01 \(month 0\) · [\d.]+ % under Palestinian security", handle.inner_text())
+    assert re.fullmatch(r"Jan 2027 \(month 0\) · [\d.]+ % under Palestinian security", handle.inner_text())
     assert not page.locator(".lp-title").is_visible()
     assert not layer_list.is_visible()  # the layer list is folded into a button
     layers_box = _box(page, ".leaflet-control-layers")
@@ -207,10 +203,11 @@ def test_slider_changes_a_zone_fill_and_the_panel_matches_the_metrics(reference_
     assert before != after
     assert page.evaluate("landplan.month") == end
     row = inp.metrics.set_index("month").loc[end]
-    for col in ("population_permits", "troops_deployed", "obstacles_removed"):
-        shown = page.locator(f'td[data-metric="{col}"]').inner_text().replace(",", "")
-        assert int(shown) == int(row[col]), col
-    assert page.locator(".lp-month").inner_text().startswith(inp.metrics.set_index("month").loc[end, "date"])
+    assert page.locator('td[data-figure="crossings_open"]').inner_text() == f"{row['crossings_open']:,}"
+    removed = page.locator('td[data-figure="obstacles_removed"]').inner_text()
+    assert removed == f"{row['obstacles_removed']:,} of {row['obstacles_total']:,}"
+    date = datetime.datetime.strptime(row["date"], "%Y-%m").strftime("%b %Y")
+    assert page.locator(".lp-month").inner_text() == f"{date} (month {end})"
 
 
 def test_clicking_a_zone_shows_its_timeline(reference_map, open_map):
@@ -220,8 +217,9 @@ def test_clicking_a_zone_shows_its_timeline(reference_map, open_map):
     page.mouse.click(xy[0], xy[1])
     text = page.locator(".lp-zone").inner_text()
     assert text.startswith("Hebron A: timeline")
-    assert "security: palestinian (at the start)" in text  # H1: Palestinian security under the Hebron Protocol
-    assert "security: international" not in text and "movement: free_movement" in text
+    # H1: Palestinian security under the Hebron Protocol
+    assert "security: Palestinian security forces (at the start)" in text
+    assert "security: international" not in text and "movement: free movement" in text
     assert "obstacles removed: checkpoint" in text
 
 
@@ -270,8 +268,8 @@ def test_legend_entries_hide_with_their_layer_and_play_advances(reference_map, o
     assert "settlement built-up area" in legend.inner_text()  # another layer's entry stays
     page.get_by_label("Settlements", exact=True).check()
     assert entry in legend.inner_text()
-    page.get_by_label("colour by movement").check()
-    assert "zones: movement" in legend.inner_text() and "free_movement" in legend.inner_text()
+    page.get_by_role("radio", name="movement").check()
+    assert "Zones by movement" in legend.inner_text() and "free movement" in legend.inner_text()
     page.locator(".lp-play").click()
     page.wait_for_function("landplan.month >= 2", timeout=5_000)
     page.locator(".lp-play").click()
@@ -320,11 +318,11 @@ def test_the_panel_legend_gantt_and_footer_are_controls_inside_the_map(small_map
     outside = "body > .lp-ctl, body > .lp-panel, body > .lp-legend, body > .lp-footer, body > .lp-zone"
     assert page.evaluate(f"document.querySelectorAll('{outside}').length") == 0
     # a control is removed and added back with Leaflet's own calls, and draws the app's state again
-    page.get_by_label("colour by movement").check()
+    page.get_by_role("radio", name="movement").check()
     page.evaluate("void landplan.controls.legend.remove()")
     assert page.locator(".lp-legend").count() == 0
     page.evaluate("void landplan.controls.legend.addTo(landplan.map)")
-    assert "zones: movement" in page.locator(".lp-legend").inner_text()
+    assert "Zones by movement" in page.locator(".lp-legend").inner_text()
     assert log.errors == []
 
 
@@ -385,7 +383,7 @@ def test_modechange_and_zoneselect_are_events_too(small_map, open_map):
     path, inp = small_map
     page, log = open_map(path)
     _listen(page, "modechange")
-    page.get_by_label("colour by movement").check()
+    page.get_by_role("radio", name="movement").check()
     page.evaluate("landplan.setMode('movement'); landplan.setMode('no such track')")
     assert [s[2] for s in _seen(page)] == ["movement"]
     assert page.evaluate("landplan.mode") == "movement"
@@ -569,7 +567,7 @@ FOOTER_LAYOUT = """(needles) => {
         const b = r.getBoundingClientRect();
         return [b.left, b.top];
     }
-    const name = document.createRange(), after = find(' \u00b7 plan+layers');
+    const name = document.createRange(), after = find(' \u00b7 ');
     name.setStart(nodes[0], 0);
     name.setEnd(after[0], after[1]);
     const right = Math.max(...Array.from(name.getClientRects(), (r) => r.right));
@@ -593,8 +591,8 @@ def test_bidi_controls_in_names_cannot_reorder_the_footer(tmp_path, open_map, na
     inp = dataclasses.replace(inp, plan_name=name)
     page, log = open_map(phase_map.write_phase_map(inp, tmp_path / "bidi.html"))
     assert log.errors == []
-    # drawn in reading order, on one line: "plan+layers", each character of the hash, "built", the date
-    order = [("plan+layers", 1), (inp.digest, len(inp.digest)), ("built", 1), (inp.built, 1)]
+    # drawn in reading order, on one line: "plan and layers", each character of the hash, "built", the date
+    order = [("plan and layers", 1), (inp.digest, len(inp.digest)), ("built", 1), (inp.built, 1)]
     name_right, boxes = page.evaluate(FOOTER_LAYOUT, [list(o) for o in order])
     assert None not in boxes
     assert len({round(top) for _, top in boxes}) == 1
@@ -604,7 +602,7 @@ def test_bidi_controls_in_names_cannot_reorder_the_footer(tmp_path, open_map, na
     footer = page.locator(".lp-footer").text_content()
     assert not set(footer) & set(BIDI_CONTROLS)
     stripped = "".join(c for c in name if c not in BIDI_CONTROLS)
-    assert footer.startswith(stripped + " \u00b7 plan+layers " + inp.digest)
+    assert footer.startswith(stripped + " \u00b7 plan and layers " + inp.digest)
     style_of = "(sel) => { const e = document.querySelector(sel); return [e.dir, getComputedStyle(e).unicodeBidi]; }"
     assert page.evaluate(style_of, ".lp-footer .lp-hash") == ["ltr", "isolate"]
     assert page.evaluate(style_of, ".lp-footer .lp-plan") == ["auto", "isolate"]
@@ -653,7 +651,7 @@ def test_the_slider_moves_links_crossings_the_barrier_and_the_presence(full_map,
     erez = f"landplan.layers.crossings.getLayers()[{ids.index('erez')}]"
     slider.fill("8")
     assert page.evaluate(f"{erez}.options.color") == colours["crossing"]
-    assert "over capacity: Erez" not in page.locator(".lp-month-facts").inner_text()
+    assert "Over capacity: Erez" not in page.locator(".lp-month-facts").inner_text()
     page.evaluate(f"void {erez}.openTooltip()")
     assert "3,000 wanting, capacity 3,000" in page.locator(".leaflet-tooltip").last.inner_text()
     slider.fill("9")
@@ -663,7 +661,7 @@ def test_the_slider_moves_links_crossings_the_barrier_and_the_presence(full_map,
     ]
     tip = page.locator(".leaflet-tooltip").last.inner_text()  # the open tooltip follows the month
     assert "4,000 wanting, capacity 3,000" in tip and "yes" in tip
-    assert "over capacity: Erez / Beit Hanoun" in page.locator(".lp-month-facts").inner_text()
+    assert "Over capacity: Erez / Beit Hanoun" in page.locator(".lp-month-facts").inner_text()
     assert page.evaluate(f"landplan.crossingFlow({ids.index('erez')}).over_capacity") is True
     # the barrier in jenin-c goes when its step ends
     route = inp.layers["barrier"][inp.layers["barrier"]["kind"] == "route"]
@@ -681,8 +679,8 @@ def test_the_slider_moves_links_crossings_the_barrier_and_the_presence(full_map,
     slider.fill("5")
     assert page.evaluate(hatch) == 1 and page.evaluate(marks) == [1, 1]
     facts = page.locator(".lp-month-facts").inner_text()
-    assert "residual presence valley: zones under it: 1; fixed sites: 2; until 2028-09" in facts
-    assert f"early-warning station {PAYLOADS[0]} standing, next review 2028-01" in facts
+    assert "Residual presence valley: 1 zones under it, 2 fixed sites, until Sep 2028" in facts
+    assert f"Early-warning station {PAYLOADS[0]} standing, next review Jan 2028" in facts
     slider.fill("30")
     assert page.evaluate(hatch) == 0 and page.evaluate(marks) == [0, 0]
     assert page.evaluate("document.querySelectorAll('img').length") == 0
@@ -696,9 +694,9 @@ def test_the_legend_names_every_new_style_and_the_panel_its_units(full_map, open
     for key in ("links", "crossings", "presence", "barrier"):
         for _, text in style.MAP_LEGEND[key]:
             assert text in legend, text
-    assert "israel_police" in legend and "shared" in legend
+    assert "Israeli police" in legend and "shared security (Jerusalem)" in legend
     page.evaluate("landplan.setMonth(24)")
-    row = page.locator('td[data-metric="residents_palestinians_in_israel"]')
+    row = page.locator('td[data-figure="residents_palestinians_in_israel"]')
     assert int(row.inner_text().replace(",", "")) == inp.metrics.loc[24, "residents_palestinians_in_israel"]
-    assert page.locator("tr", has=row).locator(".lp-unit").inner_text() == "people"
+    assert page.locator("tr", has=row).locator("th").inner_text() == "Palestinians living in Israel"
     assert log.errors == []

@@ -136,6 +136,13 @@ RENAMED = renamed(TINY_PLAN.replace("gate-x", "allenby"), SECURITY_NAMES, MOVEME
 
 
 @functools.cache
+def reference_map_file(folder):
+    """The reference plan's map, written into ``folder``: (path, its inputs)."""
+    run = run_loaded(ROOT / "plans" / "reference.yaml", shipped_layers(), 1.0)
+    inp = phase_map.MapInputs.from_run(run, "test", "2027-01-01")
+    return phase_map.write_phase_map(inp, folder / "reference.html"), inp
+
+
 def shipped_layers() -> dict:
     """The shipped layers, read once; callers copy a layer before changing it."""
     return layers.load_all(ROOT)

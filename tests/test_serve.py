@@ -372,14 +372,14 @@ def test_the_open_page_follows_edits_without_a_reload(chromium, bench, plan_file
         page.wait_for_function("() => window.landplanServe && landplanServe.states > 0 && landplan.ready !== null")
         page.evaluate("() => { window.kept = 'still here'; landplan.setMonth(7); landplan.map.setZoom(9); }")
         view = page.evaluate("() => [landplan.map.getCenter().lat, landplan.map.getZoom()]")
-        assert page.locator(".lp-month").inner_text() == "2027-08 (month 7)"
+        assert page.locator(".lp-month").inner_text() == "Aug 2027 (month 7)"
         headline = page.locator("#lp-serve-headline").inner_text()
         assert "4 zones" in headline
         plan_file.write_text(small(name="edited live", start="2028-01", zones=ZONES + ", hebron-a"), encoding="utf-8")
         page.wait_for_function("() => landplanServe.updates === 1")
         assert page.evaluate("() => window.kept") == "still here"  # the same page: no reload
         assert page.evaluate("() => landplan.month") == 7
-        assert page.locator(".lp-month").inner_text() == "2028-08 (month 7)"
+        assert page.locator(".lp-month").inner_text() == "Aug 2028 (month 7)"
         assert page.locator(".lp-title").inner_text() == "edited live"
         assert page.evaluate("() => [landplan.map.getCenter().lat, landplan.map.getZoom()]") == view
         assert page.evaluate("() => landplan.zones.painted") == 5

@@ -201,9 +201,15 @@ class Page(Figure):
     display) goes through :meth:`render`, so none of them can miss the data or run it as a template.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, lang: str = "en", direction: str = "ltr") -> None:
         super().__init__()
         self.slots: dict[str, str] = {}
+        if not (lang.isascii() and lang.isalpha()) or direction not in ("ltr", "rtl"):
+            raise LandplanError(
+                f"a page's language must be a code such as 'ar' and its direction ltr or rtl, not {lang!r} / "
+                f"{direction!r}. Fix: this is a bug in landplan; please report it"
+            )
+        self.lang, self.direction = lang, direction
 
     def put(self, section: Element, name: str, text: str, index: int | None = None) -> None:
         """Reserve a slot called ``name`` in ``section`` (header or html) that will hold ``text``.
@@ -224,8 +230,9 @@ class Page(Figure):
         self.slots[name] = text
 
     def render(self, **kwargs: Any) -> str:
-        """The whole page: folium's rendering with every slot filled."""
-        return fill_slots(super().render(**kwargs), self.slots)
+        """The whole page: folium's rendering with every slot filled, its language and direction on ``<html>``."""
+        text = fill_slots(super().render(**kwargs), self.slots)
+        return text.replace("<html>", f'<html lang="{self.lang}" dir="{self.direction}">', 1)
 
 
 def static_text(name: str) -> str:

@@ -70,7 +70,9 @@ from branca.element import MacroElement
 from jinja2 import Template
 from shapely.geometry import Point
 
+from .. import i18n
 from ..build import facts
+from ..figures import STATE_LABELS, TRACK_LABELS, figure_groups, milestones, unread_columns
 from ..files import atomic_write
 from ..metrics import crossing_flows, metric_unit, obstacle_removal_months
 from ..plan import Problem
@@ -261,7 +263,13 @@ class MapInputs:
 def _tracks(tl: Timeline) -> list[dict[str, Any]]:
     """Each track that colours zones: its name, its ladder and the colour of each of its states."""
     return [
-        {"name": track, "states": list(ladder), "colors": ladder_colors(track, ladder)}
+        {
+            "name": track,
+            "label": TRACK_LABELS.get(track),
+            "states": list(ladder),
+            "labels": [STATE_LABELS.get(state) for state in ladder],
+            "colors": ladder_colors(track, ladder),
+        }
         for track, ladder in tl.ladders.items()
     ]
 
@@ -456,7 +464,34 @@ def _border(result: BorderResult) -> dict[str, Any]:
     }
 
 
-def build_payload(inp: MapInputs) -> dict[str, Any]:
+def _figures(inp: MapInputs) -> list[dict[str, Any]]:
+    """The panel's figures, grouped and named (:mod:`geo.figures`); a column without a figure is logged, not shown."""
+    columns = [str(c) for c in inp.metrics.columns]
+    groups = figure_groups(columns, inp.problem.security_states)
+    left = unread_columns(columns, groups)
+    if left:
+        log.warning("the map leaves out metrics no figure names: %s", ", ".join(left))
+    return [{"title": g.title, "figures": [f.to_json() for f in g.figures]} for g in groups]
+
+
+def _story(inp: MapInputs) -> list[dict[str, Any]]:
+    """The milestones the story steps through, derived from the monthly figures."""
+    rows = inp.metrics.to_dict("records")
+    return [m.to_json() for m in milestones([{str(k): _value(v) for k, v in r.items()} for r in rows])]
+
+
+def _i18n(lang: str) -> dict[str, Any]:
+    """The language shown first, the languages the switch offers, and the catalogue of each (English is the ids)."""
+    return {
+        "lang": i18n.check_language(lang),
+        "languages": [
+            [code, i18n.LANGUAGE_NAMES[code], "rtl" if code in i18n.RTL else "ltr"] for code in i18n.LANGUAGES
+        ],
+        "messages": {code: dict(sorted(i18n.catalogue(code).items())) for code in i18n.LANGUAGES if code != "en"},
+    }
+
+
+def build_payload(inp: MapInputs, lang: str = "en") -> dict[str, Any]:
     """The JSON payload of the page: encoded geometry, facts, the months each entity changes state, metrics, palettes.
 
     Every month a zone, a crossing or a link reaches a state is read from the :class:`~geo.timeline.Timeline`,
@@ -467,6 +502,8 @@ def build_payload(inp: MapInputs) -> dict[str, Any]:
     ----------
     inp : MapInputs
         The map's inputs.
+    lang : str, optional
+        The language the page opens in (one of :data:`geo.i18n.LANGUAGES`); the page can switch to the others.
 
     Returns
     -------
@@ -524,6 +561,9 @@ def build_payload(inp: MapInputs) -> dict[str, Any]:
             "units": [metric_unit(str(c)) for c in inp.metrics.columns],
             "rows": [[_value(v) for v in r] for r in inp.metrics.itertuples(index=False)],
         },
+        "figures": _figures(inp),
+        "milestones": _story(inp),
+        "i18n": _i18n(lang),
         **({"border": _border(inp.border)} if inp.border is not None else {}),
     }
 
@@ -532,8 +572,8 @@ def build_payload(inp: MapInputs) -> dict[str, Any]:
 _SCRIPTS = {
     # fit the view before any layer is added, so nothing is projected twice
     "init": "{{ this._parent.get_name() }}.fitBounds({{ this.values.bounds|tojson }}, {animate: false});"
-    "var landplan = L.landplan({{ this._parent.get_name() }}, L.Landplan.payload('landplan-data'));",
-    "start": "landplan.start();",
+    "var landplan = L.landplan({{ this._parent.get_name() }}, L.Landplan.payload('landplan-data'), "
+    "{{ this.values.options|tojson }});",
     # a plan that names a border: static/border.js adds its layer and its figures to the app (public API only)
     "border": "L.landplanBorder(landplan);",
 }
@@ -546,6 +586,17 @@ class _Snippet(MacroElement):
         super().__init__()  # type: ignore[no-untyped-call]
         self.values = values
         self._template = Template("{% macro script(this, kwargs) %}" + _SCRIPTS[script] + "{% endmacro %}")
+
+
+class _StartSnippet(MacroElement):
+    """The map's start: the app draws, hands its layer list to be relabelled, and reads the view in the address."""
+
+    def __init__(self, control: folium.LayerControl) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.control = control
+        self._template = Template(
+            "{% macro script(this, kwargs) %}landplan.start({{ this.control.get_name() }});{% endmacro %}"
+        )
 
 
 class _LiveSnippet(MacroElement):
@@ -575,11 +626,11 @@ class _JsLayer(folium.map.Layer):
         )
 
 
-def _page(m: folium.Map, inp: MapInputs, cdn: bool, live: bool = False) -> Page:
+def _page(m: folium.Map, inp: MapInputs, cdn: bool, live: bool = False, lang: str = "en") -> Page:
     """Move ``m`` into a :class:`~.page.Page` holding the page's pieces: Leaflet, script, style, title, data."""
     m.default_js = []
     m.default_css = []
-    page = Page()
+    page = Page(lang, "rtl" if lang in i18n.RTL else "ltr")
     page.add_child(m)
     add_leaflet(page, cdn)
     page.put(page.header, "landplan_css", f"<style>{static_text('landplan.css')}</style>")
@@ -590,7 +641,7 @@ def _page(m: folium.Map, inp: MapInputs, cdn: bool, live: bool = False) -> Page:
         # no icon to fetch: the server answers only under its token, and a refused request is an error to the page
         page.put(page.header, "serve_js", f'<link rel="icon" href="data:,"><script>{static_text("serve.js")}</script>')
     page.put(page.header, "title", f"<title>{escape_text(inp.plan_name)} - landplan</title>")
-    data = f'<script type="application/json" id="landplan-data">{payload_json(build_payload(inp))}</script>'
+    data = f'<script type="application/json" id="landplan-data">{payload_json(build_payload(inp, lang))}</script>'
     page.put(page.html, "landplan_data", data)
     return page
 
@@ -605,7 +656,9 @@ def _layers(border: BorderResult | None) -> list[tuple[str, str, bool]]:
     return out
 
 
-def phase_map(inp: MapInputs, cdn: bool = False, tiles: bool = True, live: bool = False) -> folium.Map:
+def phase_map(
+    inp: MapInputs, cdn: bool = False, tiles: bool = True, live: bool = False, *, lang: str = "en", embed: bool = False
+) -> folium.Map:
     """The interactive phase map as a folium Map.
 
     The map belongs to a page whose rendering (``get_root().render()``) inserts the title, the data
@@ -624,6 +677,11 @@ def phase_map(inp: MapInputs, cdn: bool = False, tiles: bool = True, live: bool 
         The page of ``landplan serve``: it also loads ``static/serve.js``, which follows the server's updates
         and swaps each new payload into this map in place.  Off, the page is exactly the file ``landplan map``
         writes.
+    lang : str, optional
+        The language the page opens in (``en``, ``ar`` or ``he``); a reader can switch in the page.
+    embed : bool, optional
+        A map without its panel, legend and layer list, for a slide or a web page: the zones, the month's
+        caption and the credits only (the address can still name the month, language and layers).
 
     Returns
     -------
@@ -635,13 +693,14 @@ def phase_map(inp: MapInputs, cdn: bool = False, tiles: bool = True, live: bool 
         zoom_start=8,
         tiles=None,
         prefer_canvas=True,
-        control_scale=True,
+        control_scale=False,  # landplan.js draws the scale, in the language shown
         zoom_control=True,
         attribution_control=False,
     )
     m._id = "landplan"  # fixed element ids keep two builds of the same plan byte-identical
-    _page(m, inp, cdn, live)
-    m.add_child(_Snippet("init", bounds=[[zb[1], zb[0]], [zb[3], zb[2]]]), name="landplan_init")
+    _page(m, inp, cdn, live, i18n.check_language(lang))
+    options = {"controls": ["story", "scale", "footer"], "embed": True} if embed else {}
+    m.add_child(_Snippet("init", bounds=[[zb[1], zb[0]], [zb[3], zb[2]]], options=options), name="landplan_init")
     if inp.border is not None:
         m.add_child(_Snippet("border"), name="landplan_border")
     for key, name, show in _layers(inp.border):
@@ -657,16 +716,18 @@ def phase_map(inp: MapInputs, cdn: bool = False, tiles: bool = True, live: bool 
     control = folium.LayerControl(collapsed=False, position="topleft")
     control._id = "control"
     m.add_child(control, name="control")
-    m.add_child(_Snippet("start"), name="landplan_start")
+    m.add_child(_StartSnippet(control), name="landplan_start")
     if live:
         m.add_child(_LiveSnippet(control), name="landplan_serve")
     return m
 
 
-def write_phase_map(inp: MapInputs, path: Path | str, cdn: bool = False, tiles: bool = True) -> Path:
+def write_phase_map(
+    inp: MapInputs, path: Path | str, cdn: bool = False, tiles: bool = True, *, lang: str = "en", embed: bool = False
+) -> Path:
     """Render :func:`phase_map` to ``path`` atomically; returns the path."""
     dest = Path(path)
-    text = phase_map(inp, cdn=cdn, tiles=tiles).get_root().render()
+    text = phase_map(inp, cdn=cdn, tiles=tiles, lang=lang, embed=embed).get_root().render()
     atomic_write(dest, text.encode("utf-8"))
     log.info("wrote %s (%d bytes)", dest, dest.stat().st_size)
     return dest

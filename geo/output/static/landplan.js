@@ -32,6 +32,33 @@
     return e;
   }
 
+  /* the interface's language: its messages (by their English text) come from the payload's catalogue */
+  var I18N = {lang: 'en', messages: {}};
+
+  /* the message msgid in the language shown, its {slots} filled with values as plain text */
+  function t(msgid, values) {
+    var cat = I18N.messages[I18N.lang] || {};
+    var text = Object.prototype.hasOwnProperty.call(cat, msgid) ? cat[msgid] : msgid;
+    if (!values) return text;
+    return text.replace(/\{([a-z_]+)\}/g, function (m, k) {
+      return Object.prototype.hasOwnProperty.call(values, k) ? String(values[k]) : m;
+    });
+  }
+
+  /* a month label (YYYY-MM) as the language writes it */
+  function monthName(label) {
+    var m = /^(\d{4})-(\d{2})$/.exec(label || '');
+    if (!m) return label;
+    return new Date(Date.UTC(+m[1], +m[2] - 1, 1)).toLocaleDateString(I18N.lang,
+      {year: 'numeric', month: 'short', timeZone: 'UTC'});
+  }
+
+  function escapeHtml(text) {  /* for the few places Leaflet itself writes as HTML (the layer list) */
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c];
+    });
+  }
+
   function varints(b64) {
     var bin = atob(b64), n = bin.length, out = [], v = 0, shift = 0, i, byte;
     for (i = 0; i < n; i++) {
@@ -97,20 +124,22 @@
     var k = this.index[field];
     return k === undefined ? null : this.rows[i][k];
   };
-  Facts.prototype.title = function (i) { return this.get(i, 'name'); };
+  /* the name in the language shown where the data has it (name_ar, name_he), else the name */
+  Facts.prototype.title = function (i) { return this.get(i, 'name_' + I18N.lang) || this.get(i, 'name'); };
   Facts.prototype.box = function (i) {
     var box = el('div', 'lp-facts'), values = this.rows[i];
     box.appendChild(dataEl('div', 'lp-facts-title', this.title(i)));
-    var t = el('table');
+    var table = el('table');
     for (var k = 0; k < this.fields.length; k++) {
-      var v = values[k];
-      if (v === null || v === undefined || v === '') continue;
-      var tr = el('tr');
-      tr.appendChild(el('th', null, this.fields[k]));
-      tr.appendChild(typeof v === 'number' ? el('td', null, v.toLocaleString('en')) : dataEl('td', null, v));
-      t.appendChild(tr);
+      var v = values[k], f = this.fields[k];
+      if (v === null || v === undefined || v === '' || /^name(_|$)/.test(f)) continue;
+      var tr = el('tr'), yearLike = /year|founded|number/.test(f);
+      tr.appendChild(el('th', null, t(f.replace(/_/g, ' '))));
+      tr.appendChild(typeof v === 'number' ? el('td', null, num(v, yearLike ? {useGrouping: false} : undefined))
+        : dataEl('td', null, v));
+      table.appendChild(tr);
     }
-    box.appendChild(t);
+    box.appendChild(table);
     return box;
   };
   /* tooltip content, built each time it opens: the facts, then what more(i) adds for the month shown */
@@ -137,20 +166,55 @@
     return found;
   }
 
-  function num(v) { return typeof v === 'number' ? v.toLocaleString('en') : v; }
+  function num(v, opts) { return typeof v === 'number' ? v.toLocaleString(I18N.lang, opts) : v; }
 
-  /* a small table of [label, value] rows under a heading; labels are fixed text, values data */
+  /* a figure's value as people read it: three significant figures from ten thousand up, areas in whole units */
+  function rounded(v, kind) {
+    if (typeof v !== 'number') return v;
+    if (Math.abs(v) >= 10000) return num(v, {notation: 'compact', maximumSignificantDigits: 3});
+    if (kind === 'pct') return num(v, {maximumFractionDigits: Math.abs(v) < 10 ? 2 : 1});
+    return num(v, {maximumFractionDigits: Math.abs(v) < 10 ? 1 : 0});
+  }
+
+  /* into node: a message already in the language shown (t() without values keeps its slots), each slot filled
+     with text; the slots named in data hold names from the data, each in an element of its own (dataEl) so it
+     cannot reorder the sentence around it */
+  function rich(node, text, values, data) {
+    var parts = text.split(/(\{[a-z_]+\})/);
+    parts.forEach(function (p) {
+      var m = /^\{([a-z_]+)\}$/.exec(p);
+      if (!m || !Object.prototype.hasOwnProperty.call(values, m[1])) {
+        if (p) node.appendChild(document.createTextNode(p));
+      } else if (data && data.indexOf(m[1]) >= 0) {
+        node.appendChild(dataEl('span', null, values[m[1]]));
+      } else {
+        node.appendChild(document.createTextNode(String(values[m[1]])));
+      }
+    });
+    return node;
+  }
+
+  /* a figure's value written by its kind (geo/figures.py): share, people, count, of, km, km2 */
+  function figureText(kind, v) {
+    if (kind === 'share') return t('{pct} % ({area} km\u00b2)', {pct: rounded(v[0], 'pct'), area: rounded(v[1])});
+    if (kind === 'of') return t('{part} of {whole}', {part: rounded(v[0]), whole: rounded(v[1])});
+    if (kind === 'km') return t('{n} km', {n: rounded(v[0])});
+    if (kind === 'km2') return t('{n} km\u00b2', {n: rounded(v[0])});
+    return rounded(v[0]);
+  }
+
+  /* a small table of [label, value] rows under a heading; labels are fixed text (translated), values data */
   function monthTable(title, rows) {
     var box = el('div', 'lp-facts-month');
     box.appendChild(el('div', 'lp-facts-title', title));
-    var t = el('table');
+    var table = el('table');
     rows.forEach(function (r) {
       var tr = el('tr');
       tr.appendChild(el('th', null, r[0]));
       tr.appendChild(dataEl('td', null, num(r[1])));
-      t.appendChild(tr);
+      table.appendChild(tr);
     });
-    box.appendChild(t);
+    box.appendChild(table);
     return box;
   }
 
@@ -366,37 +430,59 @@
     className: 'lp-panel',
     _build: function (box, app) {
       var M = app.data.meta;
-      box.appendChild(dataEl('div', 'lp-title', M.plan));
+      var head = el('div', 'lp-row lp-head');
+      head.appendChild(dataEl('div', 'lp-title', M.plan));
+      head.appendChild(this._languages(app));
+      box.appendChild(head);
       var row = el('div', 'lp-row');
       this._play = el('button', 'lp-play', '\u25B6');
-      this._play.type = 'button'; this._play.title = 'play';
+      this._play.type = 'button';
+      this._play.title = t('Play the months');
+      this._play.setAttribute('aria-label', this._play.title);
       this._slider = el('input', 'lp-slider');
       this._slider.type = 'range'; this._slider.min = '0'; this._slider.max = String(M.horizon);
       this._slider.value = '0';
+      this._slider.setAttribute('aria-label', t('Month of the plan'));
       this._label = el('span', 'lp-month');
+      this._label.setAttribute('aria-live', 'polite');
       row.appendChild(this._play); row.appendChild(this._slider); row.appendChild(this._label);
       box.appendChild(row);
-      var modes = el('div', 'lp-row');
+      var modes = el('fieldset', 'lp-row lp-modes');
+      modes.appendChild(el('legend', null, t('Colour the zones by')));
       this._radios = {};
-      app.tracks.forEach(function (t) {
+      app.tracks.forEach(function (tr) {
         var lab = el('label', 'lp-mode'), r = el('input');
-        r.type = 'radio'; r.name = 'lp-mode'; r.value = t.name;
-        r.addEventListener('change', function () { if (r.checked) app.setMode(t.name); });
-        lab.appendChild(r); lab.appendChild(document.createTextNode(' colour by '));
-        lab.appendChild(dataEl('span', null, t.name));
+        r.type = 'radio'; r.name = 'lp-mode'; r.value = tr.name;
+        r.addEventListener('change', function () { if (r.checked) app.setMode(tr.name); });
+        lab.appendChild(r); lab.appendChild(document.createTextNode(' '));
+        lab.appendChild(tr.label ? el('span', null, t(tr.label)) : dataEl('span', null, tr.name));
         modes.appendChild(lab);
-        this._radios[t.name] = r;
+        this._radios[tr.name] = r;
       }, this);
       box.appendChild(modes);
       var self = this;
       this._slider.addEventListener('input', function () { app.setMonth(+self._slider.value); });
       this._play.addEventListener('click', function () { if (self._timer) self._stop(); else self._start(); });
     },
+    /* the language switch: each language named in itself */
+    _languages: function (app) {
+      var sel = el('select', 'lp-lang');
+      sel.setAttribute('aria-label', t('Language'));
+      app.languages.forEach(function (l) {
+        var o = el('option', null, l[1]);
+        o.value = l[0]; o.lang = l[0];
+        sel.appendChild(o);
+      });
+      sel.value = I18N.lang;
+      sel.addEventListener('change', function () { app.setLanguage(sel.value); });
+      return sel;
+    },
     _events: function () { return {monthchange: this._refresh, modechange: this._refresh}; },
     _refresh: function () {
       var app = this._app, m = app.month;
       this._slider.value = String(m);
-      this._label.textContent = app.data.months[m] + ' (month ' + m + ')';
+      this._slider.setAttribute('aria-valuetext', monthName(app.data.months[m]));
+      this._label.textContent = t('{date} (month {month})', {date: monthName(app.data.months[m]), month: num(m)});
       if (this._radios[app.mode]) this._radios[app.mode].checked = true;
     },
     _start: function () {
@@ -410,6 +496,37 @@
       if (this._timer) clearInterval(this._timer);
       this._timer = null;
       if (this._play) this._play.textContent = '\u25B6';
+    }
+  });
+
+  /* the story: the plan's milestones, stepped through with the buttons or the keyboard (app.step) */
+  L.Control.LandplanStory = AppControl.extend({
+    className: 'lp-story',
+    _build: function (box, app) {
+      var row = el('div', 'lp-row');
+      var prev = el('button', 'lp-prev', '\u2039'), next = el('button', 'lp-next', '\u203A');
+      prev.type = next.type = 'button';
+      prev.title = t('Previous milestone'); next.title = t('Next milestone');
+      prev.setAttribute('aria-label', prev.title); next.setAttribute('aria-label', next.title);
+      prev.addEventListener('click', function () { app.step(-1); });
+      next.addEventListener('click', function () { app.step(1); });
+      this._storyAt = el('span', 'lp-story-at');
+      row.appendChild(prev); row.appendChild(this._storyAt); row.appendChild(next);
+      this._caption = el('div', 'lp-caption');
+      this._caption.setAttribute('aria-live', 'polite');
+      box.appendChild(row); box.appendChild(this._caption);
+    },
+    _events: function () { return {monthchange: this._refresh}; },
+    _refresh: function () {
+      var app = this._app, ms = app.milestone(), all = app.data.milestones || [];
+      this._storyAt.textContent = ms === null ? t('Milestones: {count}', {count: num(all.length)})
+        : t('Milestone {k} of {n}: {date}', {k: num(ms + 1), n: num(all.length),
+          date: monthName(app.data.months[all[ms].month])});
+      this._caption.textContent = '';
+      if (ms !== null) {
+        all[ms].captions.forEach(function (c) { this._caption.appendChild(el('p', null, t(c))); }, this);
+        if (all[ms].note) this._caption.appendChild(dataEl('p', 'lp-note', all[ms].note));
+      }
     }
   });
 
@@ -428,28 +545,31 @@
       var layers = this._app.layers;
       for (var key in layers) if (layers[key] === e.layer) { this._refresh(); return; }
     },
-    _swatch: function (color, text) {
+    /* a colour and its text: fixed text is translated, a name from the plan (data) is shown as it is */
+    _swatch: function (color, text, fromData) {
       var s = el('div', 'lp-swatch');
       var b = el('span', 'lp-box'); b.style.background = color;
-      s.appendChild(b); s.appendChild(dataEl('span', null, text));
+      b.setAttribute('aria-hidden', 'true');
+      s.appendChild(b); s.appendChild(fromData ? dataEl('span', null, text) : el('span', null, t(text)));
       return s;
     },
     _refresh: function () {
       var app = this._app, map = this._map, legend = app.data.meta.legend, box = this._box, self = this;
       box.textContent = '';
-      var t = app.track();
-      if (t && map.hasLayer(app.zones)) {
+      var tr = app.track();
+      if (tr && map.hasLayer(app.zones)) {
         var z = el('div', 'lp-legend-block');
-        var head = el('div', 'lp-legend-title', 'zones: ');
-        head.appendChild(dataEl('span', null, t.name));
-        z.appendChild(head);
-        t.states.forEach(function (n, k) { z.appendChild(self._swatch(t.colors[k], n)); });
+        z.appendChild(el('div', 'lp-legend-title', t('Zones by {track}', {track: app.trackLabel(tr)})));
+        tr.states.forEach(function (n, k) {
+          var lab = tr.labels && tr.labels[k];
+          z.appendChild(self._swatch(tr.colors[k], lab || n, !lab));
+        });
         box.appendChild(z);
       }
       Object.keys(legend).forEach(function (key) {
         if (!app.layers[key] || !map.hasLayer(app.layers[key])) return;
         var b = el('div', 'lp-legend-block');
-        legend[key].forEach(function (entry) { b.appendChild(self._swatch(entry[0], entry[1])); });
+        legend[key].forEach(function (entry) { b.appendChild(self._swatch(entry[0], entry[1], entry[2])); });
         box.appendChild(b);
       });
     }
@@ -508,7 +628,7 @@
     className: 'lp-details',
     _build: function (box) {
       this._month = el('div', 'lp-month-facts');
-      this._metrics = el('table', 'lp-metrics');
+      this._metrics = el('div', 'lp-metrics');
       this._zone = el('div', 'lp-zone');
       box.appendChild(this._month);
       box.appendChild(this._metrics);
@@ -523,33 +643,39 @@
       this._drawMetrics();
       this._drawNews();
     },
+    /* the figures by group, in words, rounded; those that changed this month are marked */
     _drawMetrics: function () {
-      var table = this._metrics, D = this._app.data, cols = D.metrics.columns, vals = D.metrics.rows[this._app.month];
-      var units = D.metrics.units;
-      table.textContent = '';
-      for (var k = 0; k < cols.length; k++) {
-        if (cols[k] === 'month' || cols[k] === 'date') continue;
-        var tr = el('tr');
-        tr.appendChild(dataEl('th', null, cols[k].replace(/_/g, ' ')));
-        var td = el('td', null, num(vals[k]));
-        td.setAttribute('data-metric', cols[k]);
-        tr.appendChild(td);
-        tr.appendChild(dataEl('td', 'lp-unit', units[k]));
-        table.appendChild(tr);
-      }
+      var box = this._metrics, app = this._app, D = app.data, m = app.month, col = fieldIndex(D.metrics.columns);
+      var now = D.metrics.rows[m], before = m > 0 ? D.metrics.rows[m - 1] : null;
+      box.textContent = '';
+      (D.figures || []).forEach(function (g) {
+        var table = el('table');
+        var cap = el('caption', 'lp-legend-title', t(g.title));
+        table.appendChild(cap);
+        g.figures.forEach(function (f) {
+          var vals = f.columns.map(function (c) { return now[col[c]]; });
+          var changed = before !== null && f.columns.some(function (c) { return before[col[c]] !== now[col[c]]; });
+          var tr = el('tr', changed ? 'lp-changed' : null);
+          tr.appendChild(el('th', null, t(f.label, {state: f.state ? app.stateLabel(f.state) : ''})));
+          var td = el('td', null, figureText(f.kind, vals));
+          td.setAttribute('data-figure', f.columns[0]);
+          tr.appendChild(td);
+          var mark = el('td', 'lp-mark', changed ? '\u25CF' : '');
+          if (changed) { mark.title = t('changed this month'); mark.setAttribute('aria-label', mark.title); }
+          tr.appendChild(mark);
+          table.appendChild(tr);
+        });
+        box.appendChild(table);
+      });
     },
     /* the month's state of the plan's other entities: links, crossings over capacity, residual presence, stations */
     _drawNews: function () {
       var box = this._month, lines = this._app.monthFacts();
       box.textContent = '';
       if (!lines.length) return;
-      box.appendChild(el('div', 'lp-legend-title', 'this month'));
+      box.appendChild(el('div', 'lp-legend-title', t('This month')));
       var ul = el('ul');
-      lines.forEach(function (parts) {
-        var li = el('li');
-        parts.forEach(function (p, k) { li.appendChild(k % 2 ? dataEl('span', null, p) : document.createTextNode(p)); });
-        ul.appendChild(li);
-      });
+      lines.forEach(function (line) { ul.appendChild(rich(el('li'), line.msg, line.values, line.data)); });
       box.appendChild(ul);
     },
     _drawZone: function () {
@@ -558,22 +684,23 @@
       if (i === null) return;
       var head = el('div', 'lp-legend-title');
       head.appendChild(dataEl('span', null, app.zoneFacts.title(i)));
-      head.appendChild(document.createTextNode(': timeline'));
+      head.appendChild(document.createTextNode(t(': timeline')));
       box.appendChild(head);
       var items = [];
-      app.tracks.forEach(function (t) {
-        D.zones.states[t.name][i].forEach(function (c, k) {
-          items.push([c[0], t.name, t.states[c[1]] + (k ? '' : ' (at the start)')]);
+      app.tracks.forEach(function (tr) {
+        D.zones.states[tr.name][i].forEach(function (c, k) {
+          var state = tr.labels && tr.labels[c[1]] ? t(tr.labels[c[1]]) : tr.states[c[1]];
+          items.push([c[0], app.trackLabel(tr), k ? state : t('{state} (at the start)', {state: state})]);
         });
       });
-      D.zones.obstacles[i].forEach(function (c) { items.push([c[0], 'obstacles removed', c[1]]); });
+      D.zones.obstacles[i].forEach(function (c) { items.push([c[0], t('obstacles removed'), num(c[1])]); });
       items.sort(function (a, b) { return a[0] - b[0]; });
       var ul = el('ul');
       items.forEach(function (it) {
-        var li = el('li', null, D.months[it[0]] + '  ');
-        li.appendChild(dataEl('span', null, it[1]));
-        li.appendChild(document.createTextNode(': '));
-        li.appendChild(dataEl('span', null, it[2]));
+        var li = el('li', null, monthName(D.months[it[0]]) + '  ');
+        li.appendChild(el('span', null, it[1]));
+        li.appendChild(document.createTextNode(t(': ')));
+        li.appendChild(el('span', null, it[2]));
         ul.appendChild(li);
       });
       box.appendChild(ul);
@@ -585,13 +712,19 @@
     options: {position: 'bottomleft'},
     _build: function (box, app) {
       var M = app.data.meta;
-      box.dir = 'ltr';  /* each piece is isolated, so none can reorder another (the hash above all) */
+      box.dir = app.dir();  /* each piece is isolated, so none can reorder another (the hash above all) */
       function part(node, after) { box.appendChild(node); box.appendChild(document.createTextNode(after)); }
       function ltr(cls, text) { var e = el('span', cls, text); e.dir = 'ltr'; return e; }
-      part(dataEl('span', 'lp-plan', M.plan), ' \u00B7 plan+layers ');
-      part(ltr('lp-hash', M.hash), ' \u00B7 built ');
-      part(ltr('lp-built', M.built), ' \u00B7 ');
-      part(ltr('lp-attribution', M.attribution), ' Map: Leaflet.');
+      part(dataEl('span', 'lp-plan', M.plan), ' \u00B7 ');
+      part(el('span', null, t('plan and layers')), ' ');
+      part(ltr('lp-hash lp-data', M.hash), ' \u00B7 ');
+      part(el('span', null, t('built')), ' ');
+      part(ltr('lp-built lp-data', M.built), ' \u00B7 ');
+      /* the credit owed to the sources is kept in their own words (lp-data) */
+      var credit = ltr('lp-attribution lp-data', M.attribution);
+      credit.lang = 'en';
+      part(credit, ' ');
+      part(el('span', null, t('Map drawn with Leaflet.')), '');
     },
     addTo: function (map) {  /* the footer is the last thing at the bottom, under the scale */
       L.Control.prototype.addTo.call(this, map);
@@ -601,6 +734,18 @@
     }
   });
 
+  /* the scale bar in metres and kilometres, its numbers and units in the language shown */
+  L.Control.LandplanScale = L.Control.Scale.extend({
+    options: {position: 'bottomleft', imperial: false},
+    _updateScale: function (scale, text, ratio) {
+      var parts = String(text).split(' ');
+      scale.style.width = Math.round(this.options.maxWidth * ratio) + 'px';
+      scale.textContent = t(parts[1] === 'km' ? '{n} km' : '{n} m', {n: num(+parts[0])});
+    }
+  });
+
+  L.control.landplanScale = function () { return new L.Control.LandplanScale(); };
+  L.control.landplanStory = function (app, options) { return new L.Control.LandplanStory(app, options); };
   L.control.landplanPanel = function (app, options) { return new L.Control.LandplanPanel(app, options); };
   L.control.landplanLegend = function (app, options) { return new L.Control.LandplanLegend(app, options); };
   L.control.landplanGantt = function (app, options) { return new L.Control.LandplanGantt(app, options); };
@@ -612,7 +757,8 @@
   L.Landplan = L.Evented.extend({
     options: {
       playInterval: 400,  /* ms per month when playing */
-      controls: ['panel', 'legend', 'gantt', 'details', 'footer']
+      controls: ['panel', 'story', 'legend', 'gantt', 'details', 'scale', 'footer'],
+      embed: false  /* a chrome-less map for slides: the page passes the controls it keeps */
     },
 
     statics: {
@@ -633,25 +779,191 @@
       this.data = data;
       this.tracks = data.meta.tracks;
       this.horizon = data.meta.horizon;
+      var I = data.i18n || {lang: 'en', languages: [['en', 'English', 'ltr']], messages: {}};
+      this.languages = I.languages;
+      I18N.messages = I.messages;
+      I18N.lang = I.lang;
       this.selected = null;
       this.ready = null;
       this._month = 0;
       this._mode = this.tracks.length ? this.tracks[0].name : null;
       L.DomUtil.addClass(map.getContainer(), 'lp-map');
+      if (this.options.embed) L.DomUtil.addClass(map.getContainer(), 'lp-embed');
       this.layers = this._buildLayers();
       this.zones = this.layers.zones;
       this.zoneFacts = new Facts(data.zones);
       this.zones.on('zoneclick', this._zoneClick, this);
       this.controls = {};
-      this.options.controls.forEach(function (name) {
-        var factory = L.control['landplan' + name.charAt(0).toUpperCase() + name.slice(1)];
-        this.controls[name] = factory(this).addTo(map);
-      }, this);
+      this._addControls();
       /* the controls on the right are framed as one panel (landplan.css): keep its clicks and wheel off the map */
       if (this.controls.panel) {
         guard(this.controls.panel.getContainer().parentNode);
         this._drawer(this.controls.panel.getContainer().parentNode);
       }
+      this._applyDirection();
+    },
+
+    _addControls: function () {
+      this.options.controls.forEach(function (name) {
+        var factory = L.control['landplan' + name.charAt(0).toUpperCase() + name.slice(1)];
+        this.controls[name] = factory(this).addTo(this.map);
+      }, this);
+    },
+
+    /* ---- language -------------------------------------------------------------------------------------- */
+
+    /* the language shown ('en', 'ar', 'he') and its direction */
+    language: function () { return I18N.lang; },
+    dir: function () {
+      for (var k = 0; k < this.languages.length; k++) if (this.languages[k][0] === I18N.lang) return this.languages[k][2];
+      return 'ltr';
+    },
+
+    /* show the interface in language lang (an unknown code is ignored); fires 'languagechange'; returns it */
+    setLanguage: function (lang) {
+      var known = this.languages.some(function (l) { return l[0] === lang; });
+      if (!known || lang === I18N.lang) return I18N.lang;
+      I18N.lang = lang;
+      var map = this.map;
+      this.options.controls.forEach(function (name) { this.controls[name].remove(); }, this);
+      this._addControls();
+      this._applyDirection();
+      this._relabel();
+      this.fire('languagechange', {lang: lang});
+      this.fire('monthchange', {month: this._month, label: this.data.months[this._month]});
+      if (map.closePopup) map.closePopup();
+      return lang;
+    },
+
+    /* lang and dir on the page, and the layout mirrored for a right-to-left language (landplan.css: lp-rtl) */
+    _applyDirection: function () {
+      var root = document.documentElement, dir = this.dir(), c = this.map.getContainer();
+      root.lang = I18N.lang;
+      root.dir = dir;
+      L.DomUtil[dir === 'rtl' ? 'addClass' : 'removeClass'](c, 'lp-rtl');
+    },
+
+    /* Leaflet's own controls in the language shown: the layer list, its button, the zoom buttons */
+    _relabel: function () {
+      var c = this.map.getContainer(), lc = this._layerControl;
+      if (lc && lc._layers) {
+        lc._layers.forEach(function (o) {
+          if (o.lpMsgid === undefined) {
+            var probe = document.createElement('textarea');
+            probe.innerHTML = o.name;  /* the name folium wrote, escaped: read back as text */
+            o.lpMsgid = probe.value.trim();
+          }
+          o.name = escapeHtml(t(o.lpMsgid));
+        });
+        if (lc._map) lc._update();
+      }
+      var toggle = c.querySelector('.leaflet-control-layers-toggle');
+      if (toggle) {
+        toggle.title = t('Layers');
+        toggle.setAttribute('aria-label', toggle.title);
+        if (toggle.lpText) toggle.textContent = t('Layers');
+      }
+      [['.leaflet-control-zoom-in', t('Zoom in')], ['.leaflet-control-zoom-out', t('Zoom out')]].forEach(function (z) {
+        var b = c.querySelector(z[0]);
+        if (b) { b.title = z[1]; b.setAttribute('aria-label', z[1]); }
+      });
+      var list = c.querySelector('.leaflet-control-layers-list');
+      if (list) list.setAttribute('aria-label', t('Layers'));
+    },
+
+    /* the readable name of a track, a security state or a movement level (the plan's code when it has none) */
+    trackLabel: function (track) { return track.label ? t(track.label) : track.name; },
+    stateLabel: function (state) {
+      for (var k = 0; k < this.tracks.length; k++) {
+        var i = this.tracks[k].states.indexOf(state);
+        if (i >= 0 && this.tracks[k].labels && this.tracks[k].labels[i]) return t(this.tracks[k].labels[i]);
+      }
+      return state;
+    },
+
+    /* ---- the story --------------------------------------------------------------------------------------- */
+
+    /* the index of the last milestone at or before the month shown (null before the first) */
+    milestone: function () {
+      var all = this.data.milestones || [], found = null;
+      for (var k = 0; k < all.length && all[k].month <= this._month; k++) found = k;
+      return found;
+    },
+
+    /* go to the next (+1) or previous (-1) milestone; returns the month shown */
+    step: function (dir) {
+      var all = this.data.milestones || [], m = this._month, k;
+      if (dir > 0) {
+        for (k = 0; k < all.length; k++) if (all[k].month > m) return this.setMonth(all[k].month);
+      } else {
+        for (k = all.length - 1; k >= 0; k--) if (all[k].month < m) return this.setMonth(all[k].month);
+      }
+      return m;
+    },
+
+    /* the keyboard steps through the story: n / p, Page Down / Page Up, and the arrows (mirrored right to left)
+       whenever the focus is not in a field or on the map (which pans with the arrows) */
+    _keys: function () {
+      var self = this;
+      document.addEventListener('keydown', function (e) {
+        var tag = e.target && e.target.tagName, onMap = e.target === self.map.getContainer();
+        if (e.altKey || e.ctrlKey || e.metaKey || /^(INPUT|SELECT|TEXTAREA)$/.test(tag || '')) return;
+        var rtl = self.dir() === 'rtl', next = rtl ? 'ArrowLeft' : 'ArrowRight', prev = rtl ? 'ArrowRight' : 'ArrowLeft';
+        var dir = 0;
+        if (e.key === 'n' || e.key === 'PageDown' || (!onMap && e.key === next)) dir = 1;
+        if (e.key === 'p' || e.key === 'PageUp' || (!onMap && e.key === prev)) dir = -1;
+        if (!dir) return;
+        e.preventDefault();
+        self.step(dir);
+      });
+    },
+
+    /* ---- the view in the address: #month=12&lang=ar&colour=movement&layers=zones,places ----------------- */
+
+    _readAddress: function () {
+      var h = (window.location.hash || '').replace(/^#/, ''), out = {};
+      h.split('&').forEach(function (kv) {
+        var i = kv.indexOf('=');
+        if (i > 0) {
+          try { out[decodeURIComponent(kv.slice(0, i))] = decodeURIComponent(kv.slice(i + 1)); } catch (err) { /* skip */ }
+        }
+      });
+      return out;
+    },
+
+    _applyAddress: function () {
+      var a = this._readAddress(), self = this;
+      if (a.lang) this.setLanguage(a.lang);
+      if (a.colour) this.setMode(a.colour);
+      if (a.layers !== undefined) {
+        var want = a.layers ? a.layers.split(',') : [];
+        Object.keys(this.layers).forEach(function (key) {
+          var on = want.indexOf(key) >= 0, layer = self.layers[key];
+          if (!self._inControl(layer)) return;
+          if (on && !self.map.hasLayer(layer)) layer.addTo(self.map);
+          if (!on && self.map.hasLayer(layer)) self.map.removeLayer(layer);
+        });
+      }
+      if (a.month !== undefined && /^\d+$/.test(a.month)) this.setMonth(+a.month);
+    },
+
+    _inControl: function (layer) {
+      var lc = this._layerControl;
+      return !lc || !lc._layers || lc._layers.some(function (o) { return o.layer === layer; });
+    },
+
+    /* the address for the view shown: a link to it opens the same month, language, colouring and layers */
+    address: function () {
+      var self = this, on = Object.keys(this.layers).filter(function (key) {
+        return self.map.hasLayer(self.layers[key]) && self._inControl(self.layers[key]);
+      });
+      return '#month=' + this._month + '&lang=' + encodeURIComponent(I18N.lang) +
+        '&colour=' + encodeURIComponent(this._mode || '') + '&layers=' + on.map(encodeURIComponent).join(',');
+    },
+
+    _writeAddress: function () {
+      if (!this.ready) return;
+      try { window.history.replaceState(null, '', this.address()); } catch (err) { /* a sandboxed frame */ }
     },
 
     /* on a phone the layer list folds into a button that opens and closes it */
@@ -662,7 +974,8 @@
       var toggle = box.querySelector('.leaflet-control-layers-toggle');
       box.lpFolded = true;
       L.DomUtil.removeClass(box, 'leaflet-control-layers-expanded');
-      toggle.textContent = 'Layers';
+      toggle.textContent = t('Layers');
+      toggle.lpText = true;
       toggle.setAttribute('aria-expanded', 'false');
       var open = false;  /* kept here: Leaflet also opens the list when the button takes the focus */
       L.DomEvent.on(toggle, 'click', function (e) {
@@ -687,23 +1000,33 @@
       handle.addEventListener('click', function () { set(L.DomUtil.hasClass(map, 'lp-drawer-closed')); });
       this.on('monthchange', function (e) {
         var D = self.data.metrics, k = D.columns.indexOf('area_pct_palestinian'), row = D.rows[e.month];
-        var text = e.label + ' (month ' + e.month + ')';
-        if (k >= 0 && row) text += ' \u00b7 ' + num(row[k]) + ' % under Palestinian security';
+        var text = t('{date} (month {month})', {date: monthName(e.label), month: num(e.month)});
+        if (k >= 0 && row) text += ' \u00b7 ' + t('{pct} % under Palestinian security', {pct: rounded(row[k], 'pct')});
         handle.textContent = text;
+        handle.setAttribute('aria-label', t('Panel: {what}', {what: text}));
       });
       this.drawer = {open: function () { set(true); }, close: function () { set(false); }};
       if (window.matchMedia && window.matchMedia('(max-width: 600px)').matches) set(false);
       else set(true);
     },
 
-    /* draw for the settled view, show month 0, then report ready */
-    start: function () {
+    /* draw for the settled view, show month 0 (or the view the address names), then report ready; layerControl
+       is the page's layer list, relabelled in the language shown */
+    start: function (layerControl) {
+      var self = this;
+      this._layerControl = layerControl || null;
       this.zones.activate();
       this._hatch.activate();
       this._foldLayerList();
+      this._relabel();
+      this._applyAddress();
+      this._keys();
       this._paint();
       this.fire('monthchange', {month: this._month, label: this.data.months[this._month]});
+      this.on('monthchange modechange languagechange', this._writeAddress, this);
+      this.map.on('overlayadd overlayremove', this._writeAddress, this);
       this.ready = performance.now();
+      this._writeAddress();
       this.fire('ready');
       return this;
     },
@@ -786,7 +1109,8 @@
       return m >= st.from && (st.until === null || m < st.until);
     },
 
-    /* the month's lines for the details: [fixed text, data, fixed text, data, ...] each */
+    /* the month's lines for the details, each {msg, values, data}: a message in the language shown, its slot values,
+       and which slots hold names from the data (shown apart, as data) */
     monthFacts: function () {
       var D = this.data, self = this, lines = [], P = D.presence;
       var linkFacts = new Facts(D.links), crossingFacts = new Facts(D.crossings);
@@ -794,34 +1118,49 @@
         var st = self.linkState(i);
         if (st === null) return;
         var cap = D.links.capacity[i][st];
-        lines.push(['link ', linkFacts.title(i), ': ', st,
-          ' (' + num(cap[0]) + ' people and ' + num(cap[1]) + ' trucks a day)']);
+        lines.push({msg: t('Link {name}: {state} ({people} people and {trucks} trucks a day)'), data: ['name'],
+          values: {name: linkFacts.title(i), state: self.linkStateLabel(st), people: num(cap[0]), trucks: num(cap[1])}});
       });
       D.crossings.flows.rows.forEach(function (rows, i) {
         var f = rows ? self.crossingFlow(i) : null;
         if (!f || !f.over_capacity) return;
-        lines.push(['over capacity: ', crossingFacts.title(i), ' (' + self._flowText(f) + ')']);
+        lines.push({msg: t('Over capacity: {name} ({flow})'), data: ['name'],
+          values: {name: crossingFacts.title(i), flow: self._flowText(f)}});
       });
       P.residual.forEach(function (r, k) {
         var under = self.residualZones(k);
         if (!under.length) return;
-        lines.push(['residual presence ', r.id, ': zones under it: ' + under.length +
-          (r.site_count ? '; fixed sites: ' + num(r.site_count) : '') + '; until ' + self._label(r.ends)]);
+        lines.push({msg: t('Residual presence {name}: {zones} zones under it, {sites} fixed sites, until {date}'),
+          data: ['name'], values: {name: r.id, zones: num(under.length), sites: num(r.site_count || 0),
+            date: self._label(r.ends)}});
       });
       P.stations.forEach(function (st, k) {
         if (!self.stationStands(k)) return;
         var next = st.reviews.filter(function (m) { return m >= self._month; })[0];
-        lines.push(['early-warning station ', st.id, next === undefined ? ' standing'
-          : ' standing, next review ' + self._label(next)]);
+        lines.push(next === undefined ? {msg: t('Early-warning station {name} standing'), data: ['name'],
+          values: {name: st.id}} : {msg: t('Early-warning station {name} standing, next review {date}'), data: ['name'],
+          values: {name: st.id, date: self._label(next)}});
       });
       return lines;
     },
 
-    _label: function (m) { return m <= this.horizon ? this.data.months[m] : 'month ' + m; },
+    /* a month as the language writes it; beyond the plan's horizon, its number */
+    _label: function (m) { return m <= this.horizon ? monthName(this.data.months[m]) : t('month {month}', {month: num(m)}); },
+
+    regimeLabel: function (r) {
+      var R = {israeli: t('Israeli'), international: t('international'), joint: t('joint'), palestinian: t('Palestinian')};
+      return R[r] || r;
+    },
+
+    linkStateLabel: function (st) {
+      var S = {closed: t('closed'), escorted_convoys: t('escorted convoys'), open_to_people: t('open to people'),
+        open_to_goods: t('open to people and goods')};
+      return S[st] || st;
+    },
 
     _flowText: function (f) {
-      return 'people a day: ' + num(f.people_demand) + ' wanting, capacity ' + num(f.people_capacity) +
-        '; trucks a day: ' + num(f.trucks_demand) + ' wanting, capacity ' + num(f.trucks_capacity);
+      return t('people a day: {pd} wanting, capacity {pc}; trucks a day: {td} wanting, capacity {tc}',
+        {pd: num(f.people_demand), pc: num(f.people_capacity), td: num(f.trucks_demand), tc: num(f.trucks_capacity)});
     },
 
     _zoneClick: function (e) {
@@ -853,7 +1192,7 @@
       /* [group, style of feature i this month]: what _paint restyles, each feature only when its style changes */
       this._dynamic = [];
       function dynamic(group, style) { self._dynamic.push([group, style]); return group; }
-      function when(m) { return m === null || m === undefined ? 'not within the plan' : self._label(m); }
+      function when(m) { return m === null || m === undefined ? t('not within the plan') : self._label(m); }
 
       function points(spec, style, more) {
         var facts = new Facts(spec), feats = decode(spec.geom), group = L.featureGroup();
@@ -915,7 +1254,7 @@
       }
       layers.seam_zone = dynamic(lazy(function () {
         return shapes(D.seam_zone, seamStyle, null, function (i) {
-          return monthTable('barrier', [['reconnected', when(D.seam_zone.reconnected[i])]]);
+          return monthTable(t('Barrier'), [[t('reconnected'), when(D.seam_zone.reconnected[i])]]);
         });
       }), seamStyle);
       layers.settlement_areas = shapes(D.settlement_areas, function () {
@@ -961,7 +1300,7 @@
       }
       layers.obstacles = dynamic(lazy(function () {
         return points(D.obstacles, obstacleStyle, function (i) {
-          return monthTable('plan', [['removed', when(D.obstacles.removed[i])]]);
+          return monthTable(t('Plan'), [[t('removed'), when(D.obstacles.removed[i])]]);
         });
       }), obstacleStyle);
       layers.places = this._places();
@@ -972,10 +1311,15 @@
        rank 1 shows at every zoom, rank 2 from zoom 8, rank 3 from zoom 10, so labels do not crowd the zones */
     _places: function () {
       var D = this.data.places, facts = new Facts(D), feats = decode(D.geom), group = L.layerGroup(), marks = [];
+      var labels = [];
+      this.on('languagechange', function () {
+        labels.forEach(function (l) { l[0].textContent = facts.title(l[1]); });
+      });
       var KINDS = {state: 1, country: 1, sea: 1, capital: 1, city: 1}, FROM = {1: 0, 2: 8, 3: 10};
       for (var i = 0; i < feats.length; i++) {
         var c = feats[i][0][0], kind = KINDS[facts.get(i, 'kind')] ? facts.get(i, 'kind') : 'city';
-        var label = dataEl('span', 'lp-place-name', facts.get(i, 'name'));
+        var label = dataEl('span', 'lp-place-name', facts.title(i));
+        labels.push([label, i]);
         var mk = L.marker([c[1], c[0]], {icon: L.divIcon({className: 'lp-place lp-place-' + kind, html: label,
           iconSize: null}), interactive: false, keyboard: false, zIndexOffset: kind === 'city' ? 0 : 1000});
         mk.lpFrom = FROM[facts.get(i, 'rank')] || 0;
@@ -1004,11 +1348,11 @@
       return dynamic(points(D.crossings, style, function (i) {
         var f = self.crossingFlow(i);
         if (!f) return null;
-        return monthTable('plan, ' + self._label(self._month), [
-          ['regime', f.regime + (f.partner ? ' with ' + f.partner : '')],
-          ['people a day', num(f.people_demand) + ' wanting, capacity ' + num(f.people_capacity)],
-          ['trucks a day', num(f.trucks_demand) + ' wanting, capacity ' + num(f.trucks_capacity)],
-          ['over capacity', f.over_capacity ? 'yes' : 'no']
+        return monthTable(self._planTitle(), [
+          [t('regime'), f.partner ? t('{regime} with {partner}', {regime: self.regimeLabel(f.regime), partner: f.partner}) : self.regimeLabel(f.regime)],
+          [t('people a day'), t('{n} wanting, capacity {cap}', {n: num(f.people_demand), cap: num(f.people_capacity)})],
+          [t('trucks a day'), t('{n} wanting, capacity {cap}', {n: num(f.trucks_demand), cap: num(f.trucks_capacity)})],
+          [t('over capacity'), f.over_capacity ? t('yes') : t('no')]
         ]);
       }), style);
     },
@@ -1024,9 +1368,10 @@
       return dynamic(shapes(D.links, style, null, function (i) {
         var st = self.linkState(i);
         if (st === null) return null;
-        var cap = D.links.capacity[i][st], rows = [['state', st], ['people a day', cap[0]], ['trucks a day', cap[1]]];
-        D.links.states[i].forEach(function (c) { rows.push([self._label(c[0]), c[1]]); });
-        return monthTable('plan, ' + self._label(self._month), rows);
+        var cap = D.links.capacity[i][st];
+        var rows = [[t('state'), self.linkStateLabel(st)], [t('people a day'), cap[0]], [t('trucks a day'), cap[1]]];
+        D.links.states[i].forEach(function (c) { rows.push([self._label(c[0]), self.linkStateLabel(c[1])]); });
+        return monthTable(self._planTitle(), rows);
       }), style);
     },
 
@@ -1043,7 +1388,7 @@
           fillOpacity: gone ? 0 : 1};
       }
       function removal(spec) {
-        return function (i) { return monthTable('plan', [['removed', when(spec.removed[i])]]); };
+        return function (i) { return monthTable(t('Plan'), [[t('removed'), when(spec.removed[i])]]); };
       }
       /* one group on the map holds both; each kind is restyled through its own group */
       [dynamic(shapes(D.barrier, route, null, removal(D.barrier)), route),
@@ -1085,16 +1430,18 @@
       var P = this.data.presence, self = this;
       if (kind === 'residual') {
         var r = P.residual[k];
-        return monthTable('plan, ' + this._label(this._month), [['residual presence', r.id],
-          ['during', r.during], ['until', this._label(r.ends)], ['zones under it', this.residualZones(k).length],
-          ['source', r.source]]);
+        return monthTable(this._planTitle(), [[t('residual presence'), r.id],
+          [t('during'), this.stateLabel(r.during)], [t('until'), this._label(r.ends)],
+          [t('zones under it'), this.residualZones(k).length], [t('source'), r.source]]);
       }
       var st = P.stations[k], reviews = st.reviews.map(function (m) { return self._label(m); });
-      return monthTable('plan, ' + this._label(this._month), [['early-warning station', st.id],
-        ['from', this._label(st.from)], ['until', st.until === null ? 'beyond the plan' : this._label(st.until)],
-        ['standing', this.stationStands(k) ? 'yes' : 'no'], ['reviews', reviews.join(', ') || 'none'],
-        ['source', st.source]]);
-    }
+      return monthTable(this._planTitle(), [[t('early-warning station'), st.id],
+        [t('from'), this._label(st.from)], [t('until'), st.until === null ? t('beyond the plan') : this._label(st.until)],
+        [t('standing'), this.stationStands(k) ? t('yes') : t('no')], [t('reviews'), reviews.join(t(', ')) || t('none')],
+        [t('source'), st.source]]);
+    },
+
+    _planTitle: function () { return t('Plan, {date}', {date: this._label(this._month)}); }
   });
 
   Object.defineProperties(L.Landplan.prototype, {

@@ -1,0 +1,170 @@
+"""The phase map as a presenter shares it: three languages, a link that keeps the view, a story, figures in words."""
+
+import re
+from pathlib import Path
+
+import pytest
+from test_render import reference_map_file
+
+from geo.output import phase_map
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+SIZES = {"phone": (390, 844), "desktop": (1300, 900)}
+
+pytestmark = pytest.mark.browser
+
+#: Every text node a reader sees in the map's controls, with the labels read aloud (title, aria-label), leaving out
+#: what comes from the data (names of the plan, zones and places: the lp-data elements) and the language names.
+VISIBLE_TEXT = """() => {
+  const out = [], root = document.querySelector('.leaflet-control-container');
+  const shown = (e) => e && e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const p = n.parentElement;
+    if (!n.textContent.trim() || p.closest('.lp-data, select') || !shown(p)) continue;
+    out.push(n.textContent.trim());
+  }
+  root.querySelectorAll('[title], [aria-label]').forEach((e) => {
+    if (!shown(e) || e.closest('.lp-data')) return;
+    ['title', 'aria-label'].forEach((a) => { if (e.getAttribute(a)) out.push(e.getAttribute(a)); });
+  });
+  return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def reference_map(tmp_path_factory):
+    return reference_map_file(tmp_path_factory.mktemp("map"))
+
+
+def _box(page, selector):
+    script = "(s) => { const r = document.querySelector(s).getBoundingClientRect(); return [r.left, r.width]; }"
+    return page.evaluate(script, selector)
+
+
+@pytest.mark.parametrize("size", sorted(SIZES))
+@pytest.mark.parametrize("lang", ["en", "ar", "he"])
+def test_each_language_sets_the_direction_mirrors_the_layout_and_leaves_no_english(reference_map, open_map, lang, size):
+    w, h = SIZES[size]
+    page, log = open_map(reference_map[0], size=(w, h))
+    panel = ".lp-map .leaflet-top.leaflet-right"
+    if size == "desktop":
+        ltr_left = _box(page, panel)[0]
+        assert ltr_left > w / 2  # English: the panel on the right
+    page.select_option(".lp-lang", lang) if size == "desktop" else page.evaluate(f"landplan.setLanguage('{lang}')")
+    page.evaluate("landplan.setMonth(30)")
+    html = page.evaluate("[document.documentElement.lang, document.documentElement.dir]")
+    assert html == [lang, "rtl" if lang != "en" else "ltr"]
+    if size == "phone":
+        page.locator(".lp-handle").tap()  # open the drawer: its whole content is checked too
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"map-{lang}-{size}.png"))
+    texts = page.evaluate(VISIBLE_TEXT)
+    assert len(texts) > 40
+    if lang != "en":
+        english = [t for t in texts if re.search(r"[A-Za-z]{2,}", t)]
+        assert english == [], english
+        script = r"[\u0600-\u06FF]" if lang == "ar" else r"[\u0590-\u05FF]"
+        places = page.locator(".lp-place-name").all_inner_texts()
+        assert places and all(re.search(script, p) for p in places[:5]), places[:5]
+        if size == "desktop":
+            left, width = _box(page, panel)
+            assert left + width < w / 2  # mirrored: the panel moved to the left
+            assert _box(page, ".leaflet-control-layers")[0] > w / 2  # and the layer list to the right
+    assert log.errors == [] and log.requests == []
+
+
+def test_a_link_opens_at_its_month_language_colouring_and_layers_and_follows_the_view(reference_map, open_map):
+    page, log = open_map(reference_map[0], address="#month=24&lang=he&colour=movement&layers=zones,places,crossings")
+    assert page.evaluate("[landplan.month, landplan.language(), landplan.mode]") == [24, "he", "movement"]
+    on = page.evaluate("Object.keys(landplan.layers).filter((k) => landplan.map.hasLayer(landplan.layers[k]))")
+    assert set(on) == {"zones", "places", "crossings"}
+    assert page.locator(".lp-slider").input_value() == "24"
+    page.evaluate("landplan.setMonth(31)")
+    page.get_by_role("button", name=re.compile(".")).first.focus()
+    address = page.evaluate("location.hash")
+    assert address.startswith("#month=31&lang=he&colour=movement&layers=")
+    page2, _ = open_map(reference_map[0], address=address)  # the shared link opens at the same view
+    assert page2.evaluate("[landplan.month, landplan.language(), landplan.mode]") == [31, "he", "movement"]
+    bad, _ = open_map(reference_map[0], address="#month=abc&lang=xx&colour=%3Cb%3E&layers=nope,zones")
+    assert bad.evaluate("[landplan.month, landplan.language(), landplan.mode]") == [0, "en", "security"]
+    assert log.errors == [] and log.requests == []
+
+
+def test_the_story_steps_through_the_milestones_with_buttons_and_keys(reference_map, open_map):
+    page, log = open_map(reference_map[0])
+    months = page.evaluate("landplan.data.milestones.map((m) => m.month)")
+    assert months[0] == 0 and len(months) >= 4
+    seen = []
+    for _ in months[1:]:
+        page.get_by_role("button", name="Next milestone").click()
+        seen.append(page.evaluate("landplan.month"))
+        caption = page.locator(".lp-caption").inner_text()
+        assert caption.strip()
+    assert seen == months[1:]
+    page.get_by_role("button", name="Next milestone").click()  # past the last: stays
+    assert page.evaluate("landplan.month") == months[-1]
+    page.locator("body").focus()
+    page.keyboard.press("p")
+    assert page.evaluate("landplan.month") == months[-2]
+    page.keyboard.press("PageUp")
+    assert page.evaluate("landplan.month") == months[-3]
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("landplan.month") == months[-2]
+    page.evaluate("landplan.setLanguage('ar')")
+    page.keyboard.press("ArrowLeft")  # right to left: the left arrow goes forward
+    assert page.evaluate("landplan.month") == months[-1]
+    assert log.errors == []
+
+
+def test_the_panel_names_figures_in_words_and_marks_what_changed(reference_map, open_map):
+    page, log = open_map(reference_map[0])
+    cols = [c for c in page.evaluate("landplan.data.metrics.columns") if c not in ("month", "date")]
+    for month in (0, 8, 30):
+        page.evaluate(f"landplan.setMonth({month})")
+        text = page.locator(".leaflet-control-container").inner_text()
+        raw = [c for c in cols if c in text or c.replace("_", " ") in text]
+        assert raw == [], raw
+        assert not re.search(r"\b(idf|israel_police|free_movement)\b", text)
+    titles = page.locator(".lp-metrics caption").all_inner_texts()
+    assert titles[:3] == ["Security", "Movement", "Crossings"]
+    row = page.locator(".lp-metrics tr", has_text="Land under Palestinian security forces")
+    assert re.fullmatch(r"[\d.]+ % \([\d,]+ km²\)", row.locator("td").first.inner_text())
+    free = page.locator(".lp-metrics tr", has_text="People moving freely").locator("td").first.inner_text()
+    assert re.fullmatch(r"[\d.]+[KM]", free)  # millions, rounded to three figures
+    # the first month that changes a figure marks the changed rows, and only those
+    month = page.evaluate("""() => { const R = landplan.data.metrics.rows, key = (r) => JSON.stringify(r.slice(2));
+        for (let m = 1; m < R.length; m++) if (key(R[m]) !== key(R[m - 1])) return m; }""")
+    page.evaluate(f"landplan.setMonth({month})")
+    rows = page.evaluate("""() => Array.from(document.querySelectorAll('.lp-metrics td[data-figure]')).map(
+        (td) => [td.dataset.figure, td.parentElement.classList.contains('lp-changed')])""")
+    data = page.evaluate(
+        f"[landplan.data.metrics.columns, landplan.data.metrics.rows[{month - 1}], landplan.data.metrics.rows[{month}]]"
+    )
+    idx = {c: k for k, c in enumerate(data[0])}
+    changed = {c for c, k in idx.items() if data[1][k] != data[2][k]}
+    figures = page.evaluate("landplan.data.figures.flatMap((g) => g.figures)")
+    expect = {f["columns"][0]: bool(set(f["columns"]) & changed) for f in figures}
+    assert dict(rows) == expect and any(expect.values())
+    assert log.errors == []
+
+
+def test_embed_shows_the_map_and_the_story_only(reference_map, open_map, tmp_path):
+    path = phase_map.write_phase_map(reference_map[1], tmp_path / "embed.html", embed=True, lang="ar")
+    page, log = open_map(path)
+    assert not page.locator(".leaflet-control-layers").is_visible()
+    assert not page.locator(".lp-panel").count() and not page.locator(".lp-legend").count()
+    assert page.locator(".lp-story").is_visible()
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    assert log.errors == [] and log.requests == []
+
+
+def test_print_keeps_the_view_legend_and_figures_and_drops_the_buttons(reference_map, open_map):
+    page, log = open_map(reference_map[0], size=(390, 844))  # a phone's closed drawer still prints its content
+    page.emulate_media(media="print")
+    assert page.locator(".lp-metrics").is_visible() and page.locator(".lp-legend").is_visible()
+    assert not page.locator(".lp-play").is_visible() and not page.locator(".lp-handle").is_visible()
+    pdf = page.pdf()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    assert log.errors == []
