@@ -46,7 +46,7 @@ ATTRIBUTION = (
 )
 #: Fill of each security state, in ladder order, for ladders whose states have no colour of their own
 #: (:data:`NAMED_COLORS`).
-STATE_COLORS = ("#d7301f", "#fdae61", "#1a9850", "#2b8cbe", "#756bb1")
+STATE_COLORS = ("#d7301f", "#fdb863", "#009e73", "#92c5de", "#756bb1")
 #: Fill of each movement level, in ladder order.
 LEVEL_COLORS = ("#5e3c99", "#b2abd2", "#f7f7f7", "#fdb863", "#e66101", "#7f3b08")
 #: The base palette of each track that colours zones; a track not named here gets distinct generated hues.
@@ -57,18 +57,18 @@ TRACK_COLORS: Mapping[str, tuple[str, ...]] = {"security": STATE_COLORS, "moveme
 NAMED_COLORS: Mapping[str, dict[str, str]] = {
     "security": {
         "idf": "#d7301f",
-        "israel_police": "#2b8cbe",
-        "international": "#fdae61",
-        "palestinian": "#1a9850",
+        "israel_police": "#92c5de",
+        "international": "#fdb863",
+        "palestinian": "#009e73",
         "shared": "#756bb1",
     },
 }
 #: Fill of an open crossing under each management regime (a closed crossing is ``crossing_closed``).
 REGIME_COLORS: Mapping[str, str] = {
     "israeli": "#2166ac",
-    "international": "#fdae61",
-    "joint": "#762a83",
-    "palestinian": "#1a9850",
+    "international": "#fdb863",
+    "joint": "#882255",
+    "palestinian": "#009e73",
 }
 
 #: Colours of the layers that do not change with the plan (any CSS colour), by role.
@@ -120,7 +120,7 @@ BORDER_COLORS: Mapping[str, str] = {
     "palestine": NAMED_COLORS["security"]["palestinian"],
     "annexed": LAYER_COLORS["clinton_il"],
     "swapped": "#a6d96a",
-    "swapped_edge": "#1a9850",
+    "swapped_edge": "#009e73",
     "settlement_annexed": LAYER_COLORS["settlement"],
     "settlement_staying": "#bdbdbd",
 }
