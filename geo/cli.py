@@ -143,6 +143,10 @@ def _plan_parsers(sub: Any) -> None:
             c.add_argument("-o", "--output", metavar="PATH", help="also write CSV (and JSON) files")
         if name == "explain":
             c.add_argument("--delay", type=_delay, metavar="TASK=MONTHS", help="what-if: delay a task or gate")
+        if name == "summary":
+            c.add_argument(
+                "--lang", choices=LANGUAGES, default="en", help="the language of the story (the phases are in English)"
+            )
     sc = psub.add_parser("schema", help="write the plan format's JSON Schema")
     sc.add_argument("-o", "--output", metavar="PATH", help="default: plans/plan.schema.json")
 
@@ -158,6 +162,7 @@ def _output_parsers(sub: Any) -> None:
     ap.add_argument("plan", help="plan file or name in plans/")
     ap.add_argument("-o", "--output", metavar="PATH", help="PDF file (default: maps/PLAN.pdf)")
     ap.add_argument("--png", action="store_true", help="also write one PNG per page")
+    ap.add_argument("--lang", choices=LANGUAGES, default="en", help="the atlas's language (default: en)")
     _add_budget(ap)
     dp = sub.add_parser("diff", help="compare two plans: date shifts per zone and metrics side by side")
     dp.add_argument("plan_a")
@@ -437,7 +442,7 @@ def _cmd_atlas(args: argparse.Namespace) -> int:
     out = Path(args.output or _default_output(ws, ws.plan_path(args.plan).name, ".pdf"))
     atlas.check_destination(out, args.png)
     run = _run(ws, args.plan, args.time, args.no_cache)
-    written = atlas.write_atlas(run, out, run.digest(ws), build_date(), png=args.png)
+    written = atlas.write_atlas(run, out, run.digest(ws), build_date(), png=args.png, lang=args.lang)
     pages = f" and {len(written) - 1} PNG pages" if args.png else ""
     _say(f"{run.name}: {run.schedule.status}; wrote {out} ({len(atlas.milestones(run)) + 1} pages){pages}")
     return EXIT_OK
@@ -815,10 +820,11 @@ def _solved(args: argparse.Namespace, run: PlanRun, out: Path | None) -> int:
         return EXIT_OK
     if args.plan_command == "summary":
         result = summary.summarize(run)
+        told = summary.story(run, args.lang)
         if args.json:
-            _say(json.dumps(result.to_dict(), indent=1))
+            _say(json.dumps({**result.to_dict(), "story": told, "lang": args.lang}, indent=1, ensure_ascii=False))
         else:
-            for line in result.lines():
+            for line in [*(result.lines() if args.lang == "en" else [run.name]), "", *told]:
                 _say(line)
         return EXIT_OK
     return _explain(args, run, head)

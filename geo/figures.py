@@ -21,9 +21,12 @@ A column no figure reads is left off the page (and logged by the caller), so a r
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+from .i18n import translate
 
 #: Readable names of the security states and movement levels the plans use (message ids).
 STATE_LABELS: Mapping[str, str] = {
@@ -40,6 +43,9 @@ STATE_LABELS: Mapping[str, str] = {
 
 #: Readable names of the tracks a map can colour the zones by (message ids).
 TRACK_LABELS: Mapping[str, str] = {"security": "security", "movement": "movement"}
+
+#: The headings of the story ``plan summary`` tells (message ids).
+STORY_TITLE, FIGURES_TITLE = "The plan's story", "Figures, {date}"
 
 #: The groups, in the order the panel shows them (message ids).
 GROUPS: tuple[str, ...] = ("Security", "Movement", "Crossings", "Residence", "International force", "Jerusalem")
@@ -182,7 +188,7 @@ def messages() -> set[str]:
     set of str
     """
     out = set(STATE_LABELS.values()) | set(TRACK_LABELS.values()) | set(GROUPS)
-    out |= {"Land under {state}", "Settlers on land under {state}"}
+    out |= {"Land under {state}", "Settlers on land under {state}", STORY_TITLE, FIGURES_TITLE}
     out |= {lab for figs in _FIXED.values() for lab, _, _ in figs}
     return out
 
@@ -268,7 +274,7 @@ def _last_change(rows: Sequence[_Row]) -> int:
     return last
 
 
-def milestones(rows: Sequence[_Row]) -> list[Milestone]:
+def milestones(rows: Sequence[_Row], last_step: int | None = None) -> list[Milestone]:
     """The story of a plan: the months its figures cross a threshold a reader cares about.
 
     Derived from the figures alone, so every plan has one: the start, the first international handover, the
@@ -279,6 +285,9 @@ def milestones(rows: Sequence[_Row]) -> list[Milestone]:
     ----------
     rows : sequence of mappings
         The monthly metrics, one row per month from month 0 (column name to value).
+    last_step : int, optional
+        The month the schedule's last step ends (its makespan): the story's end.  Without it, the last month a
+        figure changes (cumulative figures such as residence quotas may go on changing to the horizon).
 
     Returns
     -------
@@ -295,7 +304,7 @@ def milestones(rows: Sequence[_Row]) -> list[Milestone]:
         month = next((m for m, r in enumerate(rows) if test(r, first)), None)
         if month is not None:
             found.setdefault(month, []).append((key, caption))
-    end = _last_change(rows)
+    end = _last_change(rows) if last_step is None else min(last_step, len(rows) - 1)
     if end > 0:
         found.setdefault(end, []).append(("end", _END))
     return [Milestone(m, tuple(k for k, _ in items), tuple(c for _, c in items)) for m, items in sorted(found.items())]
@@ -311,3 +320,102 @@ def milestone_messages() -> set[str]:
     out = {caption for _, caption, _ in _RULES}
     out |= {_START, _END}
     return out
+
+
+# -- the figures written out, as the page writes them (for the atlas and plan summary) -----------------------------
+def _plain(text: str) -> str:
+    """Without the direction marks CLDR puts after a Hebrew compact number: the line's own direction governs."""
+    return text.replace("\u200f", "").replace("\u200e", "")
+
+
+def _number(value: float, lang: str, pct: bool = False) -> str:
+    """A value rounded as the page rounds it: three significant figures from ten thousand up."""
+    from babel.numbers import format_compact_decimal, format_decimal  # noqa: PLC0415 - loaded when writing
+
+    if abs(value) >= 10_000:
+        digits = len(str(int(abs(value))))
+        # Hebrew's short forms are Latin letters (5.1M): its long ones are words, as Arabic's short ones are
+        kind: Literal["short", "long"] = "long" if lang == "he" else "short"
+        fraction = max(0, 3 - (digits - 1) % 3 - 1)
+        return _plain(format_compact_decimal(value, format_type=kind, locale=lang, fraction_digits=fraction))
+    small = abs(value) < 10
+    step = (2 if small else 1) if pct else (1 if small else 0)
+    return _plain(format_decimal(round(value, step), locale=lang, decimal_quantization=False))
+
+
+def figure_text(kind: str, values: Sequence[float], lang: str) -> str:
+    """A figure's value written by its kind, in ``lang`` (the page's ``figureText``, in Python).
+
+    Parameters
+    ----------
+    kind : str
+        ``share``, ``people``, ``count``, ``of``, ``km`` or ``km2``.
+    values : sequence of float
+        The values of the figure's columns, in order.
+    lang : str
+        One of :data:`geo.i18n.LANGUAGES`.
+
+    Returns
+    -------
+    str
+    """
+    if kind == "share":
+        return translate(
+            lang, "{pct} % ({area} km²)", pct=_number(values[0], lang, pct=True), area=_number(values[1], lang)
+        )
+    if kind == "of":
+        return translate(lang, "{part} of {whole}", part=_number(values[0], lang), whole=_number(values[1], lang))
+    if kind == "km":
+        return translate(lang, "{n} km", n=_number(values[0], lang))
+    if kind == "km2":
+        return translate(lang, "{n} km²", n=_number(values[0], lang))
+    return _number(values[0], lang)
+
+
+def figure_lines(groups: Sequence[Group], row: Mapping[str, Any], lang: str) -> list[tuple[str, list[str]]]:
+    """Each group's title and its ``label: value`` lines for one month's row, in ``lang``.
+
+    Parameters
+    ----------
+    groups : sequence of Group
+        From :func:`figure_groups`.
+    row : mapping
+        One month of the metrics (column to value).
+    lang : str
+        One of :data:`geo.i18n.LANGUAGES`.
+
+    Returns
+    -------
+    list of (str, list of str)
+    """
+    out = []
+    for g in groups:
+        lines = []
+        for f in g.figures:
+            state = f.state or ""
+            state = translate(lang, STATE_LABELS[state]) if state in STATE_LABELS else state
+            label = translate(lang, f.label, state=state)
+            lines.append(f"{label}: {figure_text(f.kind, [float(row[c]) for c in f.columns], lang)}")
+        out.append((translate(lang, g.title), lines))
+    return out
+
+
+def month_name(label: str, lang: str) -> str:
+    """A month label (``YYYY-MM``) as ``lang`` writes it (``Jan 2027``, ``يناير 2027``); other labels unchanged.
+
+    Parameters
+    ----------
+    label : str
+    lang : str
+
+    Returns
+    -------
+    str
+    """
+    from babel.dates import format_date  # noqa: PLC0415 - loaded when writing
+
+    try:
+        when = datetime.date(int(label[:4]), int(label[5:7]), 1)
+    except ValueError:
+        return label
+    return format_date(when, "MMM y", locale=lang) if len(label) == 7 and label[4] == "-" else label

@@ -26,6 +26,8 @@ from typing import Any
 
 import pandas as pd
 
+from .figures import FIGURES_TITLE, STORY_TITLE, figure_groups, figure_lines, milestones, month_name
+from .i18n import check_language, translate
 from .metrics import DAYS_PER_MONTH, crossing_flows, metric_unit, monthly_metrics, obstacle_removal_months
 from .plan import Problem
 from .run import PlanRun
@@ -783,3 +785,41 @@ def what_if(run: PlanRun, task: str, months: int) -> dict[str, Any]:
         "at_months": at,
         "metrics": json.loads(changes.to_json(orient="records")),
     }
+
+
+# -- the plan's story, in any language of the catalogue ---------------------------------------------------------------
+def story(run: PlanRun, lang: str = "en") -> list[str]:
+    """The plan's milestones with their captions, then the figures at its last milestone, in ``lang``.
+
+    The same milestones, captions and figures the phase map steps through (:func:`geo.figures.milestones`), worded
+    by the interface's catalogue, so a presenter can read the story aloud in Arabic, Hebrew or English.
+
+    Parameters
+    ----------
+    run : PlanRun
+        The scheduled plan.
+    lang : str, optional
+        One of :data:`geo.i18n.LANGUAGES`.
+
+    Returns
+    -------
+    list of str
+        Text lines; names of the plan in them are data, for a safe printer.
+    """
+    check_language(lang)
+    rows = [{str(k): v for k, v in r.items()} for r in run.metrics.to_dict("records")]
+    steps = milestones(rows, run.timeline.makespan)
+    out = [translate(lang, STORY_TITLE) + ":"]
+    for ms in steps:
+        when = translate(
+            lang, "{date} (month {month})", date=month_name(str(rows[ms.month]["date"]), lang), month=ms.month
+        )
+        out += [f"  {when}", *(f"    {translate(lang, c)}" for c in ms.captions)]
+    if not steps:
+        return out
+    last = steps[-1].month
+    groups = figure_groups([str(c) for c in run.metrics.columns], run.problem.security_states)
+    out += ["", translate(lang, FIGURES_TITLE, date=month_name(str(rows[last]["date"]), lang)) + ":"]
+    for title, lines in figure_lines(groups, rows[last], lang):
+        out += [f"  {title}", *(f"    {line}" for line in lines)]
+    return out

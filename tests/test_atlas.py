@@ -6,6 +6,7 @@ import io
 import os
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ from test_render import full_plan
 
 from geo import layers, metrics
 from geo.errors import OutputError
+from geo.figures import figure_text, month_name
+from geo.i18n import translate
 from geo.output import atlas, style
 from geo.run import PlanRun, run_loaded
 from geo.timeline import month_label
@@ -32,10 +35,10 @@ def test_pages_text_and_png(run, tmp_path):  # noqa: F811
     assert "small plan" in cover and "abc123" in cover and "UN OCHA oPt" in cover
     for page, month in zip(reader.pages[1:], months, strict=True):
         text = page.extract_text()
-        assert f"{month_label(run.problem.start, month)} - month {month}" in text
+        assert f"{month_name(month_label(run.problem.start, month), 'en')} - month {month}" in text
         row = run.metrics.set_index("month").loc[month]
-        assert f"obstacles removed: {int(row['obstacles_removed'])} of {int(row['obstacles_total'])}" in text
-        assert f"troops deployed: {int(row['troops_deployed']):,}" in text
+        assert f"Obstacles removed: {int(row['obstacles_removed']):,} of {int(row['obstacles_total']):,}" in text
+        assert "Troops deployed, of those available: " in " ".join(text.split())  # a line may wrap
         assert "20 km" in text and "Natural Earth" in text
     img = Image.open(io.BytesIO(pngs[1].read_bytes())).convert("RGB")
     colours = img.getcolors(maxcolors=1 << 20)
@@ -103,10 +106,12 @@ def test_an_atlas_of_seven_states_has_a_colour_and_a_line_for_each(seven, tmp_pa
     monkeypatch.setattr(atlas, "MAX_PAGES", 2)
     pdf, *pngs = atlas.write_atlas(seven, tmp_path / "seven.pdf", "h", "2027-01-01", png=True)
     last = PdfReader(pdf).pages[-1].extract_text()
+    month = atlas.milestones(seven)[-1]
+    shares = seven.metrics.set_index("month").loc[month]
     for st in STATES:
-        assert f"security: {st}" in last  # the legend, as plain text
-        assert f"{st}: " in last  # the metrics
-    assert "s6" not in last and "$x$: 0.0 %" in last
+        assert f"\n{st}\n" in f"\n{last}\n"  # the legend names the plan's own states, as plain text
+        holds = shares[f"area_pct_{st}"] > 0
+        assert (f"Land under {st}: " in last) == holds, st  # the figures list who holds land
     img = Image.open(io.BytesIO(pngs[-1].read_bytes())).convert("RGB")
     present = {c for _, c in img.getcolors(maxcolors=1 << 20)}
     for colour in style.state_colors(len(STATES)):
@@ -330,21 +335,24 @@ def _page_text(plan_run: PlanRun, month: int, monkeypatch, tmp_path) -> str:
 def test_pages_list_the_new_figures_when_the_plan_has_them(full, monkeypatch, tmp_path, month):
     text = _page_text(full, month, monkeypatch, tmp_path)
     m = full.metrics.set_index("month").loc[month]
+    def shown(kind, column):
+        return figure_text(kind, [float(m[column])], "en")
+
     wanted = [
-        f"Israelis resident in Palestine: {int(m['residents_israelis_in_palestine']):,} people",
-        f"Palestinians resident in Israel (refugees included): {int(m['residents_palestinians_in_israel']):,} people",
-        f"Gaza - West Bank link capacity: {int(m['link_people_per_month']):,} people a month",
-        f"barrier standing: {m['barrier_km_standing']:,.1f} km",
-        f"crossings over capacity: {int(m['crossings_over_capacity'])}",
-        f"residual presence: fixed sites: {int(m['residual_sites'])}",
-        f"early-warning stations standing: {int(m['early_warning_stations'])}",
-        "security: israel_police",
+        f"Israelis living in Palestine: {shown('people', 'residents_israelis_in_palestine')}",
+        f"Palestinians living in Israel: {shown('people', 'residents_palestinians_in_israel')}",
+        f"Gaza - West Bank link: people a month: {shown('people', 'link_people_per_month')}",
+        f"Barrier still standing: {shown('km', 'barrier_km_standing')}",
+        f"Crossings over capacity: {int(m['crossings_over_capacity'])}",
+        f"Sites of a residual Israeli presence: {int(m['residual_sites'])}",
+        f"Early-warning stations standing: {int(m['early_warning_stations'])}",
+        "Israeli police",  # the legend, in words
         "$x$ sections",  # the plan's name, as written
     ]
     for line in wanted:
         assert line in text, (line, text)
-    link = full.timeline.state_at("safe-passage-south", "link", month).replace("_", " ")
-    assert "residual Israeli presence" in text and f"link: {link}" in text
+    link = full.timeline.state_at("safe-passage-south", "link", month)
+    assert "residual Israeli presence" in text and atlas._LINK_WORDS[link] in text
 
 
 def test_a_plan_without_the_sections_lists_none_of_their_figures(run, monkeypatch, tmp_path):  # noqa: F811
@@ -371,3 +379,19 @@ def test_residual_zones_are_hatched_and_an_over_capacity_crossing_is_ringed(full
         month: [c for c in _collections(full, month)[0] if c.get_hatch() == "////"] for month in (0, 5, 20)
     }  # jenin-c is under the residual presence from its handover (month 2) to the presence's end (month 20)
     assert [len(hatched[m]) for m in (0, 5, 20)] == [0, 1, 0]
+
+
+@pytest.mark.parametrize("lang", ["ar", "he"])
+def test_the_atlas_speaks_arabic_and_hebrew(run, tmp_path, lang):  # noqa: F811
+    # a glyph the font lacks would warn (an error here); text is extracted in display order, word by word
+    def words(text):  # without marks and punctuation, which extraction moves around in right-to-left text
+        bare = "".join(c for c in text if not unicodedata.category(c).startswith(("M", "P")))
+        return set(bare.split())
+
+    pdf = atlas.write_atlas(run, tmp_path / f"{lang}.pdf", "abc123", "2027-01-01", lang=lang)[0]
+    pages = [words(p.extract_text()) for p in PdfReader(pdf).pages]
+    drawn = {w for p in pages[1:] for w in p}
+    for msg in ("Figures this month", "Security", "Jerusalem arrangements", "barrier standing"):
+        assert words(translate(lang, msg)) <= drawn, msg
+    assert words(translate(lang, "Plan sources:")) <= pages[0]
+    assert not {"Figures", "Security", "month", "Objective"} & (drawn | pages[0])

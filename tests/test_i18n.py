@@ -6,7 +6,7 @@ import pytest
 from babel.messages.pofile import read_po
 from test_render import ROOT, shipped_layers
 
-from geo import figures, i18n
+from geo import figures, i18n, summary
 from geo.errors import UsageError
 from geo.output import messages, phase_map
 from geo.run import run_loaded
@@ -15,9 +15,13 @@ LATIN = re.compile(r"[A-Za-z]")
 
 
 @pytest.fixture(scope="module")
-def reference_payload():
-    run = run_loaded(ROOT / "plans" / "reference.yaml", shipped_layers(), 1.0)
-    return phase_map.build_payload(phase_map.MapInputs.from_run(run, "test", "2027-01-01"))
+def reference_run():
+    return run_loaded(ROOT / "plans" / "reference.yaml", shipped_layers(), 1.0)
+
+
+@pytest.fixture(scope="module")
+def reference_payload(reference_run):
+    return phase_map.build_payload(phase_map.MapInputs.from_run(reference_run, "test", "2027-01-01"))
 
 
 @pytest.fixture(scope="module")
@@ -99,10 +103,29 @@ def test_milestones_follow_the_figures():
     assert figures.milestones([]) == []
 
 
-def test_the_reference_story_starts_at_month_0_and_ends_when_the_last_figure_changes(reference_payload):
+def test_the_reference_story_starts_at_month_0_and_ends_with_the_last_step(reference_payload, reference_run):
     story = reference_payload["milestones"]
-    rows = reference_payload["metrics"]["rows"]
     months = [s["month"] for s in story]
     assert months[0] == 0 and months == sorted(set(months)) and len(story) >= 4
+    assert story[-1]["month"] == reference_run.schedule.makespan and "end" in story[-1]["keys"]
+
+
+def test_without_a_last_step_the_story_ends_when_the_last_figure_changes(reference_payload):
+    rows = reference_payload["metrics"]["rows"]
+    cols = reference_payload["metrics"]["columns"]
+    story = figures.milestones([dict(zip(cols, r, strict=True)) for r in rows])
     last = max(m for m in range(1, len(rows)) if rows[m][2:] != rows[m - 1][2:])
-    assert story[-1]["month"] == last and "end" in story[-1]["keys"]
+    assert story[-1].month == last and "end" in story[-1].keys
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "he"])
+def test_plan_summary_tells_the_story_in_each_language(reference_run, lang):
+    told = summary.story(reference_run, lang)
+    payload_story = figures.milestones(reference_run.metrics.to_dict("records"), reference_run.schedule.makespan)
+    captions = [c for m in payload_story for c in m.captions]
+    text = "\n".join(told)
+    assert all(i18n.translate(lang, c) in text for c in captions)
+    assert i18n.translate(lang, "Palestinians living in Israel") in text
+    assert "\u200f" not in text and "_" not in text  # no direction marks, no raw keys
+    if lang != "en":
+        assert not LATIN.search(text.replace(reference_run.name, ""))

@@ -350,7 +350,8 @@ def test_the_reference_summary_starts_from_todays_states(reference_summary):
 
 
 def test_the_reference_summary_tells_the_handover_and_the_opening(reference_summary):
-    phases = reference_summary.split("\n\n")[2:]
+    detail, story = reference_summary.split("\n\nThe plan's story:\n")
+    phases = detail.split("\n\n")[2:]
     assert phases[0].startswith("months 0-")
     assert "all 41 zones to the international force" in phases[0]
     assert sum(int(n.replace(",", "")) for n in re.findall(r"([\d,]+) obstacles? removed", reference_summary)) == 811
@@ -360,3 +361,6 @@ def test_the_reference_summary_tells_the_handover_and_the_opening(reference_summ
     assert "barrier standing: 0.0 km" in reference_summary
     assert "East Jerusalem's people: " in reference_summary
     assert phases[-1].splitlines()[0].endswith("until the horizon:")
+    # then the story the phase map tells, and the figures at its end
+    assert story.startswith("  Jan 2027 (month 0)\n    The plan begins") and "\nFigures, " in story
+    assert "    Palestinians living in Israel: " in story

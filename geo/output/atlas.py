@@ -20,20 +20,26 @@ state, milestone and opening is read from the run's :class:`~geo.timeline.Timeli
 month is decided as the metrics decide it.  The PNG pages go to a folder beside the PDF (``NAME-pages/NAME-pNN.png``)
 that is replaced whole, so it never mixes pages of two atlases.
 
+The atlas speaks the interface's languages (``--lang``): its words come from the same catalogue as the phase map's
+(:mod:`geo.i18n`), its figures from :mod:`geo.figures`.  matplotlib (3.11 and later) shapes Arabic and lays out
+right-to-left text itself, so a line is handed to it in reading order.
+
 Pages are plain matplotlib figures, never pyplot's: making an atlas picks no backend and changes no setting of the
 process it runs in (its own settings hold only while it draws).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import re
 import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import matplotlib
@@ -46,8 +52,10 @@ from matplotlib.patches import Patch
 from matplotlib.text import Text
 
 from ..crs import METRIC_CRS
+from ..figures import STATE_LABELS, figure_groups, figure_lines, month_name
 from ..files import atomic_write, check_output, staged_folder, write_new
-from ..metrics import crossing_flows, metric_unit
+from ..i18n import RTL, check_language, translate
+from ..metrics import crossing_flows
 from ..run import PlanRun
 from .style import (
     ATTRIBUTION,
@@ -72,12 +80,19 @@ MAX_PAGES = 12
 _A4 = (11.69, 8.27)  # landscape, inches
 #: Characters no font draws: C0 and C1 controls (but the line feed), DEL, lone surrogates, U+FFFE/U+FFFF.
 _UNDRAWABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+#: The language the atlas being drawn speaks (set while it draws).
+_LANG: ContextVar[str] = ContextVar("atlas_language", default="en")
 
 
 def plain_text(value: object) -> str:
     """``value`` as text matplotlib draws literally: line breaks kept, tabs as spaces, controls dropped."""
     text = str(value).replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     return _UNDRAWABLE.sub("", text)
+
+
+def _w(msgid: str, **values: object) -> str:
+    """A message of the catalogue in the atlas's language."""
+    return translate(_LANG.get(), msgid, **values)
 
 
 def _text(fig: Figure, x: float, y: float, value: object, wrap: bool = False, **kw: Any) -> Text:
@@ -132,26 +147,19 @@ def _cover(run: PlanRun, digest: str, built: str, frames: dict[str, gpd.GeoDataF
     fig = Figure(figsize=_A4)
     p, s, tl = run.problem, run.schedule, run.timeline
     meta = run.loaded.plan.meta
+    lang = _LANG.get()
+    facts = {"start": month_name(tl.label(0), lang), "horizon": p.horizon, "zones": len(p.zones), "steps": len(p.tasks)}
+    status = {"optimal": translate(lang, "optimal"), "feasible": translate(lang, "feasible")}.get(s.status, s.status)
     lines = [
         (0.92, 22, "bold", run.name),
-        (0.86, 12, "normal", f"landplan atlas - built {built} - plan and layers {digest}"),
-        (
-            0.78,
-            12,
-            "normal",
-            f"Start {tl.label(0)}, horizon {p.horizon} months; {len(p.zones)} zones, "
-            f"{len(p.tasks)} scheduled steps; schedule {s.status}; last step ends "
-            f"{tl.label(tl.makespan)} (month {tl.makespan}).",
-        ),
-        (
-            0.73,
-            11,
-            "normal",
-            f"Objective: {p.objective}"
-            + (f" ({p.objective_level})" if p.objective_level else "")
-            + f" = {s.objective:,}",
-        ),
-    ]
+        (0.86, 12, "normal", translate(lang, "landplan atlas - built {built} - plan and layers {digest}",
+                                       built=built, digest=digest)),
+        (0.78, 12, "normal", translate(lang, "Start {start}, horizon {horizon} months; {zones} zones, {steps} "
+                                       "scheduled steps; schedule {status}; last step ends {end} (month {month}).",
+                                       **facts, status=status, end=month_name(tl.label(tl.makespan), lang),
+                                       month=tl.makespan)),
+        (0.73, 11, "normal", translate(lang, "Objective: {objective}", objective=_objective(run))),
+    ]  # fmt: skip
     for y, size, weight, text in lines:
         _text(fig, 0.06, y, text, fontsize=size, fontweight=weight, va="top")
     if run.border is None:
@@ -163,14 +171,28 @@ def _cover(run: PlanRun, digest: str, built: str, frames: dict[str, gpd.GeoDataF
     return fig
 
 
+def _objective(run: PlanRun) -> str:
+    """The schedule's objective in words: mean months per person to a movement level, or months to completion."""
+    from ..summary import describe_objective  # noqa: PLC0415 - the summary's own reading of the objective
+
+    plain, lang = describe_objective(run.problem, run.schedule), _LANG.get()
+    if plain.kind == "population_weighted_time" and plain.people:
+        level = plain.level or ""
+        words = translate(lang, STATE_LABELS[level]) if level in STATE_LABELS else level
+        value = format(plain.value, ",.2f")
+        return translate(lang, "mean {value} months per person to {level}", value=value, level=words)
+    months = format(plain.raw, ",")
+    return translate(lang, "completion in {months} months", months=months)
+
+
 def _cover_text(fig: Figure, description: str | None, sources: list[str] | None) -> None:
     """The plan's description and sources across the cover."""
     y = 0.66
     if description:
         _text(fig, 0.06, y, description, fontsize=10, va="top", wrap=True)
         y -= 0.1
-    _text(fig, 0.06, y, "Plan sources:", fontsize=11, fontweight="bold", va="top")
-    for src in sources or ["(none given)"]:
+    _text(fig, 0.06, y, _w("Plan sources:"), fontsize=11, fontweight="bold", va="top")
+    for src in sources or [_w("(none given)")]:
         y -= 0.035
         _text(fig, 0.08, y, f"- {src}", fontsize=9, va="top")
 
@@ -189,8 +211,8 @@ def _cover_column(fig: Figure, description: str | None, sources: list[str] | Non
         text = textwrap.fill(plain_text(description).replace("\n", " "), _COLUMN_CHARS)
         _text(fig, 0.06, y, text, fontsize=10, va="top")
         y -= 0.03 + 0.022 * (text.count("\n") + 1)
-    _text(fig, 0.06, y, "Plan sources:", fontsize=11, fontweight="bold", va="top")
-    for src in sources or ["(none given)"]:
+    _text(fig, 0.06, y, _w("Plan sources:"), fontsize=11, fontweight="bold", va="top")
+    for src in sources or [_w("(none given)")]:
         lines = textwrap.wrap(f"- {plain_text(src)}", _COLUMN_CHARS + 8, subsequent_indent="  ") or ["-"]
         y -= 0.035
         _text(fig, 0.08, y, "\n".join(lines), fontsize=9, va="top")
@@ -210,7 +232,7 @@ def _cover_border(fig: Figure, border: BorderResult, frames: dict[str, gpd.GeoDa
     frames["zones"].plot(ax=ax, color=LAYER_COLORS["zone_unset"], edgecolor="#777777", linewidth=0.2)
     handles: list[Artist] = [*_border(border, frames, ax, fill=True)]
     frames["line"].plot(ax=ax, color=LAYER_COLORS["line"], linewidth=1.0)
-    handles.append(Line2D([], [], color=LAYER_COLORS["line"], linewidth=1.0, label="1967 line"))
+    handles.append(Line2D([], [], color=LAYER_COLORS["line"], linewidth=1.0, label=_w("1967 line")))
     _frame(ax, _border_extent(frames))
     legend = ax.legend(handles=handles, loc="lower left", fontsize=6.5, frameon=True)
     for entry in legend.get_texts():
@@ -265,7 +287,7 @@ def _page(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame]) -> Figu
     frames["basemap"].plot(ax=ax, color=_sea_or_land(frames["basemap"]), edgecolor="#b5b0a5", linewidth=0.4)
     zones.plot(ax=ax, color=state, edgecolor="#444444", linewidth=0.3, alpha=0.85)
     handles: list[Artist] = [
-        Patch(facecolor=palette[k], edgecolor="#444", label=plain_text(f"security: {st}"))
+        Patch(facecolor=palette[k], edgecolor="#444", label=plain_text(_state(st)))
         for k, st in enumerate(p.security_states)
     ]
     handles += _residual(run, month, frames, ax)
@@ -273,33 +295,30 @@ def _page(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame]) -> Figu
     frames["line"].plot(ax=ax, color="#00441b", linewidth=1.6)
     frames["jerusalem"].boundary.plot(ax=ax, color="#7f0000", linewidth=0.8)
     handles += [
-        Patch(facecolor="none", edgecolor="#00441b", label="1967 line"),
-        Patch(facecolor="none", edgecolor="#7f0000", label="Jerusalem arrangements"),
+        Patch(facecolor="none", edgecolor="#00441b", label=_w("1967 line")),
+        Patch(facecolor="none", edgecolor="#7f0000", label=_w("Jerusalem arrangements")),
     ]
     handles += _barrier(run, month, frames, ax)
     handles += _links(run, month, frames, ax)
     handles += _stations(run, month, frames, ax)
     handles += _crossings(run, month, frames, ax)  # last: the crossings are the top collection
     _frame(ax, zones)
-    date = tl.label(month)
-    _text(fig, 0.66, 0.93, f"{date} - month {month}", fontsize=16, fontweight="bold", va="top")
-    _text(fig, 0.66, 0.885, run.name, fontsize=10, va="top")
-    legend = fig.legend(
-        handles=handles, loc="upper left", bbox_to_anchor=(0.66, 0.86), fontsize=7, frameon=False, ncols=2
-    )
+    date = month_name(tl.label(month), _LANG.get())
+    # the right-hand column, read from its right edge in a right-to-left atlas
+    rtl = _LANG.get() in RTL
+    x, ha = 0.98 if rtl else 0.66, "right" if rtl else "left"
+    side: Literal["left", "right"] = "right" if rtl else "left"
+    _text(fig, x, 0.93, _w("{date} - month {month}", date=date, month=month), fontsize=16, fontweight="bold",
+          va="top", ha=ha)  # fmt: skip
+    _text(fig, x, 0.885, run.name, fontsize=10, va="top", ha=ha)
+    corner: Literal["upper right", "upper left"] = "upper right" if rtl else "upper left"
+    legend = fig.legend(handles=handles, loc=corner, bbox_to_anchor=(x, 0.86), fontsize=7, frameon=False, ncols=2,
+                        markerfirst=not rtl, alignment=side)  # fmt: skip
     for label in legend.get_texts():
         label.set_parse_math(False)
         label.set_usetex(False)
-    _text(fig, 0.66, 0.52, "Metrics this month", fontsize=11, fontweight="bold", va="top")
-    _text(
-        fig,
-        0.66,
-        0.49,
-        "\n".join(plain_text(r).replace("\n", " ") for r in _figures_of(run, month)),
-        fontsize=8,
-        va="top",
-        linespacing=1.45,
-    )
+    _text(fig, x, 0.52, _w("Figures this month"), fontsize=11, fontweight="bold", va="top", ha=ha)
+    _draw_figures(fig, _figure_blocks(run, month), 0.49)
     _text(fig, 0.02, 0.01, ATTRIBUTION, fontsize=6.5, va="bottom", wrap=True)
     return fig
 
@@ -317,9 +336,9 @@ def _frame(ax: Any, zones: gpd.GeoDataFrame) -> None:
     ax.set_ylabel("")
     x0, y0 = xmin, ymin - pad * 0.6
     ax.plot([x0, x0 + 20_000], [y0, y0], color="black", linewidth=3, solid_capstyle="butt")
-    ax.text(x0 + 10_000, y0 + 1_500, "20 km", ha="center", fontsize=8, usetex=False)
+    ax.text(x0 + 10_000, y0 + 1_500, _w("{n} km", n=20), ha="center", fontsize=8, usetex=False)
     ax.annotate(
-        "N",
+        _w("N"),
         xy=(0.95, 0.95),
         xytext=(0.95, 0.86),
         xycoords="axes fraction",
@@ -345,7 +364,7 @@ def _residual(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame], ax:
     colour = LAYER_COLORS["residual"]
     if under:
         zones[zones["zone_id"].isin(under)].plot(ax=ax, facecolor="none", edgecolor=colour, hatch="////", linewidth=1)
-    return [Patch(facecolor="none", edgecolor=colour, hatch="////", label="residual Israeli presence")]
+    return [Patch(facecolor="none", edgecolor=colour, hatch="////", label=_w("residual Israeli presence"))]
 
 
 def _removed_by(run: PlanRun, zone_ids: pd.Series) -> list[int | None]:
@@ -363,7 +382,7 @@ def _barrier(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame], ax: 
     standing = route[[not g for g in gone]]
     if len(standing):
         standing.plot(ax=ax, color=LAYER_COLORS["barrier"], linewidth=0.9)
-    return [Line2D([], [], color=LAYER_COLORS["barrier"], linewidth=0.9, label="barrier standing")]
+    return [Line2D([], [], color=LAYER_COLORS["barrier"], linewidth=0.9, label=_w("barrier standing"))]
 
 
 def _links(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame], ax: Any) -> list[Line2D]:
@@ -375,7 +394,28 @@ def _links(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame], ax: An
     states = [tl.state_at(str(lid), "link", month) for lid in planned["link_id"]]
     for geom, st in zip(planned.geometry, states, strict=True):
         gpd.GeoSeries([geom]).plot(ax=ax, **_line_style(st))
-    return [Line2D([], [], label=f"link: {st.replace('_', ' ')}", **_line_style(st)) for st in dict.fromkeys(states)]
+    return [Line2D([], [], label=_w(_LINK_WORDS.get(st, st)), **_line_style(st)) for st in dict.fromkeys(states)]
+
+
+#: A link's state as the legend words it (the phase map's legend texts).
+_LINK_WORDS = {
+    "closed": "link closed",
+    "escorted_convoys": "link: escorted convoys",
+    "open_to_people": "link open to people",
+    "open_to_goods": "link open to people and goods",
+}
+#: An open crossing's regime as the legend words it (the phase map's legend texts).
+_REGIME_WORDS = {
+    "israeli": "crossing open: Israeli",
+    "international": "crossing open: international",
+    "joint": "crossing open: joint (with a third party, if any)",
+    "palestinian": "crossing open: Palestinian",
+}
+
+
+def _state(state: str) -> str:
+    """A security state's name in the atlas's language (the plan's own name for a state the catalogue lacks)."""
+    return translate(_LANG.get(), STATE_LABELS[state]) if state in STATE_LABELS else state
 
 
 def _line_style(state: str) -> dict[str, Any]:
@@ -395,7 +435,7 @@ def _stations(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame], ax:
     colour = LAYER_COLORS["station"]
     if len(shown):
         shown.plot(ax=ax, marker="^", markersize=40, color=colour, edgecolor="white", linewidth=0.6, zorder=6)
-    return [Line2D([], [], marker="^", color=colour, linestyle="none", label="early-warning station")]
+    return [Line2D([], [], marker="^", color=colour, linestyle="none", label=_w("early-warning station"))]
 
 
 def _crossings(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame], ax: Any) -> list[Any]:
@@ -413,48 +453,60 @@ def _crossings(run: PlanRun, month: int, frames: dict[str, gpd.GeoDataFrame], ax
         widths.append(2.0 if over else 0.8)
     cr.plot(ax=ax, markersize=14, color=fills, edgecolor=edges, linewidth=widths, zorder=7)
     regimes = dict.fromkeys(r.regime for lines in run.problem.crossing_regimes.values() for r in lines)
-    out: list[Any] = [Patch(facecolor="white", edgecolor="#08306b", label="crossing not yet open")]
-    out += [Patch(facecolor=REGIME_COLORS[r], edgecolor="#08306b", label=f"crossing open: {r}") for r in regimes]
+    out: list[Any] = [Patch(facecolor="white", edgecolor="#08306b", label=_w("crossing not yet open"))]
+    out += [Patch(facecolor=REGIME_COLORS[r], edgecolor="#08306b", label=_w(_REGIME_WORDS.get(r, r))) for r in regimes]
     if run.problem.demand:
-        out.append(Patch(facecolor="white", edgecolor=LAYER_COLORS["crossing_over"], label="demand above capacity"))
+        above = _w("demand above capacity")
+        out.append(Patch(facecolor="white", edgecolor=LAYER_COLORS["crossing_over"], label=above))
     return out
 
 
-#: The figures a page lists after the base ones, when the plan's metrics have them: (column, label); the unit of
-#: a column that counts what its label names (crossings, sites, stations) is left out.
-_MORE_FIGURES = (
-    ("residents_israelis_in_palestine", "Israelis resident in Palestine"),
-    ("residents_palestinians_in_israel", "Palestinians resident in Israel (refugees included)"),
-    ("link_people_per_month", "Gaza - West Bank link capacity"),
-    ("barrier_km_standing", "barrier standing"),
-    ("crossings_over_capacity", "crossings over capacity"),
-    ("residual_sites", "residual presence: fixed sites"),
-    ("early_warning_stations", "early-warning stations standing"),
-)
-_COUNTED = ("crossings", "sites", "stations")
+#: Figures a page leaves out for room (the phase map shows them all): settlers by security state, trucks, the
+#: seam zone, the "of them" rows.
+_PAGE_SKIPS = re.compile(r"^(settlers_|seam_|link_trucks|crossing_trucks|residents_settlers|residents_refugees)")
+#: Characters a line of the page's figures holds before it wraps.
+_FIGURE_CHARS = 40
 
 
-def _number(value: Any) -> str:
-    """A figure as the page prints it: thousands separated; a measure (a float column) with one decimal."""
-    return f"{value:,.1f}" if isinstance(value, float) else f"{int(value):,}"
+def _figure_blocks(run: PlanRun, month: int) -> list[list[str]]:
+    """The month's figures by group (title first), as the phase map names and rounds them, in the atlas's language.
+
+    A security state that holds no land that month is left out, so the page lists who holds what.
+    """
+    m: dict[str, Any] = {str(k): v for k, v in run.metrics.set_index("month").loc[month].to_dict().items()}
+    groups = figure_groups([str(c) for c in run.metrics.columns], run.problem.security_states)
+    kept = []
+    for g in groups:
+        figs = tuple(
+            f for f in g.figures
+            if not _PAGE_SKIPS.match(f.columns[0]) and not (f.kind == "share" and not m[f.columns[0]])
+        )  # fmt: skip
+        if figs:
+            kept.append(dataclasses.replace(g, figures=figs))
+    blocks = []
+    for title, lines in figure_lines(kept, m, _LANG.get()):
+        wrapped = [w for line in lines for w in textwrap.wrap(line, _FIGURE_CHARS, subsequent_indent="   ")]
+        blocks.append([title, *wrapped])
+    return blocks
 
 
-def _figures_of(run: PlanRun, month: int) -> list[str]:
-    """The lines of the page's metrics: territory, people, obstacles, crossings, troops, then the new figures."""
-    p = run.problem
-    m: dict[Any, Any] = run.metrics.set_index("month").loc[month].to_dict()
-    rows = [f"{st}: {m[f'area_pct_{st}']:.1f} % of the territory" for st in p.security_states]
-    rows += [f"population at {lv}: {int(m[f'population_{lv}']):,}" for lv in p.movement_levels]
-    rows += [
-        f"obstacles removed: {int(m['obstacles_removed'])} of {int(m['obstacles_total'])}",
-        f"crossings open: {int(m['crossings_open'])}",
-        f"troops deployed: {int(m['troops_deployed']):,} of {int(m['troops_available']):,}",
-    ]
-    for column, label in _MORE_FIGURES:
-        if column in m and not pd.isna(m[column]):
-            unit = metric_unit(column)
-            rows.append(f"{label}: {_number(m[column])}" + ("" if unit in _COUNTED else f" {unit}"))
-    return rows
+def _draw_figures(fig: Figure, blocks: list[list[str]], top: float) -> None:
+    """The figure blocks in two columns under ``top``, each group whole, the columns about even."""
+    total, half = sum(map(len, blocks)), 0
+    left: list[list[str]] = []
+    right: list[list[str]] = []
+    for block in blocks:
+        (left if half < total / 2 else right).append(block)
+        half += len(block) if half < total / 2 else 0
+    rtl = _LANG.get() in RTL
+    columns = ((0.98, left), (0.81, right)) if rtl else ((0.66, left), (0.83, right))
+    ha = "right" if rtl else "left"
+    for x, column in columns:
+        y = top
+        for block in column:
+            _text(fig, x, y, block[0], fontsize=7.5, fontweight="bold", va="top", ha=ha)
+            _text(fig, x, y - 0.017, "\n".join(block[1:]), fontsize=6.5, va="top", ha=ha, linespacing=1.3)
+            y -= 0.017 + 0.0155 * len(block)
 
 
 def _frames(run: PlanRun) -> dict[str, gpd.GeoDataFrame]:
@@ -484,21 +536,30 @@ def _frames(run: PlanRun) -> dict[str, gpd.GeoDataFrame]:
 
 
 @contextmanager
-def _figures(run: PlanRun, digest: str, built: str) -> Iterator[list[Figure]]:
+def _figures(run: PlanRun, digest: str, built: str, lang: str = "en") -> Iterator[list[Figure]]:
     """The cover and the milestone pages, drawn and saved (inside the block) under the atlas's own settings.
 
     The pages are plain :class:`~matplotlib.figure.Figure` objects, never registered with pyplot: the atlas
     picks no backend and leaves no figure open in the process.  Its settings hold only inside the block.
     """
     # text is text (no mathtext, no TeX) whatever the user's matplotlibrc says; fonts are embedded as TrueType
-    with matplotlib.rc_context({"pdf.fonttype": 42, "text.usetex": False, "text.parse_math": False}):
-        frames = _frames(run)
-        figs = [_cover(run, digest, built, frames)]
-        figs += [_page(run, mo, frames) for mo in milestones(run)]
-        yield figs
+    token = _LANG.set(check_language(lang))
+    try:
+        with matplotlib.rc_context({"pdf.fonttype": 42, "text.usetex": False, "text.parse_math": False}):
+            yield _draw(run, digest, built)
+    finally:
+        _LANG.reset(token)
 
 
-def write_atlas(run: PlanRun, dest: Path | str, digest: str, built: str, png: bool = False) -> list[Path]:
+def _draw(run: PlanRun, digest: str, built: str) -> list[Figure]:
+    """The cover and the milestone pages."""
+    frames = _frames(run)
+    return [_cover(run, digest, built, frames), *(_page(run, mo, frames) for mo in milestones(run))]
+
+
+def write_atlas(
+    run: PlanRun, dest: Path | str, digest: str, built: str, png: bool = False, *, lang: str = "en"
+) -> list[Path]:
     """Write the atlas PDF (and, when ``png``, one PNG per page in :func:`pages_folder`), atomically.
 
     Both outputs are checked before anything is drawn.  The PDF is renamed into place once complete; the
@@ -520,7 +581,7 @@ def write_atlas(run: PlanRun, dest: Path | str, digest: str, built: str, png: bo
     pages = pages_folder(out)
     check_destination(out, png)
     written = [out]
-    with _figures(run, digest, built) as figs:
+    with _figures(run, digest, built, lang) as figs:
         buf = io.BytesIO()
         meta = {"Creator": "landplan", "Producer": "landplan", "CreationDate": None, "ModDate": None}
         with PdfPages(buf, metadata=meta) as pdf:

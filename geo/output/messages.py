@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from importlib import resources
 from typing import Any
 
-from babel.messages.extract import extract_javascript
+from babel.messages.extract import extract_javascript, extract_python
 
 from ..figures import messages as figure_messages
 from ..figures import milestone_messages
@@ -21,6 +21,8 @@ from .style import MAP_LAYERS, MAP_LEGEND
 
 #: The scripts whose ``t('...')`` calls are messages.
 SCRIPTS: tuple[str, ...] = ("landplan.js",)
+#: The Python modules whose ``_w('...')`` and ``translate(lang, '...')`` calls are messages.
+MODULES: tuple[str, ...] = ("output/atlas.py", "summary.py", "figures.py")
 
 
 def script_messages() -> dict[str, str]:
@@ -38,6 +40,25 @@ def script_messages() -> dict[str, str]:
                 msg = found[0] if isinstance(found, tuple) and found else found
                 if isinstance(msg, str) and msg:
                     out.setdefault(msg, f"geo/output/static/{name}:{lineno}")
+    return out
+
+
+def module_messages() -> dict[str, str]:
+    """The messages the atlas, the summary and the figures ask for by a literal text (Babel's Python extractor).
+
+    Returns
+    -------
+    dict
+    """
+    out: dict[str, str] = {}
+    for name in MODULES:
+        with resources.files("geo").joinpath(*name.split("/")).open("rb") as f:
+            for lineno, func, found, _comments in extract_python(f, {"_w": None, "translate": (2,)}, [], {}):
+                at = 1 if func == "translate" else 0  # translate(lang, text, ...): the text is the second argument
+                args = found if isinstance(found, tuple) else (found,)
+                msg = args[at] if len(args) > at else None
+                if isinstance(msg, str) and msg:
+                    out.setdefault(msg, f"geo/{name}:{lineno}")
     return out
 
 
@@ -86,6 +107,8 @@ def interface_messages(payloads: Iterable[Mapping[str, Any]] = ()) -> dict[str, 
         Message id -> origin (a ``file:line``, ``tables`` or ``fields``).
     """
     out = script_messages()
+    for msg, origin in module_messages().items():
+        out.setdefault(msg, origin)
     for msg in sorted(table_messages()):
         out.setdefault(msg, "tables")
     for payload in payloads:

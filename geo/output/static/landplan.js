@@ -171,7 +171,11 @@
   /* a figure's value as people read it: three significant figures from ten thousand up, areas in whole units */
   function rounded(v, kind) {
     if (typeof v !== 'number') return v;
-    if (Math.abs(v) >= 10000) return num(v, {notation: 'compact', maximumSignificantDigits: 3});
+    /* Hebrew's short compact forms are Latin letters (5.1M): its long ones are words, as Arabic's short ones are */
+    if (Math.abs(v) >= 10000) {
+      var display = I18N.lang === 'he' ? 'long' : 'short';
+      return num(v, {notation: 'compact', compactDisplay: display, maximumSignificantDigits: 3});
+    }
     if (kind === 'pct') return num(v, {maximumFractionDigits: Math.abs(v) < 10 ? 2 : 1});
     return num(v, {maximumFractionDigits: Math.abs(v) < 10 ? 1 : 0});
   }
