@@ -335,6 +335,7 @@ def _page_text(plan_run: PlanRun, month: int, monkeypatch, tmp_path) -> str:
 def test_pages_list_the_new_figures_when_the_plan_has_them(full, monkeypatch, tmp_path, month):
     text = _page_text(full, month, monkeypatch, tmp_path)
     m = full.metrics.set_index("month").loc[month]
+
     def shown(kind, column):
         return figure_text(kind, [float(m[column])], "en")
 
