@@ -26,7 +26,7 @@ LANGUAGE_NAMES: Mapping[str, str] = {"en": "English", "ar": "العربية", "h
 #: The languages written right to left.
 RTL: frozenset[str] = frozenset({"ar", "he"})
 
-_SLOT = re.compile(r"\{([a-z_]+)\}")
+_SLOT = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
 
 def check_language(lang: str) -> str:

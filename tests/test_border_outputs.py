@@ -23,6 +23,7 @@ from pypdf import PdfReader
 
 from geo import layers
 from geo.border import BorderResult
+from geo.i18n import fill
 from geo.output import atlas, compare_map, diff, export, page, phase_map, style
 from geo.run import PlanRun, run_loaded
 
@@ -107,14 +108,14 @@ def test_the_payload_carries_the_border_its_land_and_its_figures(runs, pages):
     drawn = shapely.geometry.shape(parts["annexed"]["geometry"])
     west, south, east, north = drawn.bounds
     assert 34.8 < west < east < 35.6 and 31.3 < south < north < 32.6  # lon/lat of the West Bank, not metres
-    labels = dict(shown["figures"])
+    labels = {label: fill(text, **values) for label, text, values in shown["figures"]}
     assert labels["annexed"].startswith(f"{border.figures['annexed_km2']:,.2f} km² (")
     assert "% of the West Bank" in labels["annexed"]
     assert labels["settlers annexed"].startswith(f"{border.figures['settlers_annexed']:,}")
-    assert shown["labels"]["annexed"] == f"Annexed by {HOSTILE}"
+    assert shown["labels"]["annexed"] == ["Annexed by {name}", {"name": HOSTILE}]  # the name travels as data
     legend = data["meta"]["legend"]
     assert list(legend).index("border") == list(legend).index("line") + 1
-    assert legend["border"][0] == [style.BORDER_COLORS["annexed"], f"Annexed by {HOSTILE}"]
+    assert legend["border"][0] == [style.BORDER_COLORS["annexed"], "Annexed by {name}", {"name": HOSTILE}]
     assert data["meta"]["border_colors"] == dict(style.BORDER_COLORS)
 
 
@@ -167,7 +168,7 @@ def test_a_border_that_annexes_nothing_draws_nothing(runs):
     data = phase_map.build_payload(dataclasses.replace(_inputs(run), border=nothing))
     assert data["border"]["geojson"]["features"] == []
     assert data["border"]["figures"] == []
-    assert data["meta"]["legend"]["border"][0][1] == "Annexed by The 1967 line"
+    assert data["meta"]["legend"]["border"][0][1:] == ["Annexed by {name}", {"name": "The 1967 line"}]
 
 
 def test_the_border_script_is_fixed_text_using_the_apps_public_api():
@@ -198,8 +199,29 @@ def test_the_browser_draws_the_border_and_shows_its_name_as_text(pages, tmp_path
         }"""
     )
     assert state["on"] and state["n"] == 2 and state["painted"] == 1
-    assert state["panel"].startswith(f"border: {HOSTILE}") and "% of the West Bank" in state["panel"]
+    assert state["panel"].startswith(f"Border: {HOSTILE}") and "% of the West Bank" in state["panel"]
     assert f"Annexed by {HOSTILE}" in state["legend"] and "Annexed by" not in state["legendOff"]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["ar", "he"])
+def test_the_border_speaks_the_language_shown_and_survives_a_switch(pages, tmp_path, open_map, lang):
+    path = tmp_path / "bordered.html"
+    path.write_text(pages["bordered"], encoding="utf-8")
+    view, log = open_map(path)
+    view.evaluate("void landplan.setLanguage('he'); void landplan.setLanguage('en')")
+    view.evaluate(f"void landplan.setLanguage('{lang}')")
+    assert view.locator(".lp-border").count() == 1  # rebuilt with the panel, once
+    texts = view.evaluate("""() => {
+        const bare = (e) => { const c = e.cloneNode(true); c.querySelectorAll('.lp-data').forEach((d) => d.remove());
+                              return c.textContent; };
+        return [bare(document.querySelector('.lp-border')), bare(document.querySelector('.lp-legend')),
+                bare(document.querySelector('.leaflet-control-layers'))];
+    }""")
+    for text in texts:  # the scenario's name aside, no English is left
+        assert not re.search(r"[A-Za-z]", text), text
+    assert view.locator(".leaflet-control-layers .lp-data").first.text_content() == HOSTILE
+    assert log.errors == [] and log.dialogs == [] and log.requests == []
 
 
 # -- the atlas -------------------------------------------------------------------------------------------------------

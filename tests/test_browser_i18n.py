@@ -1,9 +1,11 @@
 """The phase map as a presenter shares it: three languages, a link that keeps the view, a story, figures in words."""
 
+import io
 import re
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from test_render import reference_map_file
 
 from geo.output import phase_map
@@ -63,7 +65,7 @@ def test_each_language_sets_the_direction_mirrors_the_layout_and_leaves_no_engli
     texts = page.evaluate(VISIBLE_TEXT)
     assert len(texts) > 40
     if lang != "en":
-        english = [t for t in texts if re.search(r"[A-Za-z]{2,}", t)]
+        english = [t for t in texts if re.search(r"[A-Za-z]", t)]
         assert english == [], english
         script = r"[\u0600-\u06FF]" if lang == "ar" else r"[\u0590-\u05FF]"
         places = page.locator(".lp-place-name").all_inner_texts()
@@ -87,8 +89,13 @@ def test_a_link_opens_at_its_month_language_colouring_and_layers_and_follows_the
     assert address.startswith("#month=31&lang=he&colour=movement&layers=")
     page2, _ = open_map(reference_map[0], address=address)  # the shared link opens at the same view
     assert page2.evaluate("[landplan.month, landplan.language(), landplan.mode]") == [31, "he", "movement"]
-    bad, _ = open_map(reference_map[0], address="#month=abc&lang=xx&colour=%3Cb%3E&layers=nope,zones")
+    bad, _ = open_map(reference_map[0], address="#month=abc&lang=xx&colour=%3Cb%3E&layers=nope,__proto__")
     assert bad.evaluate("[landplan.month, landplan.language(), landplan.mode]") == [0, "en", "security"]
+    assert bad.evaluate("landplan.map.hasLayer(landplan.layers.basemap)")  # no known layer named: none switched off
+    huge, _ = open_map(reference_map[0], address="#month=4294967308")
+    assert huge.evaluate("landplan.month") == huge.evaluate("landplan.horizon")  # clamped, not wrapped around
+    huge.evaluate("location.hash = '#month=40&lang=ar'")  # an address edited in the same tab shows its view
+    huge.wait_for_function("landplan.month === 40 && landplan.language() === 'ar'")
     assert log.errors == [] and log.requests == []
 
 
@@ -115,6 +122,27 @@ def test_the_story_steps_through_the_milestones_with_buttons_and_keys(reference_
     page.evaluate("landplan.setLanguage('ar')")
     page.keyboard.press("ArrowLeft")  # right to left: the left arrow goes forward
     assert page.evaluate("landplan.month") == months[-1]
+    assert log.errors == []
+
+
+def test_the_language_switch_and_the_timeline_strip_work_from_the_keyboard(reference_map, open_map):
+    page, log = open_map(reference_map[0])
+    switch = page.locator(".lp-lang")
+    switch.focus()
+    page.keyboard.press("ArrowDown")  # the next language, chosen from the keyboard
+    assert page.evaluate("landplan.language()") == "ar"
+    assert page.evaluate("document.activeElement.classList.contains('lp-lang')")  # the focus stays on the switch
+    page.keyboard.press("n")  # still on the switch: the story does not move
+    assert page.evaluate("landplan.month") == 0
+    strip = page.get_by_role("slider", name=re.compile("."))
+    assert strip.count() == 2  # the month slider and the timeline strip, both labelled
+    gantt = page.locator(".lp-gantt")
+    gantt.focus()
+    page.keyboard.press("ArrowLeft")  # right to left: the left arrow is a month later
+    assert page.evaluate("landplan.month") == 1
+    page.keyboard.press("End")
+    assert page.evaluate("landplan.month") == page.evaluate("landplan.horizon")
+    assert gantt.get_attribute("aria-valuenow") == str(page.evaluate("landplan.horizon"))
     assert log.errors == []
 
 
@@ -162,9 +190,36 @@ def test_embed_shows_the_map_and_the_story_only(reference_map, open_map, tmp_pat
 
 def test_print_keeps_the_view_legend_and_figures_and_drops_the_buttons(reference_map, open_map):
     page, log = open_map(reference_map[0], size=(390, 844))  # a phone's closed drawer still prints its content
+    page.evaluate("landplan.setMonth(12)")
     page.emulate_media(media="print")
-    assert page.locator(".lp-metrics").is_visible() and page.locator(".lp-legend").is_visible()
     assert not page.locator(".lp-play").is_visible() and not page.locator(".lp-handle").is_visible()
-    pdf = page.pdf()
-    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    reader = PdfReader(io.BytesIO(page.pdf(format="A4", landscape=True, print_background=True)))
+    text = " ".join(reader.pages[0].extract_text().split())
+    # the legend, every group of figures and the view's month are on the first page
+    for words in ("Zones by security", "Israeli army", "Security", "Movement", "Crossings", "Residence",
+                  "Jerusalem", "Land under Palestinian security forces", "Jan 2028 (month 12)"):  # fmt: skip
+        assert words in text, words
+    assert len(reader.pages) == 1
+    assert log.errors == []
+
+
+LABEL_BOXES = """() => Array.from(document.querySelectorAll('.lp-place')).filter((e) => e.style.opacity !== '0')
+    .map((e) => { const r = e.querySelector('.lp-place-name').getBoundingClientRect();
+                  return [r.left, r.top, r.right, r.bottom]; })"""
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_place_labels_never_overlap_and_symbols_grow_with_the_zoom(reference_map, open_map, lang):
+    page, log = open_map(reference_map[0], address=f"#lang={lang}")
+    radius = "landplan.layers.settlements.getLayers().map((m) => m.getRadius()).reduce((a, b) => Math.max(a, b))"
+    small = page.evaluate(radius)
+    for view in ("[31.85, 35.05], 8", "[31.8, 35.2], 10", "[31.5, 34.6], 11", "[31.4, 35.0], 7"):
+        page.evaluate(f"() => {{ landplan.map.setView({view}, {{animate: false}}); }}")
+        boxes = page.evaluate(LABEL_BOXES)
+        assert len(boxes) >= 3
+        for k, a in enumerate(boxes):
+            for b in boxes[k + 1 :]:
+                assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (view, a, b)
+    page.evaluate("() => { landplan.map.setView([31.8, 35.2], 11, {animate: false}); }")
+    assert page.evaluate(radius) > 1.5 * small  # closer in, the settlements' circles grow
     assert log.errors == []

@@ -400,6 +400,19 @@ def test_the_open_page_follows_edits_without_a_reload(chromium, bench, plan_file
         page.click("button[data-write=map]")
         page.wait_for_function("() => document.getElementById('lp-serve-written').textContent.startsWith('wrote')")
         assert page.locator("#lp-serve-written a").get_attribute("href") == f"maps/{plan_file.stem}.html"
+        # in Hebrew, an edit keeps the language, relabels the layer list, and leaves one app answering the keys
+        page.evaluate("() => { landplan.setLanguage('he'); window.firstApp = landplan; }")
+        plan_file.write_text(small(name="edited again"), encoding="utf-8")
+        page.wait_for_function("() => landplanServe.updates === 2")
+        assert page.evaluate("() => [landplan.language(), document.documentElement.dir]") == ["he", "rtl"]
+        assert not re.search(r"[A-Za-z]", page.locator(".leaflet-control-layers-overlays").inner_text())
+        assert page.locator(".lp-handle").count() == 1
+        page.evaluate(
+            "() => { landplan.setMonth(0); firstApp.moved = 0; firstApp.on('monthchange', () => firstApp.moved++); }"
+        )
+        page.locator("body").focus()
+        page.keyboard.press("n")
+        assert page.evaluate("() => [landplan.month > 0, firstApp.moved]") == [True, 0]
         assert errors == [] and blocked == []
     finally:
         page.close()

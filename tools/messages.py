@@ -60,6 +60,8 @@ def main() -> int:
         todo = [m.id for m in cat if m.id and not m.string]
         missing += len(todo)
         print(f"{lang}: {len(todo)} message(s) untranslated")
+        for msg in todo:
+            print(f"  {msg!r}")
         if not args.check:
             with path.open("wb") as f:
                 write_po(f, cat, width=120, omit_header=False, ignore_obsolete=True, sort_output=True)

@@ -221,10 +221,10 @@ def _cover_column(fig: Figure, description: str | None, sources: list[str] | Non
 
 def _cover_border(fig: Figure, border: BorderResult, frames: dict[str, gpd.GeoDataFrame]) -> None:
     """The cover's right column: the border's name, its headline figures, and a map of it over the West Bank."""
-    name = textwrap.fill(f"Border: {plain_text(border.name)}", 48)
+    name = textwrap.fill(_w("Border: {name}", name=plain_text(border.name)), 48)
     _text(fig, 0.60, 0.70, name, fontsize=12, fontweight="bold", va="top")
     y = 0.70 - 0.03 * (name.count("\n") + 1)
-    for label, text in border_headline(border):
+    for label, text in border_headline(border, _LANG.get()):
         _text(fig, 0.60, y, f"{label}: {text}", fontsize=9, va="top")
         y -= 0.025
     ax = fig.add_axes((0.60, 0.10, 0.38, max(0.2, y - 0.13)))
@@ -260,7 +260,7 @@ def _border(
     """
     if border is None:
         return []
-    (annexed_colour, annexed), (swapped_colour, swapped) = border_legend(plain_text(border.name))
+    (annexed_colour, annexed), (swapped_colour, swapped) = border_legend(plain_text(border.name), _LANG.get())
     annexed_text, swapped_text = (textwrap.fill(t, _LEGEND_CHARS) for t in (annexed, swapped))
     if len(frames["annexed"]):
         frames["annexed"].plot(

@@ -17,12 +17,12 @@ from babel.messages.extract import extract_javascript, extract_python
 
 from ..figures import messages as figure_messages
 from ..figures import milestone_messages
-from .style import MAP_LAYERS, MAP_LEGEND
+from .style import BORDER_MESSAGES, MAP_LAYERS, MAP_LEGEND
 
 #: The scripts whose ``t('...')`` calls are messages.
-SCRIPTS: tuple[str, ...] = ("landplan.js",)
+SCRIPTS: tuple[str, ...] = ("landplan.js", "border.js")
 #: The Python modules whose ``_w('...')`` and ``translate(lang, '...')`` calls are messages.
-MODULES: tuple[str, ...] = ("output/atlas.py", "summary.py", "figures.py")
+MODULES: tuple[str, ...] = ("output/atlas.py", "output/style.py", "summary.py", "figures.py")
 
 
 def script_messages() -> dict[str, str]:
@@ -89,7 +89,7 @@ def table_messages() -> set[str]:
     set of str
     """
     out = {name for _, name, _ in MAP_LAYERS} | {"OpenStreetMap tiles (online)"}
-    out |= {text for entries in MAP_LEGEND.values() for _, text in entries}
+    out |= {text for entries in MAP_LEGEND.values() for _, text in entries} | set(BORDER_MESSAGES)
     return out | figure_messages() | milestone_messages()
 
 

@@ -90,7 +90,7 @@ from .style import (
     LINK_STYLES,
     MAP_LAYERS,
     REGIME_COLORS,
-    border_headline,
+    border_headline_parts,
     border_legend,
     ladder_colors,
     map_legend,
@@ -438,13 +438,25 @@ def _meta(inp: MapInputs) -> dict[str, Any]:
     }
 
 
-def _legend(border: BorderResult | None) -> dict[str, list[list[str]]]:
-    """The legend of the fixed layers; with a border, its entries follow the 1967 line's."""
-    legend = map_legend()
+#: The border's legend and tooltip texts (messages), its name in a slot: the page words them in the language shown.
+_BORDER_TEXTS = {"annexed": ("Annexed by {name}", True), "swapped": ("Swapped land joining Palestine", False)}
+
+
+def _legend(border: BorderResult | None) -> dict[str, list[list[Any]]]:
+    """The legend of the fixed layers; with a border, its entries follow the 1967 line's.
+
+    An entry is ``[colour, message]``, or ``[colour, message, values]`` when the message has slots for names from
+    the data (the scenario's name), which the page fills as isolated data.
+    """
+    legend: dict[str, list[list[Any]]] = dict(map_legend())
     if border is None:
         return legend
-    entries = [[colour, text] for colour, text in border_legend(border.name)]
-    out: dict[str, list[list[str]]] = {}
+    colours = [colour for colour, _ in border_legend(border.name)]
+    entries = [
+        [colour, msg, {"name": border.name} if named else {}]
+        for colour, (msg, named) in zip(colours, _BORDER_TEXTS.values(), strict=True)
+    ]
+    out: dict[str, list[list[Any]]] = {}
     for key, value in legend.items():
         out[key] = value
         if key == "line":
@@ -457,10 +469,8 @@ def _border(result: BorderResult) -> dict[str, Any]:
     return {
         "name": result.name,
         "geojson": border_parts_geojson(result),
-        "labels": {
-            part: text for part, (_, text) in zip(("annexed", "swapped"), border_legend(result.name), strict=True)
-        },
-        "figures": [[label, text] for label, text in border_headline(result)],
+        "labels": {part: [msg, {"name": result.name} if named else {}] for part, (msg, named) in _BORDER_TEXTS.items()},
+        "figures": [[label, text, values] for label, text, values in border_headline_parts(result)],
     }
 
 
@@ -652,7 +662,7 @@ def _layers(border: BorderResult | None) -> list[tuple[str, str, bool]]:
     for key, name, show in MAP_LAYERS:
         out.append((key, name, show))
         if key == "line" and border is not None:
-            out.append(("border", f"Border: {border.name}", True))
+            out.append(("border", f"Border: {border.name}", True))  # landplan.js words it in the language shown
     return out
 
 

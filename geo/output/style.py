@@ -13,6 +13,8 @@ import colorsys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import translate
+
 if TYPE_CHECKING:
     from ..border import BorderResult
 
@@ -30,6 +32,7 @@ __all__ = [
     "STATE_COLORS",
     "TRACK_COLORS",
     "border_headline",
+    "border_headline_parts",
     "border_legend",
     "ladder_colors",
     "level_colors",
@@ -319,7 +322,7 @@ def _role(role: str) -> str:
     return LAYER_COLORS[role]
 
 
-def border_legend(name: str) -> list[tuple[str, str]]:
+def border_legend(name: str, lang: str = "en") -> list[tuple[str, str]]:
     """The legend entries of a plan's border, as ``(colour, text)``: its annexed land (named) and its swapped land.
 
     One wording for the phase map and the atlas, so both name the scenario the same way.
@@ -328,14 +331,16 @@ def border_legend(name: str) -> list[tuple[str, str]]:
     ----------
     name : str
         The scenario's name (data: each output shows it through its own escape path).
+    lang : str, optional
+        The language (:data:`geo.i18n.LANGUAGES`).
 
     Returns
     -------
     list of (str, str)
     """
     return [
-        (BORDER_COLORS["annexed"], f"Annexed by {name}"),
-        (BORDER_COLORS["swapped_edge"], "Swapped land joining Palestine"),
+        (BORDER_COLORS["annexed"], translate(lang, "Annexed by {name}", name=name)),
+        (BORDER_COLORS["swapped_edge"], translate(lang, "Swapped land joining Palestine")),
     ]
 
 
@@ -348,7 +353,56 @@ def _pct_of_west_bank(result: BorderResult) -> float | None:
     return float(row.iloc[0]) if len(row) else None
 
 
-def border_headline(result: BorderResult) -> list[tuple[str, str]]:
+#: Every message a border's legend, tooltips and headline figures use (for the catalogue).
+BORDER_MESSAGES: tuple[str, ...] = (
+    "Border: {name}",
+    "Annexed by {name}",
+    "Swapped land joining Palestine",
+    "annexed",
+    "swapped",
+    "settlers annexed",
+    "{km2} km²",
+    "{km2} km² ({pct} % of the West Bank)",
+    "{n}",
+    "{n} ({pct} % of West Bank settlers)",
+)
+
+
+def border_headline_parts(result: BorderResult) -> list[tuple[str, str, dict[str, str]]]:
+    """A border's headline figures as ``(label, message, values)``: messages of the catalogue and their slot values.
+
+    The phase map carries these and words them in the language shown; :func:`border_headline` words them here.
+
+    Parameters
+    ----------
+    result : BorderResult
+        The computed border (:func:`geo.border.compute`).
+
+    Returns
+    -------
+    list of (str, str, dict)
+    """
+    fig: Mapping[str, Any] = result.figures
+    rows: list[tuple[str, str, dict[str, str]]] = []
+    if fig.get("annexed_km2") is not None:
+        pct, km2 = _pct_of_west_bank(result), format(float(fig["annexed_km2"]), ",.2f")
+        if pct is None:
+            rows.append(("annexed", "{km2} km²", {"km2": km2}))
+        else:
+            rows.append(("annexed", "{km2} km² ({pct} % of the West Bank)", {"km2": km2, "pct": format(pct, ".2f")}))
+    if fig.get("swapped_km2") is not None:
+        rows.append(("swapped", "{km2} km²", {"km2": format(float(fig["swapped_km2"]), ",.2f")}))
+    if fig.get("settlers_annexed") is not None:
+        n, share = format(int(fig["settlers_annexed"]), ","), fig.get("settlers_annexed_pct")
+        if share is None:
+            rows.append(("settlers annexed", "{n}", {"n": n}))
+        else:
+            pct_text = format(float(share), ".1f")
+            rows.append(("settlers annexed", "{n} ({pct} % of West Bank settlers)", {"n": n, "pct": pct_text}))
+    return rows
+
+
+def border_headline(result: BorderResult, lang: str = "en") -> list[tuple[str, str]]:
     """A border's headline figures as ``(label, text)`` lines, the same on the phase map and in the atlas.
 
     The area annexed (km² and % of the West Bank, on the ``west_bank`` denominator), the area swapped and the
@@ -359,21 +413,14 @@ def border_headline(result: BorderResult) -> list[tuple[str, str]]:
     ----------
     result : BorderResult
         The computed border (:func:`geo.border.compute`).
+    lang : str, optional
+        The language (:data:`geo.i18n.LANGUAGES`).
 
     Returns
     -------
     list of (str, str)
     """
-    fig: Mapping[str, Any] = result.figures
-    rows: list[tuple[str, str]] = []
-    if fig.get("annexed_km2") is not None:
-        pct = _pct_of_west_bank(result)
-        share = f" ({pct:.2f} % of the West Bank)" if pct is not None else ""
-        rows.append(("annexed", f"{float(fig['annexed_km2']):,.2f} km²{share}"))
-    if fig.get("swapped_km2") is not None:
-        rows.append(("swapped", f"{float(fig['swapped_km2']):,.2f} km²"))
-    if fig.get("settlers_annexed") is not None:
-        pct = fig.get("settlers_annexed_pct")
-        share = f" ({float(pct):.1f} % of West Bank settlers)" if pct is not None else ""
-        rows.append(("settlers annexed", f"{int(fig['settlers_annexed']):,}{share}"))
-    return rows
+    return [
+        (translate(lang, label), translate(lang, text, **values))
+        for label, text, values in border_headline_parts(result)
+    ]

@@ -4,10 +4,13 @@
    builds app.layers.border: the land the border annexes (hatched in the annexed colour, on the zone layer's
    canvas, and outlined) and the land it swaps (outlined, dashed, lightly filled), each with a tooltip; and adds
    the border's name and headline figures to the panel. It uses the app's public API only (data, map, layers,
-   controls and the 'ready' event), reads every colour from the payload, and puts every text on the page as
-   textContent, each data text in an isolated element of its own. */
+   controls and the 'ready' and 'languagechange' events), reads every colour from the payload, takes its words
+   from the page's catalogue (L.Landplan.i18n), and puts every text on the page as textContent, each data text in
+   an isolated element of its own. */
 (function (L) {
   'use strict';
+
+  var I = L.Landplan.i18n, t = I.t;
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -44,28 +47,30 @@
     });
   }
 
+  /* a message of the catalogue whose slots hold names from the data ([message, values]) */
+  function named(node, label) { return I.rich(node, t(label[0]), label[1], Object.keys(label[1])); }
+
   function tooltip(B, props) {
-    var box = el('div', 'lp-facts');
-    box.appendChild(dataEl('div', 'lp-facts-title', B.labels[props.part]));
+    var box = el('div', 'lp-facts'), label = B.labels[props.part];
+    box.appendChild(label ? named(el('div', 'lp-facts-title'), label) : el('div', 'lp-facts-title'));
     if (typeof props.area_km2 === 'number') {
-      box.appendChild(el('div', null, props.area_km2.toLocaleString('en') + ' km\u00B2'));
+      box.appendChild(el('div', null, t('{n} km\u00b2', {n: I.num(props.area_km2, {maximumFractionDigits: 2})})));
     }
     return box;
   }
 
-  /* the border's name and headline figures, under the panel's month slider */
+  /* the border's name and headline figures, under the panel's month slider, in the language shown */
   function panelBlock(B) {
-    var box = el('div', 'lp-border'), head = el('div', 'lp-legend-title', 'border: ');
-    head.appendChild(dataEl('span', null, B.name));
-    box.appendChild(head);
-    var t = el('table', 'lp-metrics');
+    var box = el('div', 'lp-border');
+    box.appendChild(named(el('div', 'lp-legend-title'), ['Border: {name}', {name: B.name}]));
+    var table = el('table', 'lp-metrics');
     B.figures.forEach(function (row) {
       var tr = el('tr');
-      tr.appendChild(el('th', null, row[0]));
-      tr.appendChild(dataEl('td', null, row[1]));
-      t.appendChild(tr);
+      tr.appendChild(el('th', null, t(row[0])));
+      tr.appendChild(el('td', null, t(row[1], row[2])));
+      table.appendChild(tr);
     });
-    box.appendChild(t);
+    box.appendChild(table);
     return box;
   }
 
@@ -90,6 +95,10 @@
       }
     }).addTo(group);
     if (app.controls.panel) app.controls.panel.getContainer().appendChild(panelBlock(B));
+    /* a new language rebuilds the panel: the block follows it */
+    app.on('languagechange', function () {
+      if (app.controls.panel) app.controls.panel.getContainer().appendChild(panelBlock(B));
+    });
     app.layers.border = group;
     return group;
   };

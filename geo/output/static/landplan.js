@@ -40,7 +40,7 @@
     var cat = I18N.messages[I18N.lang] || {};
     var text = Object.prototype.hasOwnProperty.call(cat, msgid) ? cat[msgid] : msgid;
     if (!values) return text;
-    return text.replace(/\{([a-z_]+)\}/g, function (m, k) {
+    return text.replace(/\{([a-z][a-z0-9_]*)\}/g, function (m, k) {
       return Object.prototype.hasOwnProperty.call(values, k) ? String(values[k]) : m;
     });
   }
@@ -184,9 +184,9 @@
      with text; the slots named in data hold names from the data, each in an element of its own (dataEl) so it
      cannot reorder the sentence around it */
   function rich(node, text, values, data) {
-    var parts = text.split(/(\{[a-z_]+\})/);
+    var parts = text.split(/(\{[a-z][a-z0-9_]*\})/);
     parts.forEach(function (p) {
-      var m = /^\{([a-z_]+)\}$/.exec(p);
+      var m = /^\{([a-z][a-z0-9_]*)\}$/.exec(p);
       if (!m || !Object.prototype.hasOwnProperty.call(values, m[1])) {
         if (p) node.appendChild(document.createTextNode(p));
       } else if (data && data.indexOf(m[1]) >= 0) {
@@ -549,12 +549,15 @@
       var layers = this._app.layers;
       for (var key in layers) if (layers[key] === e.layer) { this._refresh(); return; }
     },
-    /* a colour and its text: fixed text is translated, a name from the plan (data) is shown as it is */
+    /* a colour and its text: fixed text is translated; a name from the plan (data: fromData true) is shown as it
+       is; with values (an object), the message's slots hold names from the data, each isolated */
     _swatch: function (color, text, fromData) {
       var s = el('div', 'lp-swatch');
       var b = el('span', 'lp-box'); b.style.background = color;
       b.setAttribute('aria-hidden', 'true');
-      s.appendChild(b); s.appendChild(fromData ? dataEl('span', null, text) : el('span', null, t(text)));
+      var label = fromData === true ? dataEl('span', null, text)
+        : fromData ? rich(el('span'), t(text), fromData, Object.keys(fromData)) : el('span', null, t(text));
+      s.appendChild(b); s.appendChild(label);
       return s;
     },
     _refresh: function () {
@@ -592,6 +595,22 @@
         var r = c.getBoundingClientRect();
         app.setMonth(Math.min(app.horizon, Math.floor((e.clientX - r.left) / r.width * (app.horizon + 1))));
       });
+      /* a slider for the keyboard and screen readers too: the arrows step a month, Home and End jump */
+      c.tabIndex = 0;
+      c.setAttribute('role', 'slider');
+      c.setAttribute('aria-label', t('Timeline of the plan: the share of zones in each state, month by month'));
+      c.setAttribute('aria-valuemin', '0');
+      c.setAttribute('aria-valuemax', String(app.horizon));
+      c.addEventListener('keydown', function (e) {
+        var step = {ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1}[e.key];
+        if (step && app.dir() === 'rtl' && (e.key === 'ArrowRight' || e.key === 'ArrowLeft')) step = -step;
+        if (e.key === 'Home') app.setMonth(0);
+        else if (e.key === 'End') app.setMonth(app.horizon);
+        else if (step) app.setMonth(app.month + step);
+        else return;
+        e.preventDefault();
+        e.stopPropagation();
+      });
     },
     _events: function () { return {monthchange: this._refresh}; },
     /* one band per track: at each month, the share of zones at each state of its ladder */
@@ -625,6 +644,8 @@
       ctx.drawImage(this._bars, 0, 0);
       ctx.fillStyle = app.data.meta.colors.cursor;
       ctx.fillRect(Math.floor(app.month * w / H), 0, 2, h);
+      c.setAttribute('aria-valuenow', String(app.month));
+      c.setAttribute('aria-valuetext', monthName(app.data.months[app.month]));
     }
   });
 
@@ -697,14 +718,14 @@
           items.push([c[0], app.trackLabel(tr), k ? state : t('{state} (at the start)', {state: state})]);
         });
       });
-      D.zones.obstacles[i].forEach(function (c) { items.push([c[0], t('obstacles removed'), num(c[1])]); });
+      D.zones.obstacles[i].forEach(function (c) { items.push([c[0], t('obstacles removed'), num(c[1]), true]); });
       items.sort(function (a, b) { return a[0] - b[0]; });
       var ul = el('ul');
       items.forEach(function (it) {
         var li = el('li', null, monthName(D.months[it[0]]) + '  ');
         li.appendChild(el('span', null, it[1]));
         li.appendChild(document.createTextNode(t(': ')));
-        li.appendChild(el('span', null, it[2]));
+        li.appendChild(it[3] ? dataEl('span', null, it[2]) : el('span', null, it[2]));
         ul.appendChild(li);
       });
       box.appendChild(ul);
@@ -828,7 +849,8 @@
       var known = this.languages.some(function (l) { return l[0] === lang; });
       if (!known || lang === I18N.lang) return I18N.lang;
       I18N.lang = lang;
-      var map = this.map;
+      var map = this.map, active = document.activeElement;
+      var hadFocus = !!(active && active.classList && active.classList.contains('lp-lang'));
       this.options.controls.forEach(function (name) { this.controls[name].remove(); }, this);
       this._addControls();
       this._applyDirection();
@@ -836,6 +858,9 @@
       this.fire('languagechange', {lang: lang});
       this.fire('monthchange', {month: this._month, label: this.data.months[this._month]});
       if (map.closePopup) map.closePopup();
+      /* the switch was rebuilt with the panel: the focus stays on it, so the keyboard keeps its place */
+      var sel = hadFocus ? map.getContainer().querySelector('.lp-lang') : null;
+      if (sel) sel.focus();
       return lang;
     },
 
@@ -851,14 +876,18 @@
     _relabel: function () {
       var c = this.map.getContainer(), lc = this._layerControl;
       if (lc && lc._layers) {
+        var border = this.data.border && this.layers.border;
         lc._layers.forEach(function (o) {
           if (o.lpMsgid === undefined) {
             var probe = document.createElement('textarea');
             probe.innerHTML = o.name;  /* the name folium wrote, escaped: read back as text */
             o.lpMsgid = probe.value.trim();
           }
-          o.name = escapeHtml(t(o.lpMsgid));
-        });
+          /* Leaflet writes the names as HTML: every piece goes through escapeHtml; the scenario's name is isolated */
+          o.name = o.layer === border ? t('Border: {name}').split('{name}').map(escapeHtml).join(
+            '<span class="lp-data" dir="auto">' + escapeHtml(this.data.border.name) + '</span>')
+            : escapeHtml(t(o.lpMsgid));
+        }, this);
         if (lc._map) lc._update();
       }
       var toggle = c.querySelector('.leaflet-control-layers-toggle');
@@ -873,6 +902,12 @@
       });
       var list = c.querySelector('.leaflet-control-layers-list');
       if (list) list.setAttribute('aria-label', t('Layers'));
+    },
+
+    /* how much point symbols are scaled at the zoom shown: 0.5 at zoom 7, 1 at zoom 9, at most 1.6 */
+    symbolScale: function () {
+      var z = this.map.getZoom ? this.map.getZoom() : 9;
+      return Math.max(0.5, Math.min(1.6, Math.pow(2, ((z === undefined ? 9 : z) - 9) / 2)));
     },
 
     /* the readable name of a track, a security state or a movement level (the plan's code when it has none) */
@@ -909,7 +944,7 @@
        whenever the focus is not in a field or on the map (which pans with the arrows) */
     _keys: function () {
       var self = this;
-      document.addEventListener('keydown', function (e) {
+      this._onKey = function (e) {
         var tag = e.target && e.target.tagName, onMap = e.target === self.map.getContainer();
         if (e.altKey || e.ctrlKey || e.metaKey || /^(INPUT|SELECT|TEXTAREA)$/.test(tag || '')) return;
         var rtl = self.dir() === 'rtl', next = rtl ? 'ArrowLeft' : 'ArrowRight', prev = rtl ? 'ArrowRight' : 'ArrowLeft';
@@ -919,7 +954,8 @@
         if (!dir) return;
         e.preventDefault();
         self.step(dir);
-      });
+      };
+      document.addEventListener('keydown', this._onKey);
     },
 
     /* ---- the view in the address: #month=12&lang=ar&colour=movement&layers=zones,places ----------------- */
@@ -939,8 +975,9 @@
       var a = this._readAddress(), self = this;
       if (a.lang) this.setLanguage(a.lang);
       if (a.colour) this.setMode(a.colour);
-      if (a.layers !== undefined) {
-        var want = a.layers ? a.layers.split(',') : [];
+      var want = a.layers ? a.layers.split(',') : [];
+      var known = want.some(function (key) { return Object.prototype.hasOwnProperty.call(self.layers, key); });
+      if (a.layers !== undefined && (known || a.layers === '')) {
         Object.keys(this.layers).forEach(function (key) {
           var on = want.indexOf(key) >= 0, layer = self.layers[key];
           if (!self._inControl(layer)) return;
@@ -949,6 +986,24 @@
         });
       }
       if (a.month !== undefined && /^\d+$/.test(a.month)) this.setMonth(+a.month);
+    },
+
+    /* Leaflet's popup close button, labelled in the language shown */
+    _relabelPopup: function (e) {
+      var b = e.popup && e.popup.getElement() && e.popup.getElement().querySelector('.leaflet-popup-close-button');
+      if (b) { b.setAttribute('aria-label', t('Close')); b.title = t('Close'); }
+    },
+
+    /* stop answering the page (keys, the address, the map's events): landplan serve replaces an app this way */
+    stop: function () {
+      if (this._onKey) document.removeEventListener('keydown', this._onKey);
+      if (this._onHash) window.removeEventListener('hashchange', this._onHash);
+      this.map.off('overlayadd overlayremove', this._writeAddress, this);
+      this.map.off('popupopen', this._relabelPopup, this);
+      if (this._onZoom) this.map.off('zoomend', this._onZoom);
+      if (this._handle && this._handle.parentNode) this._handle.parentNode.removeChild(this._handle);
+      this.off();
+      return this;
     },
 
     _inControl: function (layer) {
@@ -994,6 +1049,7 @@
        shows the month and the share of the land under Palestinian security and opens or closes it */
     _drawer: function (frame) {
       var map = this.map.getContainer(), handle = el('button', 'lp-handle'), self = this;
+      this._handle = handle;
       handle.type = 'button';
       handle.setAttribute('aria-expanded', 'false');
       frame.insertBefore(handle, frame.firstChild);
@@ -1029,6 +1085,10 @@
       this.fire('monthchange', {month: this._month, label: this.data.months[this._month]});
       this.on('monthchange modechange languagechange', this._writeAddress, this);
       this.map.on('overlayadd overlayremove', this._writeAddress, this);
+      /* an address edited by hand, or a link followed in the same tab, shows its view */
+      this._onHash = L.bind(function () { if (window.location.hash !== this.address()) this._applyAddress(); }, this);
+      window.addEventListener('hashchange', this._onHash);
+      this.map.on('popupopen', this._relabelPopup, this);
       this.ready = performance.now();
       this._writeAddress();
       this.fire('ready');
@@ -1040,7 +1100,8 @@
 
     /* show month m (clamped to 0..horizon); fires 'monthchange' when the month changes; returns the month shown */
     setMonth: function (m) {
-      m = Math.max(0, Math.min(this.horizon, m | 0));
+      m = Math.floor(Number(m));
+      m = isFinite(m) ? Math.max(0, Math.min(this.horizon, m)) : this._month;
       if (m === this._month) return m;
       this._month = m;
       this._paint();
@@ -1279,16 +1340,27 @@
         }
         return {color: C.jerusalem, weight: 1.5, fillOpacity: kind === 'quarter' ? 0 : 0.08, dashArray: dash};
       });
-      layers.localities = lazy(function () {
-        return points(D.localities, function (i) {
-          return {radius: 1.5 + Math.sqrt((D.localities.pop[i] || 0) / 1500), color: C.locality_edge, weight: 0.6,
-            fillColor: C.locality, fillOpacity: 0.6};
-        });
-      });
-      layers.settlements = points(D.settlements, function (i) {
-        return {radius: 2 + Math.sqrt((D.settlements.pop[i] || 0) / 400), color: C.settlement_edge, weight: 1,
-          fillColor: C.settlement, fillOpacity: 0.7};
-      });
+      /* places by population: their symbols grow as the map zooms in, so at the first view they mark the places
+         without hiding the zones; an East Jerusalem neighbourhood or the Hebron enclave is drawn dashed */
+      function localityStyle(i) {
+        return {radius: (1.5 + Math.sqrt((D.localities.pop[i] || 0) / 1500)) * self.symbolScale(),
+          color: C.locality_edge, weight: 0.6, fillColor: C.locality, fillOpacity: 0.6};
+      }
+      var setlKinds = new Facts(D.settlements);
+      function settlementStyle(i) {
+        var plain = setlKinds.get(i, 'kind') === 'settlement';
+        return {radius: (2 + Math.sqrt((D.settlements.pop[i] || 0) / 400)) * self.symbolScale(),
+          color: C.settlement_edge, weight: 1, dashArray: plain ? null : '2 2', fillColor: C.settlement,
+          fillOpacity: plain ? 0.7 : 0.35};
+      }
+      layers.localities = lazy(function () { return points(D.localities, localityStyle); });
+      layers.settlements = points(D.settlements, settlementStyle);
+      this._onZoom = function () {
+        restyle(layers.localities, localityStyle);
+        restyle(layers.settlements, settlementStyle);
+        restyle(layers.crossings, self._crossingStyle);
+      };
+      map.on('zoomend', this._onZoom);
       layers.crossings = this._crossings(points, dynamic);
       layers.presence = this._presence(zoneFeats, dynamic);
       layers.early_warning = lazy(function () {
@@ -1330,11 +1402,35 @@
         marks.push(mk);
         mk.addTo(group);
       }
+      /* the most important first (rank, then states, capitals, neighbours and seas before cities); a label that
+         would overlap one already shown stays hidden at this zoom */
+      var PRIORITY = {state: 0, capital: 1, country: 2, sea: 3, city: 4};
+      var order = marks.map(function (mk, k) { return k; }).sort(function (a, b) {
+        var ra = facts.get(a, 'rank'), rb = facts.get(b, 'rank');
+        var ka = PRIORITY[facts.get(a, 'kind')], kb = PRIORITY[facts.get(b, 'kind')];
+        return ra - rb || (ka === undefined ? 5 : ka) - (kb === undefined ? 5 : kb) || a - b;
+      });
       var onMap = null;
-      function show() {
-        var z = onMap ? onMap.getZoom() : 0;
-        marks.forEach(function (mk) { mk.setOpacity(z >= mk.lpFrom ? 1 : 0); });
+      function overlaps(r, placed) {
+        return placed.some(function (p) {
+          return r.left < p.right + 2 && p.left < r.right + 2 && r.top < p.bottom + 1 && p.top < r.bottom + 1;
+        });
       }
+      function show() {
+        var z = onMap ? onMap.getZoom() : 0, placed = [];
+        order.forEach(function (k) {
+          var mk = marks[k], el = mk.getElement(), name = labels[k][0];
+          var on = z >= mk.lpFrom;
+          if (on && el) {
+            var r = name.getBoundingClientRect();
+            on = r.width === 0 || !overlaps(r, placed);
+            if (on) placed.push(r);
+          }
+          mk.setOpacity(on ? 1 : 0);
+          if (el) el.setAttribute('aria-hidden', on ? 'false' : 'true');
+        });
+      }
+      this.on('languagechange', function () { if (onMap) show(); });
       group.on('add', function () { onMap = group._map; show(); onMap.on('zoomend', show); });
       group.on('remove', function () { if (onMap) onMap.off('zoomend', show); onMap = null; });
       return group;
@@ -1342,13 +1438,16 @@
 
     /* crossings: filled by their regime when open, ringed when demand is above capacity that month */
     _crossings: function (points, dynamic) {
-      var D = this.data, C = D.meta.colors, RC = D.meta.regime_colors, self = this;
+      var D = this.data, C = D.meta.colors, RC = D.meta.regime_colors, self = this, facts = new Facts(D.crossings);
+      /* a border terminal is drawn larger than a checkpoint; every symbol grows with the zoom */
       function style(i) {
         var f = self.crossingFlow(i), open = reached(D.crossings.open[i], self._month);
-        var over = !!(f && f.over_capacity);
-        return {radius: over ? 8 : 5, color: over ? C.crossing_over : C.crossing, weight: over ? 4 : 2,
-          fillColor: !open ? C.crossing_closed : (f && RC[f.regime]) || C.crossing, fillOpacity: 1};
+        var over = !!(f && f.over_capacity), base = facts.get(i, 'kind') === 'border_terminal' ? 6 : 4;
+        return {radius: (over ? base + 3 : base) * self.symbolScale(), color: over ? C.crossing_over : C.crossing,
+          weight: over ? 4 : 2, fillColor: !open ? C.crossing_closed : (f && RC[f.regime]) || C.crossing,
+          fillOpacity: 1};
       }
+      this._crossingStyle = style;
       return dynamic(points(D.crossings, style, function (i) {
         var f = self.crossingFlow(i);
         if (!f) return null;
@@ -1452,6 +1551,10 @@
     month: {get: function () { return this._month; }},  /* the month shown */
     mode: {get: function () { return this._mode; }}     /* the track colouring the zones */
   });
+
+  /* the words of the page for its plugins (border.js): t(message, values), num(value, options), monthName(YYYY-MM),
+     rich(node, message in the language shown, values, slots holding data) */
+  L.Landplan.i18n = {t: t, num: num, monthName: monthName, rich: rich};
 
   L.landplan = function (map, data, options) { return new L.Landplan(map, data, options); };
 })(L);

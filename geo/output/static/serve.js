@@ -328,6 +328,8 @@
     entries.forEach(function (e) { ctl.removeLayer(e.layer); });
     Object.keys(old.layers).forEach(function (k) { map.removeLayer(old.layers[k]); });
     Object.keys(old.controls).forEach(function (k) { old.controls[k].remove(); });
+    old.stop();  /* the old app stops answering keys, the address and the map, and can be let go */
+    var lang = old.language();  /* read before the new app takes the page's language from its payload */
     var app = L.landplan(map, data);
     if (data.border && L.landplanBorder) L.landplanBorder(app);
     entries.forEach(function (e) {
@@ -336,7 +338,8 @@
       if (e.overlay) ctl.addOverlay(layer, e.name); else ctl.addBaseLayer(layer, e.name);
       if (e.on && e.key !== null) layer.addTo(map);
     });
-    app.start();
+    app.setLanguage(lang);
+    app.start(ctl);
     app.setMode(old.mode);
     app.setMonth(old.month);
     var index = chosen !== null ? data.zones.id.indexOf(chosen) : -1;
