@@ -261,6 +261,9 @@ _RULES: tuple[tuple[str, str, Callable[[_Row, _Row], bool]], ...] = (
 )
 
 
+#: Every milestone key, in the order the rules are checked (a plan may caption any of them: ``story:``).
+MILESTONE_KEYS: tuple[str, ...] = ("start", *(key for key, _, _ in _RULES), "end")
+
 _START = "The plan begins: each zone is shown under whoever holds its security today."
 _END = "The plan's last step is done."
 

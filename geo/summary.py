@@ -815,6 +815,7 @@ def story(run: PlanRun, lang: str = "en") -> list[str]:
             lang, "{date} (month {month})", date=month_name(str(rows[ms.month]["date"]), lang), month=ms.month
         )
         out += [f"  {when}", *(f"    {translate(lang, c)}" for c in ms.captions)]
+        out += [f"    {run.problem.story[k]}" for k in ms.keys if k in run.problem.story]  # the plan's own, as written
     if not steps:
         return out
     last = steps[-1].month

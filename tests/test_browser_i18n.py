@@ -1,5 +1,6 @@
 """The phase map as a presenter shares it: three languages, a link that keeps the view, a story, figures in words."""
 
+import dataclasses
 import io
 import re
 from pathlib import Path
@@ -123,6 +124,19 @@ def test_the_story_steps_through_the_milestones_with_buttons_and_keys(reference_
     page.keyboard.press("ArrowLeft")  # right to left: the left arrow goes forward
     assert page.evaluate("landplan.month") == months[-1]
     assert log.errors == []
+
+
+def test_a_plans_own_caption_shows_with_its_milestone_as_text(reference_map, open_map, tmp_path):
+    inp = reference_map[1]
+    caption = "<img src=x onerror=alert(1)> {date} $x$"
+    own = dataclasses.replace(inp, problem=dataclasses.replace(inp.problem, story={"idf_out": caption}))
+    page, log = open_map(phase_map.write_phase_map(own, tmp_path / "own.html"), address="#lang=he")
+    month = page.evaluate("landplan.data.milestones.find((m) => m.keys.includes('idf_out')).month")
+    page.evaluate(f"landplan.setMonth({month})")
+    note = page.locator(".lp-caption .lp-note")
+    assert note.text_content() == caption and note.get_attribute("dir") == "auto"
+    assert page.evaluate("document.querySelectorAll('img').length") == 0
+    assert log.errors == [] and log.dialogs == [] and log.requests == []
 
 
 def test_the_language_switch_and_the_timeline_strip_work_from_the_keyboard(reference_map, open_map):

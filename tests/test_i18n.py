@@ -1,14 +1,17 @@
 """The message catalogue: every message the pages ask for is translated, with its slots, and none is a format string."""
 
+import json
 import re
+import typing
 
 import pytest
 from babel.messages.pofile import read_po
 from test_render import ROOT, shipped_layers
 
-from geo import figures, i18n, summary
-from geo.errors import UsageError
+from geo import figures, i18n, plan, summary
+from geo.errors import PlanError, UsageError
 from geo.output import messages, phase_map
+from geo.plan.model import MilestoneKey
 from geo.run import run_loaded
 
 LATIN = re.compile(r"[A-Za-z]")
@@ -130,3 +133,31 @@ def test_plan_summary_tells_the_story_in_each_language(reference_run, lang):
     assert "\u200f" not in text and "_" not in text  # no direction marks, no raw keys
     if lang != "en":
         assert not LATIN.search(text.replace(reference_run.name, ""))
+
+
+def test_the_milestone_keys_a_plan_may_caption_are_the_storys():
+    assert typing.get_args(MilestoneKey) == figures.MILESTONE_KEYS
+
+
+def test_a_plans_own_captions_join_the_story_as_data(reference_run, tmp_path):
+    text = (ROOT / "plans" / "reference.yaml").read_text(encoding="utf-8")
+    caption = "<b>{date}</b> the army leaves, as agreed in $x$"
+    (tmp_path / "defaults.yaml").write_text((ROOT / "plans" / "defaults.yaml").read_text(encoding="utf-8"))
+    (tmp_path / "own.yaml").write_text(text + f"story:\n  idf_out: {json.dumps(caption)}\n", encoding="utf-8")
+    run = run_loaded(tmp_path / "own.yaml", shipped_layers(), 1.0)
+    assert run.problem.story == {"idf_out": caption}
+    story = phase_map.build_payload(phase_map.MapInputs.from_run(run, "t", "2027-01-01"))["milestones"]
+    noted = [m for m in story if m["notes"]]
+    assert len(noted) == 1 and "idf_out" in noted[0]["keys"]
+    assert noted[0]["notes"] == [caption]  # as written: the page shows it as text
+    assert f"    {caption}" in summary.story(run, "he")
+
+
+def test_an_unknown_milestone_in_a_plans_story_is_an_error_at_its_line(tmp_path):
+    text = (ROOT / "plans" / "reference.yaml").read_text(encoding="utf-8")
+    (tmp_path / "defaults.yaml").write_text((ROOT / "plans" / "defaults.yaml").read_text(encoding="utf-8"))
+    (tmp_path / "bad.yaml").write_text(text + "story:\n  idf_gone: too soon\n", encoding="utf-8")
+    line = text.count("\n") + 2
+    with pytest.raises(PlanError) as err:
+        plan.load(tmp_path / "bad.yaml")
+    assert f"bad.yaml:{line}:" in str(err.value) and "idf_out" in str(err.value)

@@ -487,7 +487,10 @@ def _figures(inp: MapInputs) -> list[dict[str, Any]]:
 def _story(inp: MapInputs) -> list[dict[str, Any]]:
     """The milestones the story steps through, derived from the monthly figures."""
     rows = [{str(k): _value(v) for k, v in r.items()} for r in inp.metrics.to_dict("records")]
-    return [m.to_json() for m in milestones(rows, inp.timeline.makespan)]
+    own = inp.problem.story
+    return [
+        {**m.to_json(), "notes": [own[k] for k in m.keys if k in own]} for m in milestones(rows, inp.timeline.makespan)
+    ]
 
 
 def _i18n(lang: str) -> dict[str, Any]:

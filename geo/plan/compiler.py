@@ -500,5 +500,6 @@ def compile_plan(lp: LoadedPlan, zones: pd.DataFrame, crossing_ids: set[str], re
         security_states=c.states,
         movement_levels=c.levels,
         crossing_serves={cid: served for cid, (_, served) in c.crossings.items()},
+        story={str(k): v for k, v in p.story.items()},
         **c.extras(),
     )

@@ -374,6 +374,14 @@ class Objective(_Model):
     level: Id | None = Field(None, description="movement level for population_weighted_time")
 
 
+#: The milestones the map's story stops at (:func:`geo.figures.milestones` derives them from the plan's figures).
+MilestoneKey = Literal[
+    "start", "international", "link", "closure_ends", "idf_out", "obstacles", "residence", "free", "barrier", "end"
+]
+#: A plan's own caption for a milestone: one line of plain text.
+Caption = Annotated[str, Field(min_length=1, max_length=300, pattern=LINE_PATTERN)]
+
+
 class Plan(_Model):
     """A phase plan."""
 
@@ -404,6 +412,10 @@ class Plan(_Model):
     jerusalem: Jerusalem | None = None
     border: Id | None = Field(
         None, description="border scenario (a file of borders/ beside the plan) the plan's zones are cut to"
+    )
+    story: dict[MilestoneKey, Caption] = Field(
+        default_factory=dict,
+        description="the plan's own captions for the milestones of the map's story, shown beside the map's own",
     )
 
 

@@ -238,6 +238,8 @@ class Problem:
     barrier_zones: dict[str, list[str]] = field(default_factory=dict)
     #: How East Jerusalem's neighbourhoods are governed (``clinton_rule`` or ``shared``) and its zone.
     jerusalem: tuple[str, str] | None = None
+    #: The plan's own captions for the milestones of the story, by milestone key (plan text: data).
+    story: dict[str, str] = field(default_factory=dict)
 
     def path(self, entity: str, track: str) -> list[str]:
         """The states ``entity`` passes through on ``track`` (for a zone without its own: the track's ladder)."""

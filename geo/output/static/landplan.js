@@ -529,7 +529,8 @@
       this._caption.textContent = '';
       if (ms !== null) {
         all[ms].captions.forEach(function (c) { this._caption.appendChild(el('p', null, t(c))); }, this);
-        if (all[ms].note) this._caption.appendChild(dataEl('p', 'lp-note', all[ms].note));
+        /* the plan's own captions for this milestone: its text, shown as data */
+        (all[ms].notes || []).forEach(function (n) { this._caption.appendChild(dataEl('p', 'lp-note', n)); }, this);
       }
     }
   });
