@@ -20,6 +20,7 @@ import math
 import numbers
 import os
 import re
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -988,10 +989,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         raise
     except Exception as exc:  # every failure becomes one message and an exit code, never a traceback
-        if _caused_by_interrupt(exc):
+        if _caused_by_interrupt(exc) or _INTERRUPTS:
             _say("\ninterrupted; nothing was written", err=True)
             return EXIT_INTERRUPTED
         return _report(exc)
+
+
+#: Ctrl-C presses seen by :func:`_on_interrupt` (a library may swallow the KeyboardInterrupt it raises).
+_INTERRUPTS: list[int] = []
+
+
+def _on_interrupt(signum: int, frame: object) -> None:
+    """Python's own Ctrl-C handler, counting: a command that then fails is reported as interrupted."""
+    _INTERRUPTS.append(signum)
+    raise KeyboardInterrupt
+
+
+def _quiet_interrupt(hook: Callable[..., Any]) -> Callable[..., Any]:
+    """``hook`` (sys.excepthook or sys.unraisablehook), silent for an interrupt a library prints instead of raising."""
+
+    def quiet(*args: Any) -> Any:
+        kind = args[0] if args and isinstance(args[0], type) else getattr(args[0], "exc_type", None)
+        if isinstance(kind, type) and issubclass(kind, KeyboardInterrupt):
+            _INTERRUPTS.append(signal.SIGINT)
+            return None
+        return hook(*args)
+
+    return quiet
 
 
 def _caused_by_interrupt(exc: BaseException) -> bool:
@@ -1016,6 +1040,10 @@ def main_entry() -> None:
     A reader that closes the pipe early (``landplan ... | head -1``) ends the command quietly with 141, as a shell
     reports a process ended by SIGPIPE.
     """
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _on_interrupt)
+    sys.excepthook = _quiet_interrupt(sys.excepthook)
+    sys.unraisablehook = _quiet_interrupt(sys.unraisablehook)
     try:
         code = main()
         if sys.stdout is not None:

@@ -174,6 +174,24 @@ def test_an_interrupted_command_exits_130_past_the_interpreter_teardown(tmp_path
     assert "interrupted" in done.stderr and "Traceback" not in done.stderr
 
 
+def test_a_ctrl_c_a_library_swallows_or_prints_still_ends_the_command_with_130(tmp_path):
+    # pydantic-core has been seen turning an interrupt into a printed traceback and a failed validation (exit 65)
+    script = (
+        "import os, signal, sys, time\nfrom geo import cli\nfrom geo.errors import PlanError\n"
+        "def swallowed(args):\n"
+        "    try:\n        os.kill(os.getpid(), signal.SIGINT)\n        time.sleep(5)\n"
+        "    except KeyboardInterrupt as exc:\n        sys.excepthook(type(exc), exc, exc.__traceback__)\n"
+        "    raise PlanError('plan.yaml:1:1: meta.start: a validation the interrupt broke')\n"
+        "cli._HANDLERS['init'] = swallowed\n"
+        f"sys.argv = ['landplan', 'init', {str(tmp_path / 'ws')!r}]\n"
+        "cli.main_entry()\n"
+    )
+    cmd = [sys.executable, "-c", script]
+    done = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 130, done.stderr
+    assert "interrupted" in done.stderr and "Traceback" not in done.stderr and "validation" not in done.stderr
+
+
 def test_run_solver_stops_the_search_on_an_interrupt():
     """A Ctrl-C during CP-SAT raises KeyboardInterrupt promptly and leaves no search running."""
     from ortools.sat.python import cp_model
